@@ -1,0 +1,224 @@
+//! The replicated log: entries, term lookups, conflict-checked append, and the up-to-date rule.
+
+use super::{Index, Term};
+use serde::{Deserialize, Serialize};
+
+/// An operation of the small key-value language the clients speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Op {
+    /// Set `key` to the single value `value`.
+    Put { key: u8, value: u32 },
+    /// Append `value` to the list stored at `key`.
+    Append { key: u8, value: u32 },
+    /// Read `key`. Reads go through the log, so they are linearizable without leases.
+    Get { key: u8 },
+}
+
+impl Op {
+    pub fn key(&self) -> u8 {
+        match *self {
+            Op::Put { key, .. } | Op::Append { key, .. } | Op::Get { key } => key,
+        }
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |k: u8| char::from(b'a' + (k % 26));
+        match *self {
+            Op::Put { key, value } => write!(f, "put {}={value}", name(key)),
+            Op::Append { key, value } => write!(f, "append {}+={value}", name(key)),
+            Op::Get { key } => write!(f, "get {}", name(key)),
+        }
+    }
+}
+
+/// A client request as stored in the log: `(client, seq)` identifies it across retries, so the
+/// state machine can apply it once however many times it was appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Command {
+    pub client: u32,
+    pub seq: u64,
+    pub op: Op,
+}
+
+/// One log entry. `command` is `None` for the no-op a new leader appends in its own term
+/// (paper section 8), which lets it commit entries of earlier terms (section 5.4.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub index: Index,
+    pub term: Term,
+    pub command: Option<Command>,
+}
+
+/// Entries `1..=last_index()`; index 0 is the empty prefix with term 0.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    entries: Vec<Entry>,
+}
+
+/// What `Log::append_from_leader` did, so the node can report it and the checker can verify it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// First index removed because it conflicted (or, with a bug switch, for no reason), and
+    /// the term that entry had.
+    pub truncated_from: Option<(Index, Term)>,
+    /// Indexes newly written, if any.
+    pub appended: Option<(Index, Index)>,
+}
+
+impl Log {
+    pub fn last_index(&self) -> Index {
+        self.entries.len() as Index
+    }
+
+    pub fn last_term(&self) -> Term {
+        self.entries.last().map_or(0, |e| e.term)
+    }
+
+    /// Term of the entry at `index`; 0 for index 0; `None` past the end.
+    pub fn term_at(&self, index: Index) -> Option<Term> {
+        if index == 0 {
+            return Some(0);
+        }
+        self.get(index).map(|e| e.term)
+    }
+
+    pub fn get(&self, index: Index) -> Option<&Entry> {
+        if index == 0 {
+            return None;
+        }
+        self.entries.get((index - 1) as usize)
+    }
+
+    /// Entries `from..=to` (clamped to the log).
+    pub fn slice(&self, from: Index, to: Index) -> &[Entry] {
+        let start = from.max(1) - 1;
+        let end = to.min(self.last_index());
+        if start >= end {
+            return &[];
+        }
+        &self.entries[start as usize..end as usize]
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Appends one entry at the end (leader path); returns its index.
+    pub fn push(&mut self, term: Term, command: Option<Command>) -> Index {
+        let index = self.last_index() + 1;
+        self.entries.push(Entry { index, term, command });
+        index
+    }
+
+    /// Section 5.4.1: a candidate's log is at least as up to date as ours if its last term is
+    /// higher, or equal with an index at least as long.
+    pub fn is_up_to_date(&self, last_index: Index, last_term: Term) -> bool {
+        (last_term, last_index) >= (self.last_term(), self.last_index())
+    }
+
+    /// First index of the term at `index`, used for the conflict hint (section 5.3's
+    /// optimisation): the leader can skip a whole term per round trip.
+    pub fn first_index_of_term_at(&self, index: Index) -> Index {
+        let Some(term) = self.term_at(index) else { return self.last_index() + 1 };
+        let mut i = index;
+        while i > 1 && self.term_at(i - 1) == Some(term) {
+            i -= 1;
+        }
+        i
+    }
+
+    /// Last index holding `term`, if the log has any entry of that term.
+    pub fn last_index_of_term(&self, term: Term) -> Option<Index> {
+        self.entries.iter().rev().find(|e| e.term == term).map(|e| e.index)
+    }
+
+    /// Removes entries from `from` on; returns `from` and the removed entry's term.
+    fn truncate(&mut self, from: Index) -> Option<(Index, Term)> {
+        let term = self.term_at(from)?;
+        self.entries.truncate((from - 1) as usize);
+        Some((from, term))
+    }
+
+    /// The follower side of AppendEntries after the prev-entry check passed: skip entries we
+    /// already have, cut at the first conflict, append the rest (Figure 2, receiver steps 3–4).
+    /// With `truncate_always` (a bug switch) it cuts after `prev` even when nothing conflicts.
+    pub fn append_from_leader(&mut self, prev: Index, new: &[Entry], truncate_always: bool) -> AppendOutcome {
+        let mut outcome = AppendOutcome::default();
+        if truncate_always && self.last_index() > prev {
+            outcome.truncated_from = self.truncate(prev + 1);
+        }
+        let mut skip = 0;
+        for entry in new {
+            match self.term_at(entry.index) {
+                Some(t) if t == entry.term => skip += 1,
+                Some(_) => {
+                    outcome.truncated_from = self.truncate(entry.index);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let rest = &new[skip..];
+        if let (Some(first), Some(last)) = (rest.first(), rest.last()) {
+            assert_eq!(first.index, self.last_index() + 1, "append must continue the log");
+            self.entries.extend_from_slice(rest);
+            outcome.appended = Some((first.index, last.index));
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_of(terms: &[Term]) -> Log {
+        let mut log = Log::default();
+        for &t in terms {
+            log.push(t, None);
+        }
+        log
+    }
+
+    fn entries(pairs: &[(Index, Term)]) -> Vec<Entry> {
+        pairs.iter().map(|&(index, term)| Entry { index, term, command: None }).collect()
+    }
+
+    #[test]
+    fn up_to_date_compares_term_then_length() {
+        let log = log_of(&[1, 1, 2]);
+        assert!(log.is_up_to_date(3, 2));
+        assert!(log.is_up_to_date(1, 3));
+        assert!(!log.is_up_to_date(5, 1));
+        assert!(!log.is_up_to_date(2, 2));
+    }
+
+    #[test]
+    fn append_skips_matching_and_cuts_conflicts() {
+        let mut log = log_of(&[1, 1, 2, 2]);
+        let out = log.append_from_leader(1, &entries(&[(2, 1), (3, 3)]), false);
+        assert_eq!(out.truncated_from, Some((3, 2)));
+        assert_eq!(out.appended, Some((3, 3)));
+        assert_eq!(log.last_index(), 3);
+        assert_eq!(log.term_at(3), Some(3));
+        // A stale, shorter message that agrees must not cut anything (the bug switch does).
+        let out = log.append_from_leader(1, &entries(&[(2, 1)]), false);
+        assert_eq!(out, AppendOutcome::default());
+        assert_eq!(log.last_index(), 3);
+        let out = log.append_from_leader(1, &entries(&[(2, 1)]), true);
+        assert_eq!(out.truncated_from, Some((2, 1)));
+        assert_eq!(log.last_index(), 2);
+    }
+
+    #[test]
+    fn term_boundaries_for_hints() {
+        let log = log_of(&[1, 2, 2, 2, 3]);
+        assert_eq!(log.first_index_of_term_at(4), 2);
+        assert_eq!(log.last_index_of_term(2), Some(4));
+        assert_eq!(log.last_index_of_term(7), None);
+        assert_eq!(log.slice(2, 3).len(), 2);
+        assert_eq!(log.slice(6, 9).len(), 0);
+    }
+}

@@ -1,0 +1,68 @@
+//! Scenarios: a configuration, a seed and a timed list of interventions — everything needed to
+//! replay a run exactly. Presets are scenarios with a script; the fault generator writes random
+//! scripts for `--faults` and the swarm.
+
+pub mod faults;
+pub mod presets;
+pub mod recipe;
+mod run;
+
+pub use run::{run, RunOptions, RunReport};
+
+use serde::{Deserialize, Serialize};
+
+use crate::raft::Time;
+use crate::sim::{Intervention, SimConfig, World, MAX_SIM_TIME_US};
+
+/// Interventions one scenario may hold.
+pub const MAX_INTERVENTIONS: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timed {
+    pub at_us: Time,
+    pub what: Intervention,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub config: SimConfig,
+    /// In time order; equal times keep their list order.
+    pub interventions: Vec<Timed>,
+}
+
+impl Scenario {
+    pub fn new(config: SimConfig) -> Scenario {
+        Scenario { config, interventions: Vec::new() }
+    }
+
+    pub fn at(mut self, at_ms: u64, what: Intervention) -> Scenario {
+        self.interventions.push(Timed { at_us: at_ms * 1000, what });
+        self
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        self.config.validate()?;
+        if self.interventions.len() > MAX_INTERVENTIONS {
+            return Err(format!("a scenario holds at most {MAX_INTERVENTIONS} interventions"));
+        }
+        let mut last = 0;
+        for (i, t) in self.interventions.iter().enumerate() {
+            if t.at_us < last || t.at_us > MAX_SIM_TIME_US {
+                return Err(format!("intervention {} at {} µs is out of order or beyond one day", i + 1, t.at_us));
+            }
+            last = t.at_us;
+            t.what.validate(self.config.nodes).map_err(|e| format!("intervention {}: {e}", i + 1))?;
+        }
+        Ok(())
+    }
+
+    /// A world with every intervention scheduled, at time 0.
+    pub fn build(&self, trace_keep: usize) -> Result<World, String> {
+        self.validate()?;
+        let mut world = World::new(self.config.clone(), trace_keep)?;
+        for t in &self.interventions {
+            world.schedule(t.at_us, t.what.clone())?;
+        }
+        Ok(world)
+    }
+}

@@ -1,0 +1,208 @@
+//! A recipe is what the command line says about a run: a few explicit choices, the rest
+//! defaults. The swarm fills unstated choices from each seed, and every recipe prints back as
+//! the exact `raft-sim run` command that reproduces it.
+
+use super::faults::random_faults;
+use super::presets::{self, Preset};
+use super::Scenario;
+use crate::prng::{Prng, Stream};
+use crate::raft::{Bug, Bugs, Time};
+use crate::sim::{ClientConfig, NetConfig, SimConfig};
+
+#[derive(Clone, Debug, Default)]
+pub struct Recipe {
+    pub seed: u64,
+    pub nodes: Option<u8>,
+    pub duration_us: Option<Time>,
+    pub loss_ppm: Option<u32>,
+    pub dup_ppm: Option<u32>,
+    pub latency_us: Option<(Time, Time)>,
+    pub clients: Option<u8>,
+    pub bugs: Vec<Bug>,
+    pub faults: bool,
+    pub preset: Option<&'static Preset>,
+}
+
+pub const DEFAULT_DURATION_US: Time = 10_000_000;
+pub const DEFAULT_CLIENTS: u8 = 3;
+/// After faults, a healed cluster must elect a leader and answer every client within this.
+pub const LIVENESS_BOUND_US: Time = 10_000_000;
+
+impl Recipe {
+    pub fn duration_us(&self) -> Time {
+        self.duration_us.or(self.preset.map(|p| p.duration_us)).unwrap_or(DEFAULT_DURATION_US)
+    }
+
+    /// The scenario this recipe describes.
+    pub fn scenario(&self) -> Result<Scenario, String> {
+        let mut scenario = match self.preset {
+            Some(p) => (p.build)(self.seed),
+            None => Scenario::new(SimConfig { seed: self.seed, ..SimConfig::default() }),
+        };
+        let c = &mut scenario.config;
+        if let Some(n) = self.nodes {
+            if self.preset.is_some() {
+                return Err("--nodes cannot be combined with --preset (presets script their servers)".into());
+            }
+            c.nodes = n;
+        }
+        if self.preset.is_none() {
+            c.clients = ClientConfig { count: self.clients.unwrap_or(DEFAULT_CLIENTS), ..c.clients };
+        } else if let Some(k) = self.clients {
+            c.clients.count = k;
+        }
+        let (min, max) = self.latency_us.unwrap_or((c.net.latency_min_us, c.net.latency_max_us));
+        c.net = NetConfig {
+            latency_min_us: min,
+            latency_max_us: max,
+            loss_ppm: self.loss_ppm.unwrap_or(c.net.loss_ppm),
+            dup_ppm: self.dup_ppm.unwrap_or(c.net.dup_ppm),
+        };
+        c.raft.bugs = self.bugs.iter().fold(Bugs::none(), |b, &bug| b.with(bug));
+        if self.faults {
+            let mut faults = random_faults(self.seed, c.nodes, self.duration_us());
+            scenario.interventions.append(&mut faults);
+            scenario.interventions.sort_by_key(|t| t.at_us);
+        }
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The swarm's choices for one seed: whatever the user did not fix is drawn from the seed.
+    pub fn for_swarm_seed(&self, seed: u64) -> Recipe {
+        let mut rng = Prng::new(seed, Stream::Faults);
+        let mut r = self.clone();
+        r.seed = seed;
+        r.faults = true;
+        r.nodes = Some(self.nodes.unwrap_or_else(|| rng.range(1, 9) as u8));
+        r.loss_ppm = Some(self.loss_ppm.unwrap_or_else(|| (rng.below(11) * 10_000) as u32));
+        r.dup_ppm = Some(self.dup_ppm.unwrap_or_else(|| (rng.below(6) * 10_000) as u32));
+        r.latency_us = Some(self.latency_us.unwrap_or_else(|| {
+            let min = rng.range(1, 20) * 1000;
+            (min, min + rng.range(0, 30) * 1000)
+        }));
+        r.clients = Some(self.clients.unwrap_or_else(|| rng.range(1, 4) as u8));
+        r
+    }
+
+    /// The `raft-sim run` command line that reproduces this recipe.
+    pub fn command(&self) -> String {
+        let mut cmd = format!("raft-sim run --seed {}", self.seed);
+        if let Some(p) = self.preset {
+            cmd += &format!(" --preset {}", p.name);
+        }
+        if let Some(n) = self.nodes {
+            cmd += &format!(" --nodes {n}");
+        }
+        cmd += &format!(" --duration {}", fmt_duration(self.duration_us()));
+        if let Some((a, b)) = self.latency_us {
+            cmd += &format!(" --latency {}..{}", fmt_duration(a), fmt_duration(b));
+        }
+        if let Some(l) = self.loss_ppm {
+            cmd += &format!(" --loss {}", fmt_percent(l));
+        }
+        if let Some(d) = self.dup_ppm {
+            cmd += &format!(" --dup {}", fmt_percent(d));
+        }
+        if let Some(k) = self.clients {
+            cmd += &format!(" --clients {k}");
+        }
+        for b in &self.bugs {
+            cmd += &format!(" --bug {}", b.name());
+        }
+        if self.faults {
+            cmd += " --faults";
+        }
+        cmd
+    }
+}
+
+pub fn fmt_duration(us: Time) -> String {
+    if us % 1_000_000 == 0 {
+        format!("{}s", us / 1_000_000)
+    } else if us % 1000 == 0 {
+        format!("{}ms", us / 1000)
+    } else {
+        format!("{us}us")
+    }
+}
+
+pub fn fmt_percent(ppm: u32) -> String {
+    let whole = ppm / 10_000;
+    let frac = ppm % 10_000;
+    if frac == 0 { format!("{whole}") } else { format!("{whole}.{:04}", frac).trim_end_matches('0').to_string() }
+}
+
+/// Parses `60s`, `500ms`, `250us`, `2m`, `1.5s`. Returns microseconds.
+pub fn parse_duration(text: &str) -> Result<Time, String> {
+    let t = text.trim();
+    let (number, unit_us) = if let Some(n) = t.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1e6)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60e6)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600e6)
+    } else {
+        return Err(format!("'{text}' needs a unit: us, ms, s, m or h (like 500ms or 60s)"));
+    };
+    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 500ms or 60s"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("'{text}' must be a positive duration"));
+    }
+    let us = value * unit_us;
+    if us > 86_400e6 {
+        return Err(format!("'{text}' is longer than one day"));
+    }
+    Ok(us.round() as Time)
+}
+
+/// Parses a percentage 0–100 into parts per million.
+pub fn parse_percent(text: &str) -> Result<u32, String> {
+    let value: f64 = text.trim().trim_end_matches('%').parse().map_err(|_| format!("'{text}' is not a number"))?;
+    if !(0.0..=100.0).contains(&value) {
+        return Err(format!("must be between 0 and 100 (percent), got {text}"));
+    }
+    Ok((value * 10_000.0).round() as u32)
+}
+
+pub fn find_preset(name: &str) -> Result<&'static Preset, String> {
+    presets::find(name).ok_or_else(|| {
+        let known: Vec<&str> = presets::PRESETS.iter().map(|p| p.name).collect();
+        format!("unknown preset '{name}'; known presets: {}", known.join(", "))
+    })
+}
+
+pub fn find_bug(name: &str) -> Result<Bug, String> {
+    Bug::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+        format!("unknown bug '{name}'; known bugs: {}", known.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_percentages() {
+        assert_eq!(parse_duration("60s"), Ok(60_000_000));
+        assert_eq!(parse_duration("1.5ms"), Ok(1_500));
+        assert!(parse_duration("-5s").is_err());
+        assert!(parse_duration("5").is_err());
+        assert_eq!(parse_percent("2.5"), Ok(25_000));
+        assert!(parse_percent("150").is_err());
+        assert_eq!(fmt_percent(25_000), "2.5");
+        assert_eq!(fmt_duration(10_000), "10ms");
+    }
+
+    #[test]
+    fn swarm_recipe_round_trips_through_its_command() {
+        let r = Recipe::default().for_swarm_seed(17);
+        let cmd = r.command();
+        assert!(cmd.contains("--seed 17") && cmd.contains("--faults") && cmd.contains("--nodes"), "{cmd}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Running a scenario to the end and summarising it: the engine behind `raft-sim run`, the
+//! swarm, and the scenario tests.
+
+use serde::Serialize;
+
+use super::Scenario;
+use crate::raft::Time;
+use crate::sim::linearize::{self, Verdict};
+use crate::sim::{Intervention, Invariant, NetConfig, Violation, World};
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The safety phase: the scenario's interventions and random faults happen in here.
+    pub duration_us: Time,
+    /// Then heal everything and require a leader and every client answered within this bound.
+    pub liveness_us: Option<Time>,
+    pub linearizability_budget: u64,
+    /// Recent trace events to keep in full (for `--trace`); the hash always covers all.
+    pub trace_keep: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            duration_us: 10_000_000,
+            liveness_us: None,
+            linearizability_budget: linearize::DEFAULT_BUDGET,
+            trace_keep: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub seed: u64,
+    pub nodes: u8,
+    pub sim_time_us: Time,
+    pub trace_hash: String,
+    pub leaders_elected: u64,
+    pub max_term: u64,
+    pub commit_index: u64,
+    pub client_ops: u64,
+    pub client_ops_ok: u64,
+    pub messages_delivered: u64,
+    pub events: u64,
+    /// "linearizable", "violation" or "unknown" (search budget spent).
+    pub linearizability: &'static str,
+    /// `None` when no liveness phase ran.
+    pub liveness_ok: Option<bool>,
+    pub violations: Vec<Violation>,
+}
+
+/// Runs `scenario` for `opts.duration_us`, then the optional liveness phase.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World), String> {
+    let mut world = scenario.build(opts.trace_keep)?;
+    world.run_until(opts.duration_us)?;
+    let liveness_ok = match opts.liveness_us {
+        Some(bound) => Some(liveness_phase(&mut world, bound)?),
+        None => None,
+    };
+    let verdict = linearize::check(world.history(), opts.linearizability_budget);
+    let mut violations = world.checker().violations().to_vec();
+    if let Verdict::Violation { key, ops } = verdict {
+        violations.push(Violation {
+            invariant: Invariant::Linearizability,
+            time_us: world.now_us(),
+            nodes: Vec::new(),
+            detail: format!(
+                "no order of the {ops} operations on key {} agrees with what the clients saw",
+                char::from(b'a' + key % 26)
+            ),
+        });
+    }
+    let stats = world.stats();
+    let report = RunReport {
+        seed: scenario.config.seed,
+        nodes: scenario.config.nodes,
+        sim_time_us: world.now_us(),
+        trace_hash: world.trace().hash_hex(),
+        leaders_elected: stats.leaders_elected,
+        max_term: world.max_term(),
+        commit_index: world.max_commit_index(),
+        client_ops: world.history().len() as u64,
+        client_ops_ok: stats.client_ops_ok,
+        messages_delivered: stats.messages_delivered,
+        events: stats.events,
+        linearizability: match verdict {
+            Verdict::Linearizable => "linearizable",
+            Verdict::Violation { .. } => "violation",
+            Verdict::Unknown => "unknown",
+        },
+        liveness_ok,
+        violations,
+    };
+    Ok((report, world))
+}
+
+/// TigerBeetle's two-phase run: after the faults, heal the network, restart every server and
+/// stop new client requests; a leader must emerge and every outstanding request must complete.
+fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
+    let start = world.now_us();
+    let net = NetConfig { loss_ppm: 0, dup_ppm: 0, ..world.config().net };
+    world.schedule(start, Intervention::Heal)?;
+    world.schedule(start, Intervention::SetNetwork(net))?;
+    world.schedule(start, Intervention::StopClients)?;
+    for id in 1..=world.config().nodes {
+        world.schedule(start, Intervention::Restart(id))?;
+    }
+    let step_us = 50_000;
+    let mut t = start;
+    while t < start + bound_us {
+        t += step_us;
+        world.run_until(t)?;
+        if world.leader().is_some() && world.clients_idle() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

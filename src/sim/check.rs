@@ -1,0 +1,266 @@
+//! Safety invariants, checked as the simulation runs (Raft paper, Figure 3, plus etcd's
+//! "every committed entry is on a majority" and monotonicity of terms and commit indexes).
+//!
+//! The checker watches every server step: the node's events say what changed, so each check
+//! looks only at the entries that changed and stays cheap enough to run on every event. A
+//! violation names the invariant, the time, the servers and a sentence a student can follow.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::server::Server;
+use crate::raft::{quorum, Command, Entry, Index, Node, NodeEvent, NodeId, RoleKind, Term, Time};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Invariant {
+    ElectionSafety,
+    LeaderAppendOnly,
+    LogMatching,
+    LeaderCompleteness,
+    StateMachineSafety,
+    CommittedOnMajority,
+    CommittedNeverLost,
+    TermMonotonic,
+    CommitMonotonic,
+    Linearizability,
+}
+
+impl Invariant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::ElectionSafety => "Election Safety",
+            Invariant::LeaderAppendOnly => "Leader Append-Only",
+            Invariant::LogMatching => "Log Matching",
+            Invariant::LeaderCompleteness => "Leader Completeness",
+            Invariant::StateMachineSafety => "State Machine Safety",
+            Invariant::CommittedOnMajority => "Committed On Majority",
+            Invariant::CommittedNeverLost => "Committed Never Lost",
+            Invariant::TermMonotonic => "Term Monotonic",
+            Invariant::CommitMonotonic => "Commit Monotonic",
+            Invariant::Linearizability => "Linearizability",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub invariant: Invariant,
+    pub time_us: Time,
+    pub nodes: Vec<NodeId>,
+    pub detail: String,
+}
+
+/// At most this many violations are kept; the first ones are the ones worth reading.
+pub const MAX_VIOLATIONS: usize = 64;
+
+#[derive(Clone, Debug)]
+pub struct Checker {
+    leaders: BTreeMap<Term, NodeId>,
+    /// Every (index, term) ever stored anywhere, with its command and the previous entry's term:
+    /// Log Matching says these must never differ between servers.
+    entries: BTreeMap<(Index, Term), (Option<Command>, Term)>,
+    /// The committed prefix as first observed, entry i at position i-1.
+    committed: Vec<Entry>,
+    /// The first entry applied at each index.
+    applied: Vec<Entry>,
+    max_term: Vec<Term>,
+    max_commit: Vec<Index>,
+    violations: Vec<Violation>,
+}
+
+fn describe(e: &Entry) -> String {
+    match &e.command {
+        Some(c) => format!("{}@t{} ({} from c{} #{})", e.index, e.term, c.op, c.client, c.seq),
+        None => format!("{}@t{} (no-op)", e.index, e.term),
+    }
+}
+
+impl Checker {
+    pub fn new(nodes: u8) -> Checker {
+        let n = usize::from(nodes) + 1;
+        Checker {
+            leaders: BTreeMap::new(),
+            entries: BTreeMap::new(),
+            committed: Vec::new(),
+            applied: Vec::new(),
+            max_term: vec![0; n],
+            max_commit: vec![0; n],
+            violations: Vec::new(),
+        }
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    pub fn committed_len(&self) -> Index {
+        self.committed.len() as Index
+    }
+
+    /// Records a violation unless the same invariant already failed on the same servers.
+    pub fn report(&mut self, invariant: Invariant, time_us: Time, nodes: Vec<NodeId>, detail: String) {
+        let repeat = self.violations.iter().any(|v| v.invariant == invariant && v.nodes == nodes);
+        if !repeat && self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(Violation { invariant, time_us, nodes, detail });
+        }
+    }
+
+    /// commitIndex is volatile: a restarted server starts again from 0.
+    pub fn on_restart(&mut self, node: NodeId) {
+        self.max_commit[usize::from(node)] = 0;
+    }
+
+    /// Checks one server step: its events, the entries it applied, and the cluster's logs.
+    pub fn observe(&mut self, now: Time, node: &Node, events: &[NodeEvent], applied: &[Entry], servers: &[Server]) {
+        let id = node.id();
+        for event in events {
+            match *event {
+                NodeEvent::RoleChanged { role: RoleKind::Leader, term } => self.check_new_leader(now, node, term),
+                NodeEvent::Appended { first, last } => self.check_appended(now, node, first, last),
+                NodeEvent::Truncated { from, term } => self.check_truncated(now, node, from, term, servers),
+                NodeEvent::Committed { index } => self.check_committed(now, node, index, servers),
+                _ => {}
+            }
+        }
+        for entry in applied {
+            self.check_applied(now, id, entry);
+        }
+        self.check_monotonic(now, node);
+    }
+
+    fn check_new_leader(&mut self, now: Time, node: &Node, term: Term) {
+        let id = node.id();
+        if let Some(&other) = self.leaders.get(&term)
+            && other != id
+        {
+            let detail = format!("n{other} and n{id} were both elected leader in term {term}");
+            self.report(Invariant::ElectionSafety, now, vec![other, id], detail);
+        }
+        self.leaders.insert(term, id);
+        let log = node.log();
+        let missing = self.committed.iter().find(|c| log.term_at(c.index) != Some(c.term));
+        if let Some(c) = missing {
+            let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(c));
+            self.report(Invariant::LeaderCompleteness, now, vec![id], detail);
+        }
+    }
+
+    fn check_appended(&mut self, now: Time, node: &Node, first: Index, last: Index) {
+        let log = node.log();
+        for e in log.slice(first, last) {
+            let prev_term = log.term_at(e.index - 1).unwrap_or(0);
+            let fingerprint = (e.command, prev_term);
+            match self.entries.get(&(e.index, e.term)) {
+                None => {
+                    self.entries.insert((e.index, e.term), fingerprint);
+                }
+                Some(seen) if *seen == fingerprint => {}
+                Some(_) => {
+                    let detail = format!(
+                        "n{} stores {} but another server has a different entry or history at {}@t{}",
+                        node.id(),
+                        describe(e),
+                        e.index,
+                        e.term
+                    );
+                    self.report(Invariant::LogMatching, now, vec![node.id()], detail);
+                }
+            }
+        }
+    }
+
+    /// By Log Matching, if the first deleted entry was not the committed one, no later one was.
+    fn check_truncated(&mut self, now: Time, node: &Node, from: Index, term: Term, servers: &[Server]) {
+        let id = node.id();
+        if node.role_kind() == RoleKind::Leader {
+            let detail = format!("leader n{id} deleted its own entries from {from} on");
+            self.report(Invariant::LeaderAppendOnly, now, vec![id], detail);
+        }
+        if from <= self.committed_len() && self.committed[(from - 1) as usize].term == term {
+            let lost = self.committed[(from - 1) as usize].clone();
+            let detail = format!("n{id} deleted entry {} although it was committed", describe(&lost));
+            self.report(Invariant::CommittedNeverLost, now, vec![id], detail);
+            self.check_majority(now, &lost, servers);
+        }
+    }
+
+    fn check_committed(&mut self, now: Time, node: &Node, index: Index, servers: &[Server]) {
+        let start = self.max_commit[usize::from(node.id())] + 1;
+        for e in node.log().slice(start, index) {
+            match self.committed.get((e.index - 1) as usize) {
+                Some(known) if known.term == e.term && known.command == e.command => {}
+                Some(known) => {
+                    let detail = format!(
+                        "n{} committed {} where {} had been committed before",
+                        node.id(),
+                        describe(e),
+                        describe(known)
+                    );
+                    self.report(Invariant::StateMachineSafety, now, vec![node.id()], detail);
+                }
+                None => {
+                    self.committed.push(e.clone());
+                    self.check_majority(now, e, servers);
+                }
+            }
+        }
+    }
+
+    fn check_majority(&mut self, now: Time, e: &Entry, servers: &[Server]) {
+        let holders = servers.iter().filter(|s| s.log().term_at(e.index) == Some(e.term)).count();
+        if holders < quorum::majority(servers.len()) {
+            let missing: Vec<NodeId> =
+                servers.iter().filter(|s| s.log().term_at(e.index) != Some(e.term)).map(|s| s.id).collect();
+            let detail = format!(
+                "committed entry {} is stored on only {holders} of {} servers",
+                describe(e),
+                servers.len()
+            );
+            self.report(Invariant::CommittedOnMajority, now, missing, detail);
+        }
+    }
+
+    fn check_applied(&mut self, now: Time, id: NodeId, e: &Entry) {
+        match self.applied.get((e.index - 1) as usize) {
+            Some(first) if first.term == e.term && first.command == e.command => {}
+            Some(first) => {
+                let detail = format!(
+                    "n{id} applied {} at index {} where another server applied {}",
+                    describe(e),
+                    e.index,
+                    describe(first)
+                );
+                self.report(Invariant::StateMachineSafety, now, vec![id], detail);
+            }
+            None => {
+                assert_eq!(e.index, self.applied.len() as Index + 1, "entries are applied in order");
+                self.applied.push(e.clone());
+            }
+        }
+    }
+
+    fn check_monotonic(&mut self, now: Time, node: &Node) {
+        let id = node.id();
+        let slot = usize::from(id);
+        if node.term() < self.max_term[slot] {
+            let detail = format!("n{id}'s term went back from {} to {}", self.max_term[slot], node.term());
+            self.report(Invariant::TermMonotonic, now, vec![id], detail);
+        }
+        if node.commit_index() < self.max_commit[slot] {
+            let detail = format!("n{id}'s commit index went back from {} to {}", self.max_commit[slot], node.commit_index());
+            self.report(Invariant::CommitMonotonic, now, vec![id], detail);
+        }
+        if node.commit_index() > node.log().last_index() {
+            let detail = format!(
+                "n{id} has commit index {} but only {} entries: committed entries were deleted",
+                node.commit_index(),
+                node.log().last_index()
+            );
+            self.report(Invariant::CommittedNeverLost, now, vec![id], detail);
+        }
+        self.max_term[slot] = self.max_term[slot].max(node.term());
+        self.max_commit[slot] = self.max_commit[slot].max(node.commit_index());
+    }
+}

@@ -1,0 +1,155 @@
+//! Clients and the key-value state machine they drive.
+//!
+//! A client has at most one request outstanding, tagged `(client, seq)`. It is never told about
+//! an entry that is not yet committed (only a leader that has *applied* the entry answers), so
+//! on a timeout it cannot know whether its command happened: it retries the same `(client, seq)`,
+//! possibly at another server, until it learns the outcome. The state machine remembers the last
+//! `(seq, output)` per client and answers a repeat with the first output instead of applying the
+//! command again (the paper's section 8: "linearizable semantics for clients").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::prng::Prng;
+use crate::raft::{Command, NodeId, Op, Time};
+
+/// How clients behave. `count` clients send on their own; the UI adds one-shot clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientConfig {
+    pub count: u8,
+    /// Pause between a reply and the next request of a self-driven client.
+    pub interval_us: Time,
+    /// Wait for a reply this long before retrying elsewhere.
+    pub timeout_us: Time,
+    /// Keys are drawn from `0..keys` (shown as a, b, c, …).
+    pub keys: u8,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig { count: 0, interval_us: 300_000, timeout_us: 500_000, keys: 3 }
+    }
+}
+
+pub const MAX_CLIENTS: usize = 256;
+
+/// The result of a command as the state machine computed it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Output {
+    Written,
+    Value(Vec<u32>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientReply {
+    Done(Output),
+    /// Not the leader; `Some` names the server it believes leads.
+    Redirect(Option<NodeId>),
+}
+
+/// The replicated state machine of one server: a map from key to a list of values, plus the
+/// per-client session table that makes retries idempotent.
+#[derive(Clone, Debug, Default)]
+pub struct KvStore {
+    data: BTreeMap<u8, Vec<u32>>,
+    sessions: BTreeMap<u32, (u64, Output)>,
+}
+
+impl KvStore {
+    pub fn apply(&mut self, cmd: &Command) -> Output {
+        if let Some((seq, output)) = self.sessions.get(&cmd.client)
+            && *seq >= cmd.seq
+        {
+            return output.clone();
+        }
+        let output = execute(&mut self.data, cmd.op);
+        self.sessions.insert(cmd.client, (cmd.seq, output.clone()));
+        output
+    }
+
+    /// The remembered answer for `(client, seq)`, if that request was already applied.
+    pub fn answered(&self, client: u32, seq: u64) -> Option<&Output> {
+        self.sessions.get(&client).filter(|(s, _)| *s == seq).map(|(_, o)| o)
+    }
+
+    pub fn data(&self) -> &BTreeMap<u8, Vec<u32>> {
+        &self.data
+    }
+}
+
+/// The sequential specification, shared by the servers and the linearizability checker.
+pub fn execute(data: &mut BTreeMap<u8, Vec<u32>>, op: Op) -> Output {
+    match op {
+        Op::Put { key, value } => {
+            data.insert(key, vec![value]);
+            Output::Written
+        }
+        Op::Append { key, value } => {
+            data.entry(key).or_default().push(value);
+            Output::Written
+        }
+        Op::Get { key } => Output::Value(data.get(&key).cloned().unwrap_or_default()),
+    }
+}
+
+/// One request of the client history, for the UI's lifecycle view and the linearizability check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryOp {
+    pub client: u32,
+    pub seq: u64,
+    pub op: Op,
+    pub invoke_us: Time,
+    /// `None` while the client has not learned the outcome.
+    pub returned: Option<(Time, Output)>,
+    pub attempts: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub seq: u64,
+    pub op: Op,
+    pub target: NodeId,
+    pub attempt: u32,
+    pub deadline_us: Time,
+    /// Index into the world's history.
+    pub history: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: u32,
+    /// Self-driven clients issue a new request after each reply; one-shot clients stop.
+    pub auto: bool,
+    pub seq: u64,
+    pub pending: Option<Pending>,
+    pub leader_hint: Option<NodeId>,
+    /// The time of the wake-up event that is current; older ones are stale.
+    pub wake_at: Option<Time>,
+    pub rng: Prng,
+}
+
+impl Client {
+    pub fn new(id: u32, auto: bool, rng: Prng) -> Client {
+        Client { id, auto, seq: 0, pending: None, leader_hint: None, wake_at: None, rng }
+    }
+
+    /// A random operation: mostly writes, some reads, on a few keys so histories interleave.
+    pub fn next_op(&mut self, keys: u8) -> Op {
+        let key = self.rng.below(u64::from(keys.max(1))) as u8;
+        let value = self.rng.range(1, 99) as u32;
+        match self.rng.below(10) {
+            0..=3 => Op::Append { key, value },
+            4..=6 => Op::Put { key, value },
+            _ => Op::Get { key },
+        }
+    }
+
+    /// Where to send: the leader we were told about, else a random server.
+    pub fn choose_target(&mut self, nodes: u8) -> NodeId {
+        match self.leader_hint {
+            Some(n) => n,
+            None => self.rng.range(1, u64::from(nodes)) as NodeId,
+        }
+    }
+}

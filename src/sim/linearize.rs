@@ -1,0 +1,230 @@
+//! Linearizability of the client history against the key-value model.
+//!
+//! The Wing & Gong search with Lowe's memoisation, as Porcupine implements it: walk the history
+//! in real-time order, tentatively linearize any call whose operation the model accepts,
+//! backtrack when a return is reached whose call could not be placed, and remember every
+//! (set of linearized operations, model state) already explored. Keys are independent in this
+//! model, so the history is split per key first, which keeps each search small. A request whose
+//! outcome the client never learned may have taken effect at any point after its call, or not
+//! at all: it gets a return time of infinity. The search has a step budget; past it the answer
+//! is `Unknown`, never a hang.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::client::{HistoryOp, Output};
+use crate::raft::Op;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Linearizable,
+    /// The first key whose history has no valid order.
+    Violation { key: u8, ops: usize },
+    /// The search budget ran out before an answer.
+    Unknown,
+}
+
+pub const DEFAULT_BUDGET: u64 = 5_000_000;
+
+struct KeyOp {
+    op: Op,
+    call: u64,
+    ret: u64,
+    output: Option<Output>,
+}
+
+pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
+    let mut per_key: BTreeMap<u8, Vec<KeyOp>> = BTreeMap::new();
+    for h in history {
+        let (ret, output) = match &h.returned {
+            Some((t, o)) => (*t, Some(o.clone())),
+            // An unanswered read has no effect on anyone: leave it out.
+            None if matches!(h.op, Op::Get { .. }) => continue,
+            None => (u64::MAX, None),
+        };
+        per_key.entry(h.op.key()).or_default().push(KeyOp { op: h.op, call: h.invoke_us, ret, output });
+    }
+    let mut left = budget;
+    let mut unknown = false;
+    for (key, ops) in &per_key {
+        match check_key(ops, &mut left) {
+            Some(true) => {}
+            Some(false) => return Verdict::Violation { key: *key, ops: ops.len() },
+            None => unknown = true,
+        }
+    }
+    if unknown { Verdict::Unknown } else { Verdict::Linearizable }
+}
+
+/// The model step for one key: does `op` with its observed output fit `state`?
+fn step(state: &[u32], op: &KeyOp) -> Option<Vec<u32>> {
+    match op.op {
+        Op::Put { value, .. } => Some(vec![value]),
+        Op::Append { value, .. } => {
+            let mut next = state.to_vec();
+            next.push(value);
+            Some(next)
+        }
+        Op::Get { .. } => match &op.output {
+            Some(Output::Value(v)) if v.as_slice() == state => Some(state.to_vec()),
+            _ => None,
+        },
+    }
+}
+
+const NIL: usize = usize::MAX;
+
+/// Doubly linked list of call and return events; node 0 is the head sentinel.
+struct Events {
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    op: Vec<usize>,
+    is_call: Vec<bool>,
+    partner: Vec<usize>,
+}
+
+impl Events {
+    fn new(ops: &[KeyOp]) -> Events {
+        let mut order: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        for (i, o) in ops.iter().enumerate() {
+            order.push((o.call, false, i));
+            order.push((o.ret, true, i));
+        }
+        // Calls before returns at equal times: touching operations count as concurrent.
+        order.sort_unstable();
+        let n = order.len() + 1;
+        let mut ev = Events {
+            next: (1..=n).map(|i| if i == n { NIL } else { i }).collect(),
+            prev: (0..n).map(|i| if i == 0 { NIL } else { i - 1 }).collect(),
+            op: vec![0; n],
+            is_call: vec![false; n],
+            partner: vec![0; n],
+        };
+        let mut call_node = vec![0; ops.len()];
+        for (pos, &(_, is_ret, i)) in order.iter().enumerate() {
+            let node = pos + 1;
+            ev.op[node] = i;
+            ev.is_call[node] = !is_ret;
+            if is_ret {
+                ev.partner[call_node[i]] = node;
+            } else {
+                call_node[i] = node;
+            }
+        }
+        ev
+    }
+
+    fn unlink(&mut self, node: usize) {
+        let (p, n) = (self.prev[node], self.next[node]);
+        self.next[p] = n;
+        if n != NIL {
+            self.prev[n] = p;
+        }
+    }
+
+    fn relink(&mut self, node: usize) {
+        let (p, n) = (self.prev[node], self.next[node]);
+        self.next[p] = node;
+        if n != NIL {
+            self.prev[n] = node;
+        }
+    }
+
+    fn lift(&mut self, call: usize) {
+        self.unlink(call);
+        self.unlink(self.partner[call]);
+    }
+
+    fn unlift(&mut self, call: usize) {
+        self.relink(self.partner[call]);
+        self.relink(call);
+    }
+}
+
+/// `Some(true)` linearizable, `Some(false)` not, `None` out of budget.
+fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
+    let mut ev = Events::new(ops);
+    let mut linearized = vec![0u64; ops.len().div_ceil(64)];
+    let mut seen: BTreeSet<(Vec<u64>, Vec<u32>)> = BTreeSet::new();
+    let mut calls: Vec<(usize, Vec<u32>)> = Vec::new();
+    let mut state: Vec<u32> = Vec::new();
+    let mut entry = ev.next[0];
+    while ev.next[0] != NIL {
+        *budget = budget.checked_sub(1)?;
+        if ev.is_call[entry] {
+            let i = ev.op[entry];
+            if let Some(next_state) = step(&state, &ops[i]) {
+                linearized[i / 64] |= 1 << (i % 64);
+                if seen.insert((linearized.clone(), next_state.clone())) {
+                    calls.push((entry, std::mem::replace(&mut state, next_state)));
+                    ev.lift(entry);
+                    entry = ev.next[0];
+                    continue;
+                }
+                linearized[i / 64] &= !(1 << (i % 64));
+            }
+            entry = ev.next[entry];
+        } else {
+            let Some((call, previous)) = calls.pop() else { return Some(false) };
+            let i = ev.op[call];
+            linearized[i / 64] &= !(1 << (i % 64));
+            state = previous;
+            ev.unlift(call);
+            entry = ev.next[call];
+        }
+    }
+    Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(client: u32, op: Op, call: u64, ret: Option<(u64, Output)>) -> HistoryOp {
+        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, attempts: 1 }
+    }
+
+    #[test]
+    fn concurrent_writes_can_order_either_way() {
+        let h = vec![
+            op(1, Op::Put { key: 0, value: 1 }, 0, Some((10, Output::Written))),
+            op(2, Op::Put { key: 0, value: 2 }, 1, Some((9, Output::Written))),
+            op(3, Op::Get { key: 0 }, 11, Some((12, Output::Value(vec![1])))),
+        ];
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Linearizable);
+    }
+
+    #[test]
+    fn stale_read_is_caught() {
+        let h = vec![
+            op(1, Op::Put { key: 0, value: 1 }, 0, Some((10, Output::Written))),
+            op(2, Op::Put { key: 0, value: 2 }, 11, Some((20, Output::Written))),
+            op(3, Op::Get { key: 0 }, 21, Some((22, Output::Value(vec![1])))),
+        ];
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Violation { key: 0, ops: 3 });
+    }
+
+    #[test]
+    fn unanswered_write_may_or_may_not_happen() {
+        let h = vec![
+            op(1, Op::Append { key: 1, value: 5 }, 0, None),
+            op(2, Op::Get { key: 1 }, 10, Some((11, Output::Value(vec![])))),
+            op(3, Op::Get { key: 1 }, 12, Some((13, Output::Value(vec![5])))),
+        ];
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Linearizable);
+        let h2 = vec![
+            op(1, Op::Append { key: 1, value: 5 }, 0, None),
+            op(2, Op::Get { key: 1 }, 10, Some((11, Output::Value(vec![5])))),
+            op(3, Op::Get { key: 1 }, 12, Some((13, Output::Value(vec![])))),
+        ];
+        assert!(matches!(check(&h2, DEFAULT_BUDGET), Verdict::Violation { .. }));
+    }
+
+    #[test]
+    fn budget_gives_unknown() {
+        let h: Vec<HistoryOp> =
+            (0..40).map(|i| op(i, Op::Append { key: 0, value: i }, 0, Some((1000, Output::Written)))).collect();
+        let mut with_read = h.clone();
+        with_read.push(op(99, Op::Get { key: 0 }, 2000, Some((2001, Output::Value(vec![7])))));
+        assert_eq!(check(&with_read, 1000), Verdict::Unknown);
+    }
+}

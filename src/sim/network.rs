@@ -1,0 +1,238 @@
+//! The simulated network: every packet has a stable id, a send time and a delivery time drawn
+//! from the latency range, so packets reorder. Loss, duplication and partitions are decided by
+//! the world's one generator; a packet that will not arrive still travels and is dropped at the
+//! receiver's door, so the UI can show it vanish and the trace says why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::client::ClientReply;
+use crate::prng::Prng;
+use crate::raft::{Envelope, Kind, NodeId, Op, Time};
+
+/// Link behaviour. Probabilities are integer parts per million.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    pub latency_min_us: Time,
+    pub latency_max_us: Time,
+    pub loss_ppm: u32,
+    pub dup_ppm: u32,
+}
+
+impl Default for NetConfig {
+    fn default() -> NetConfig {
+        NetConfig { latency_min_us: 10_000, latency_max_us: 20_000, loss_ppm: 0, dup_ppm: 0 }
+    }
+}
+
+/// Packets in flight beyond this are dropped as `Overflow`, like a full router queue.
+pub const MAX_IN_FLIGHT: usize = 20_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Endpoint {
+    Node(NodeId),
+    Client(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Payload {
+    Raft(Envelope),
+    Request { client: u32, seq: u64, op: Op },
+    Reply { client: u32, seq: u64, reply: ClientReply },
+}
+
+/// What a packet is, for traces, statistics and the UI (`data-msg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PacketKind {
+    Raft(Kind),
+    ClientRequest,
+    ClientReply,
+}
+
+impl PacketKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PacketKind::Raft(k) => k.name(),
+            PacketKind::ClientRequest => "client-request",
+            PacketKind::ClientReply => "client-reply",
+        }
+    }
+
+    /// Stable code for the trace hash.
+    pub fn code(self) -> u64 {
+        match self {
+            PacketKind::Raft(k) => k as u64,
+            PacketKind::ClientRequest => 100,
+            PacketKind::ClientReply => 101,
+        }
+    }
+}
+
+impl Payload {
+    pub fn kind(&self) -> PacketKind {
+        match self {
+            Payload::Raft(env) => PacketKind::Raft(env.body.kind()),
+            Payload::Request { .. } => PacketKind::ClientRequest,
+            Payload::Reply { .. } => PacketKind::ClientReply,
+        }
+    }
+
+    pub fn success(&self) -> Option<bool> {
+        match self {
+            Payload::Raft(env) => env.body.success(),
+            Payload::Request { .. } => None,
+            Payload::Reply { reply, .. } => Some(matches!(reply, ClientReply::Done(_))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    pub id: u64,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub sent_at_us: Time,
+    pub deliver_at_us: Time,
+    /// Decided at send time; the packet is dropped when it would have arrived.
+    pub lost: bool,
+    pub payload: Payload,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DropReason {
+    Loss,
+    Partition,
+    NodeDown,
+    Overflow,
+    User,
+}
+
+impl DropReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Loss => "lost",
+            DropReason::Partition => "partition",
+            DropReason::NodeDown => "node down",
+            DropReason::Overflow => "queue full",
+            DropReason::User => "dropped by user",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub config: NetConfig,
+    in_flight: BTreeMap<u64, Packet>,
+    next_id: u64,
+    /// Partition group of each server (index = id); servers talk only within a group.
+    groups: Vec<u8>,
+    /// Directed links cut by the user: (from, to).
+    cuts: BTreeSet<(NodeId, NodeId)>,
+}
+
+impl Network {
+    pub fn new(config: NetConfig, nodes: u8) -> Network {
+        Network {
+            config,
+            in_flight: BTreeMap::new(),
+            next_id: 1,
+            groups: vec![0; usize::from(nodes) + 1],
+            cuts: BTreeSet::new(),
+        }
+    }
+
+    /// Queues a packet (and maybe a duplicate); returns the ids and delivery times to schedule.
+    pub fn send(&mut self, now: Time, from: Endpoint, to: Endpoint, payload: Payload, prng: &mut Prng) -> SendResult {
+        let copies = if prng.chance_ppm(self.config.dup_ppm) { 2 } else { 1 };
+        let mut result = SendResult::default();
+        for _ in 0..copies {
+            let id = self.next_id;
+            self.next_id += 1;
+            if self.in_flight.len() >= MAX_IN_FLIGHT {
+                result.overflowed.push(id);
+                continue;
+            }
+            let latency = prng.range(self.config.latency_min_us, self.config.latency_max_us);
+            let lost = prng.chance_ppm(self.config.loss_ppm);
+            let packet =
+                Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload: payload.clone() };
+            result.scheduled.push((id, packet.deliver_at_us));
+            self.in_flight.insert(id, packet);
+        }
+        result
+    }
+
+    /// Removes a packet that is due; `None` if it was already dropped.
+    pub fn take(&mut self, id: u64) -> Option<Packet> {
+        self.in_flight.remove(&id)
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Packet> {
+        self.in_flight.get(&id)
+    }
+
+    pub fn in_flight(&self) -> impl Iterator<Item = &Packet> {
+        self.in_flight.values()
+    }
+
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Whether a packet between these endpoints gets through now. Clients stand outside the
+    /// partitioned server network: they can always reach any server (the isolated-leader
+    /// lesson depends on clients still talking to a cut-off leader).
+    pub fn link_up(&self, from: Endpoint, to: Endpoint) -> bool {
+        match (from, to) {
+            (Endpoint::Node(a), Endpoint::Node(b)) => {
+                self.groups[usize::from(a)] == self.groups[usize::from(b)] && !self.cuts.contains(&(a, b))
+            }
+            _ => true,
+        }
+    }
+
+    pub fn partition(&mut self, groups: &[u8]) {
+        self.groups[1..].copy_from_slice(groups);
+    }
+
+    /// Puts one server in a group of its own.
+    pub fn isolate(&mut self, node: NodeId) {
+        let fresh = self.groups.iter().copied().max().unwrap_or(0).wrapping_add(1);
+        self.groups[usize::from(node)] = fresh;
+    }
+
+    /// Brings one server back into the main group (group 0) and restores its links.
+    pub fn rejoin(&mut self, node: NodeId) {
+        self.groups[usize::from(node)] = 0;
+        self.cuts.retain(|&(a, b)| a != node && b != node);
+    }
+
+    pub fn cut(&mut self, from: NodeId, to: NodeId) {
+        self.cuts.insert((from, to));
+    }
+
+    pub fn heal(&mut self) {
+        self.groups.iter_mut().for_each(|g| *g = 0);
+        self.cuts.clear();
+    }
+
+    pub fn groups(&self) -> &[u8] {
+        &self.groups[1..]
+    }
+
+    pub fn cuts(&self) -> &BTreeSet<(NodeId, NodeId)> {
+        &self.cuts
+    }
+
+    pub fn is_isolated(&self, node: NodeId) -> bool {
+        let g = self.groups[usize::from(node)];
+        self.groups[1..].iter().enumerate().all(|(i, &o)| i + 1 == usize::from(node) || o != g)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SendResult {
+    pub scheduled: Vec<(u64, Time)>,
+    pub overflowed: Vec<u64>,
+}

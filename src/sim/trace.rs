@@ -1,0 +1,208 @@
+//! The trace: typed events in the order they happened, a stable 64-bit hash over all of them,
+//! and a one-line rendering shared by the command line and the UI.
+//!
+//! The hash is what "the same run" means: equal seeds and interventions must give equal hashes
+//! natively and in every browser. It is computed from explicit field encodings (never `Debug`
+//! text or `std::hash`, whose output may differ between targets), mixing each 64-bit word
+//! FxHash-style and finishing with a SplitMix64 avalanche.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::client::Output;
+use super::network::{DropReason, Endpoint, PacketKind};
+use super::Intervention;
+use crate::raft::{Index, NodeId, Op, RoleKind, Term, Time};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TraceEvent {
+    Sent { id: u64, from: Endpoint, to: Endpoint, kind: PacketKind, deliver_at_us: Time },
+    Delivered { id: u64 },
+    Dropped { id: u64, reason: DropReason },
+    Role { node: NodeId, role: RoleKind, term: Term },
+    Voted { node: NodeId, candidate: NodeId, term: Term },
+    Appended { node: NodeId, first: Index, last: Index },
+    Truncated { node: NodeId, from: Index },
+    Committed { node: NodeId, index: Index },
+    Applied { node: NodeId, index: Index },
+    ClientInvoke { client: u32, seq: u64, op: Op },
+    ClientSend { client: u32, seq: u64, to: NodeId, attempt: u32 },
+    ClientReturn { client: u32, seq: u64, output: Output },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+    Intervention(Intervention),
+}
+
+#[derive(Clone, Debug)]
+struct Mixer(u64);
+
+impl Mixer {
+    fn word(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn endpoint_code(e: Endpoint) -> u64 {
+    match e {
+        Endpoint::Node(n) => u64::from(n),
+        Endpoint::Client(c) => (1 << 32) | u64::from(c),
+    }
+}
+
+fn op_code(op: Op) -> [u64; 3] {
+    match op {
+        Op::Put { key, value } => [1, u64::from(key), u64::from(value)],
+        Op::Append { key, value } => [2, u64::from(key), u64::from(value)],
+        Op::Get { key } => [3, u64::from(key), 0],
+    }
+}
+
+impl TraceEvent {
+    fn hash_into(&self, m: &mut Mixer) {
+        use TraceEvent::*;
+        let words: &[u64] = match *self {
+            Sent { id, from, to, kind, deliver_at_us } => {
+                &[1, id, endpoint_code(from), endpoint_code(to), kind.code(), deliver_at_us]
+            }
+            Delivered { id } => &[2, id],
+            Dropped { id, reason } => &[3, id, reason as u64],
+            Role { node, role, term } => &[4, u64::from(node), role as u64, term],
+            Voted { node, candidate, term } => &[5, u64::from(node), u64::from(candidate), term],
+            Appended { node, first, last } => &[6, u64::from(node), first, last],
+            Truncated { node, from } => &[7, u64::from(node), from],
+            Committed { node, index } => &[8, u64::from(node), index],
+            Applied { node, index } => &[9, u64::from(node), index],
+            ClientInvoke { client, seq, op } => {
+                let [a, b, c] = op_code(op);
+                &[10, u64::from(client), seq, a, b, c]
+            }
+            ClientSend { client, seq, to, attempt } => &[11, u64::from(client), seq, u64::from(to), u64::from(attempt)],
+            ClientReturn { client, seq, ref output } => {
+                m.word(12);
+                m.word(u64::from(client));
+                m.word(seq);
+                match output {
+                    Output::Written => m.word(0),
+                    Output::Value(v) => v.iter().for_each(|&x| m.word(u64::from(x) + 1)),
+                }
+                return;
+            }
+            Crash { node } => &[13, u64::from(node)],
+            Restart { node } => &[14, u64::from(node)],
+            Intervention(ref i) => {
+                m.word(15);
+                i.hash_words(&mut |w| m.word(w));
+                return;
+            }
+        };
+        words.iter().for_each(|&w| m.word(w));
+    }
+
+    /// One line a student can read, e.g. `n1 → n3 append-entries #17 (arrives 12.5 ms)`.
+    pub fn render(&self) -> String {
+        use TraceEvent::*;
+        let ep = |e: Endpoint| match e {
+            Endpoint::Node(n) => format!("n{n}"),
+            Endpoint::Client(c) => format!("c{c}"),
+        };
+        match self {
+            Sent { id, from, to, kind, deliver_at_us } => {
+                format!("{} → {} {} #{id} (arrives {})", ep(*from), ep(*to), kind.name(), fmt_time(*deliver_at_us))
+            }
+            Delivered { id } => format!("#{id} delivered"),
+            Dropped { id, reason } => format!("#{id} dropped: {}", reason.name()),
+            Role { node, role, term } => format!("n{node} is {} in term {term}", role.name()),
+            Voted { node, candidate, term } => format!("n{node} votes for n{candidate} in term {term}"),
+            Appended { node, first, last } if first == last => format!("n{node} appends entry {first}"),
+            Appended { node, first, last } => format!("n{node} appends entries {first}–{last}"),
+            Truncated { node, from } => format!("n{node} deletes entries from {from} on"),
+            Committed { node, index } => format!("n{node} commits up to {index}"),
+            Applied { node, index } => format!("n{node} applies entry {index}"),
+            ClientInvoke { client, seq, op } => format!("c{client} invokes #{seq}: {op}"),
+            ClientSend { client, seq, to, attempt } if *attempt == 0 => format!("c{client} sends #{seq} to n{to}"),
+            ClientSend { client, seq, to, attempt } => format!("c{client} retries #{seq} at n{to} (attempt {})", attempt + 1),
+            ClientReturn { client, seq, output } => format!("c{client} learns #{seq}: {}", render_output(output)),
+            Crash { node } => format!("n{node} crashes"),
+            Restart { node } => format!("n{node} restarts"),
+            Intervention(i) => format!("user: {i}"),
+        }
+    }
+}
+
+pub fn render_output(output: &Output) -> String {
+    match output {
+        Output::Written => "ok".to_string(),
+        Output::Value(v) if v.is_empty() => "(empty)".to_string(),
+        Output::Value(v) => {
+            let mut s = String::new();
+            for (i, x) in v.iter().enumerate() {
+                let _ = write!(s, "{}{x}", if i == 0 { "" } else { "," });
+            }
+            s
+        }
+    }
+}
+
+/// `12.345 ms`-style simulated time.
+pub fn fmt_time(us: Time) -> String {
+    format!("{}.{:03} ms", us / 1000, us % 1000)
+}
+
+/// The hash of every event and the most recent ones in full.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    mixer: Mixer,
+    count: u64,
+    recent: VecDeque<(Time, TraceEvent)>,
+    keep: usize,
+}
+
+impl Trace {
+    /// Keeps the last `keep` events (0 keeps none: the command line only needs the hash).
+    pub fn new(keep: usize) -> Trace {
+        Trace { mixer: Mixer(0x6A09_E667_F3BC_C908), count: 0, recent: VecDeque::new(), keep }
+    }
+
+    pub fn record(&mut self, now: Time, event: TraceEvent) {
+        self.mixer.word(now);
+        event.hash_into(&mut self.mixer);
+        self.count += 1;
+        if self.keep > 0 {
+            if self.recent.len() == self.keep {
+                self.recent.pop_front();
+            }
+            self.recent.push_back((now, event));
+        }
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.mixer.finish()
+    }
+
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn recent(&self) -> &VecDeque<(Time, TraceEvent)> {
+        &self.recent
+    }
+
+    pub fn set_keep(&mut self, keep: usize) {
+        self.keep = keep;
+        while self.recent.len() > keep {
+            self.recent.pop_front();
+        }
+    }
+}
