@@ -7,15 +7,15 @@ pub mod presets;
 pub mod recipe;
 mod run;
 
-pub use run::{run, RunOptions, RunReport};
+pub use run::{RunOptions, RunReport, run};
 
 use serde::{Deserialize, Serialize};
 
 use crate::raft::Time;
-use crate::sim::{Intervention, SimConfig, World, MAX_SIM_TIME_US};
+use crate::sim::{Intervention, MAX_SIM_TIME_US, SimConfig, World};
 
 /// Interventions one scenario may hold.
-pub const MAX_INTERVENTIONS: usize = 10_000;
+pub const MAX_INTERVENTIONS: usize = 100_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timed {
@@ -32,26 +32,40 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn new(config: SimConfig) -> Scenario {
-        Scenario { config, interventions: Vec::new() }
+        Scenario {
+            config,
+            interventions: Vec::new(),
+        }
     }
 
     pub fn at(mut self, at_ms: u64, what: Intervention) -> Scenario {
-        self.interventions.push(Timed { at_us: at_ms * 1000, what });
+        self.interventions.push(Timed {
+            at_us: at_ms * 1000,
+            what,
+        });
         self
     }
 
     pub fn validate(&self) -> Result<(), String> {
         self.config.validate()?;
         if self.interventions.len() > MAX_INTERVENTIONS {
-            return Err(format!("a scenario holds at most {MAX_INTERVENTIONS} interventions"));
+            return Err(format!(
+                "a scenario holds at most {MAX_INTERVENTIONS} interventions"
+            ));
         }
         let mut last = 0;
         for (i, t) in self.interventions.iter().enumerate() {
             if t.at_us < last || t.at_us > MAX_SIM_TIME_US {
-                return Err(format!("intervention {} at {} µs is out of order or beyond one day", i + 1, t.at_us));
+                return Err(format!(
+                    "intervention {} at {} µs is out of order or beyond one day",
+                    i + 1,
+                    t.at_us
+                ));
             }
             last = t.at_us;
-            t.what.validate(self.config.nodes).map_err(|e| format!("intervention {}: {e}", i + 1))?;
+            t.what
+                .validate(self.config.nodes)
+                .map_err(|e| format!("intervention {}: {e}", i + 1))?;
         }
         Ok(())
     }

@@ -28,7 +28,12 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> ClientConfig {
-        ClientConfig { count: 0, interval_us: 300_000, timeout_us: 500_000, keys: 3 }
+        ClientConfig {
+            count: 0,
+            interval_us: 300_000,
+            timeout_us: 500_000,
+            keys: 3,
+        }
     }
 }
 
@@ -70,7 +75,10 @@ impl KvStore {
 
     /// The remembered answer for `(client, seq)`, if that request was already applied.
     pub fn answered(&self, client: u32, seq: u64) -> Option<&Output> {
-        self.sessions.get(&client).filter(|(s, _)| *s == seq).map(|(_, o)| o)
+        self.sessions
+            .get(&client)
+            .filter(|(s, _)| *s == seq)
+            .map(|(_, o)| o)
     }
 
     pub fn data(&self) -> &BTreeMap<u8, Vec<u32>> {
@@ -131,7 +139,15 @@ pub struct Client {
 
 impl Client {
     pub fn new(id: u32, auto: bool, rng: Prng) -> Client {
-        Client { id, auto, seq: 0, pending: None, leader_hint: None, wake_at: None, rng }
+        Client {
+            id,
+            auto,
+            seq: 0,
+            pending: None,
+            leader_hint: None,
+            wake_at: None,
+            rng,
+        }
     }
 
     /// A random operation: mostly writes, some reads, on a few keys so histories interleave.

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::network::NetConfig;
-use crate::raft::{Bug, NodeId, Time};
+use crate::raft::{Bug, MAX_NODES, NodeId, Time};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intervention {
@@ -24,7 +24,10 @@ pub enum Intervention {
     /// Undo `Isolate` and any cut link touching the server.
     Rejoin(NodeId),
     /// Cut the directed link `from → to`.
-    Cut { from: NodeId, to: NodeId },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+    },
     /// Partition group of each server, in id order; servers talk only within their group.
     Partition(Vec<u8>),
     Heal,
@@ -33,8 +36,15 @@ pub enum Intervention {
     /// Every server draws a fresh random election timeout.
     SpreadTimers,
     SetNetwork(NetConfig),
-    SetTiming { election_timeout_min_us: Time, election_timeout_max_us: Time, heartbeat_interval_us: Time },
-    SetBug { bug: Bug, on: bool },
+    SetTiming {
+        election_timeout_min_us: Time,
+        election_timeout_max_us: Time,
+        heartbeat_interval_us: Time,
+    },
+    SetBug {
+        bug: Bug,
+        on: bool,
+    },
     /// Self-driven clients stop issuing new requests (outstanding ones still retry).
     StopClients,
 }
@@ -52,13 +62,20 @@ pub fn check_timing(min_us: Time, max_us: Time, heartbeat_us: Time) -> Result<()
     use limits::*;
     let range = TIMEOUT_MIN_US..=TIMEOUT_MAX_US;
     if !range.contains(&min_us) || !range.contains(&max_us) {
-        return Err(format!("election timeout must be between 1 ms and 60 s, got {}..{} µs", min_us, max_us));
+        return Err(format!(
+            "election timeout must be between 1 ms and 60 s, got {}..{} µs",
+            min_us, max_us
+        ));
     }
     if min_us > max_us {
-        return Err(format!("election timeout minimum {min_us} µs is above its maximum {max_us} µs"));
+        return Err(format!(
+            "election timeout minimum {min_us} µs is above its maximum {max_us} µs"
+        ));
     }
     if !range.contains(&heartbeat_us) {
-        return Err(format!("heartbeat interval must be between 1 ms and 60 s, got {heartbeat_us} µs"));
+        return Err(format!(
+            "heartbeat interval must be between 1 ms and 60 s, got {heartbeat_us} µs"
+        ));
     }
     Ok(())
 }
@@ -66,10 +83,16 @@ pub fn check_timing(min_us: Time, max_us: Time, heartbeat_us: Time) -> Result<()
 pub fn check_network(net: &NetConfig) -> Result<(), String> {
     use limits::*;
     if net.latency_max_us > LATENCY_MAX_US {
-        return Err(format!("latency must be at most 10 s, got {} µs", net.latency_max_us));
+        return Err(format!(
+            "latency must be at most 10 s, got {} µs",
+            net.latency_max_us
+        ));
     }
     if net.latency_min_us > net.latency_max_us {
-        return Err(format!("latency minimum {} µs is above its maximum {} µs", net.latency_min_us, net.latency_max_us));
+        return Err(format!(
+            "latency minimum {} µs is above its maximum {} µs",
+            net.latency_min_us, net.latency_max_us
+        ));
     }
     if net.loss_ppm > PPM_MAX || net.dup_ppm > PPM_MAX {
         return Err("loss and duplication must be between 0% and 100%".to_string());
@@ -81,7 +104,11 @@ impl Intervention {
     /// Checks the intervention against a cluster of `nodes` servers.
     pub fn validate(&self, nodes: u8) -> Result<(), String> {
         let node_ok = |n: NodeId| {
-            if (1..=nodes).contains(&n) { Ok(()) } else { Err(format!("server {n} does not exist (1..{nodes})")) }
+            if (1..=nodes).contains(&n) {
+                Ok(())
+            } else {
+                Err(format!("server {n} does not exist (1..{nodes})"))
+            }
         };
         match self {
             Intervention::Crash(n)
@@ -91,16 +118,23 @@ impl Intervention {
             | Intervention::Isolate(n)
             | Intervention::Rejoin(n) => node_ok(*n),
             Intervention::Cut { from, to } => node_ok(*from).and(node_ok(*to)),
-            Intervention::Partition(groups) if groups.len() != usize::from(nodes) => {
-                Err(format!("a partition names {} servers, the cluster has {nodes}", groups.len()))
-            }
-            Intervention::Partition(groups) if groups.iter().any(|&g| g >= nodes) => {
-                Err(format!("partition groups are numbered 0..{nodes}"))
+            Intervention::Partition(groups) if groups.len() != usize::from(nodes) => Err(format!(
+                "a partition names {} servers, the cluster has {nodes}",
+                groups.len()
+            )),
+            Intervention::Partition(groups) if groups.iter().any(|&g| g > MAX_NODES) => {
+                Err(format!("partition groups are numbered 0..={MAX_NODES}"))
             }
             Intervention::SetNetwork(net) => check_network(net),
-            Intervention::SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
-                check_timing(*election_timeout_min_us, *election_timeout_max_us, *heartbeat_interval_us)
-            }
+            Intervention::SetTiming {
+                election_timeout_min_us,
+                election_timeout_max_us,
+                heartbeat_interval_us,
+            } => check_timing(
+                *election_timeout_min_us,
+                *election_timeout_max_us,
+                *heartbeat_interval_us,
+            ),
             _ => Ok(()),
         }
     }
@@ -116,17 +150,29 @@ impl Intervention {
             DropMessage(id) => [5, *id].into_iter().for_each(w),
             Isolate(n) => [6, u64::from(*n)].into_iter().for_each(w),
             Rejoin(n) => [7, u64::from(*n)].into_iter().for_each(w),
-            Cut { from, to } => [8, u64::from(*from), u64::from(*to)].into_iter().for_each(w),
-            Partition(g) => std::iter::once(9).chain(g.iter().map(|&x| u64::from(x))).for_each(w),
+            Cut { from, to } => [8, u64::from(*from), u64::from(*to)]
+                .into_iter()
+                .for_each(w),
+            Partition(g) => std::iter::once(9)
+                .chain(g.iter().map(|&x| u64::from(x)))
+                .for_each(w),
             Heal => w(10),
             AlignTimers => w(11),
             SpreadTimers => w(12),
-            SetNetwork(n) => [13, n.latency_min_us, n.latency_max_us, u64::from(n.loss_ppm), u64::from(n.dup_ppm)]
-                .into_iter()
-                .for_each(w),
-            SetTiming { election_timeout_min_us: a, election_timeout_max_us: b, heartbeat_interval_us: c } => {
-                [14, *a, *b, *c].into_iter().for_each(w)
-            }
+            SetNetwork(n) => [
+                13,
+                n.latency_min_us,
+                n.latency_max_us,
+                u64::from(n.loss_ppm),
+                u64::from(n.dup_ppm),
+            ]
+            .into_iter()
+            .for_each(w),
+            SetTiming {
+                election_timeout_min_us: a,
+                election_timeout_max_us: b,
+                heartbeat_interval_us: c,
+            } => [14, *a, *b, *c].into_iter().for_each(w),
             SetBug { bug, on } => [15, *bug as u64, u64::from(*on)].into_iter().for_each(w),
             StopClients => w(16),
         }
@@ -157,10 +203,22 @@ impl fmt::Display for Intervention {
                 f64::from(n.loss_ppm) / 10_000.0,
                 f64::from(n.dup_ppm) / 10_000.0
             ),
-            SetTiming { election_timeout_min_us: a, election_timeout_max_us: b, heartbeat_interval_us: c } => {
-                write!(f, "election timeout {}–{} ms, heartbeat {} ms", a / 1000, b / 1000, c / 1000)
+            SetTiming {
+                election_timeout_min_us: a,
+                election_timeout_max_us: b,
+                heartbeat_interval_us: c,
+            } => {
+                write!(
+                    f,
+                    "election timeout {}–{} ms, heartbeat {} ms",
+                    a / 1000,
+                    b / 1000,
+                    c / 1000
+                )
             }
-            SetBug { bug, on } => write!(f, "bug {} {}", bug.name(), if *on { "on" } else { "off" }),
+            SetBug { bug, on } => {
+                write!(f, "bug {} {}", bug.name(), if *on { "on" } else { "off" })
+            }
             StopClients => write!(f, "clients stop sending"),
         }
     }

@@ -11,27 +11,78 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::Intervention;
 use super::client::Output;
 use super::network::{DropReason, Endpoint, PacketKind};
-use super::Intervention;
 use crate::raft::{Index, NodeId, Op, RoleKind, Term, Time};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum TraceEvent {
-    Sent { id: u64, from: Endpoint, to: Endpoint, kind: PacketKind, deliver_at_us: Time },
-    Delivered { id: u64 },
-    Dropped { id: u64, reason: DropReason },
-    Role { node: NodeId, role: RoleKind, term: Term },
-    Voted { node: NodeId, candidate: NodeId, term: Term },
-    Appended { node: NodeId, first: Index, last: Index },
-    Truncated { node: NodeId, from: Index },
-    Committed { node: NodeId, index: Index },
-    Applied { node: NodeId, index: Index },
-    ClientInvoke { client: u32, seq: u64, op: Op },
-    ClientSend { client: u32, seq: u64, to: NodeId, attempt: u32 },
-    ClientReturn { client: u32, seq: u64, output: Output },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    /// `success` is a reply's verdict (vote granted, entries accepted), `None` for requests.
+    Sent {
+        id: u64,
+        from: Endpoint,
+        to: Endpoint,
+        kind: PacketKind,
+        success: Option<bool>,
+        deliver_at_us: Time,
+    },
+    Delivered {
+        id: u64,
+    },
+    Dropped {
+        id: u64,
+        reason: DropReason,
+    },
+    Role {
+        node: NodeId,
+        role: RoleKind,
+        term: Term,
+    },
+    Voted {
+        node: NodeId,
+        candidate: NodeId,
+        term: Term,
+    },
+    Appended {
+        node: NodeId,
+        first: Index,
+        last: Index,
+    },
+    Truncated {
+        node: NodeId,
+        from: Index,
+    },
+    Committed {
+        node: NodeId,
+        index: Index,
+    },
+    Applied {
+        node: NodeId,
+        index: Index,
+    },
+    ClientInvoke {
+        client: u32,
+        seq: u64,
+        op: Op,
+    },
+    ClientSend {
+        client: u32,
+        seq: u64,
+        to: NodeId,
+        attempt: u32,
+    },
+    ClientReturn {
+        client: u32,
+        seq: u64,
+        output: Output,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     Intervention(Intervention),
 }
 
@@ -69,13 +120,33 @@ impl TraceEvent {
     fn hash_into(&self, m: &mut Mixer) {
         use TraceEvent::*;
         let words: &[u64] = match *self {
-            Sent { id, from, to, kind, deliver_at_us } => {
-                &[1, id, endpoint_code(from), endpoint_code(to), kind.code(), deliver_at_us]
+            Sent {
+                id,
+                from,
+                to,
+                kind,
+                success,
+                deliver_at_us,
+            } => {
+                let verdict = success.map_or(0, |ok| 1 + u64::from(ok));
+                &[
+                    1,
+                    id,
+                    endpoint_code(from),
+                    endpoint_code(to),
+                    kind.code(),
+                    verdict,
+                    deliver_at_us,
+                ]
             }
             Delivered { id } => &[2, id],
             Dropped { id, reason } => &[3, id, reason as u64],
             Role { node, role, term } => &[4, u64::from(node), role as u64, term],
-            Voted { node, candidate, term } => &[5, u64::from(node), u64::from(candidate), term],
+            Voted {
+                node,
+                candidate,
+                term,
+            } => &[5, u64::from(node), u64::from(candidate), term],
             Appended { node, first, last } => &[6, u64::from(node), first, last],
             Truncated { node, from } => &[7, u64::from(node), from],
             Committed { node, index } => &[8, u64::from(node), index],
@@ -84,8 +155,23 @@ impl TraceEvent {
                 let [a, b, c] = op_code(op);
                 &[10, u64::from(client), seq, a, b, c]
             }
-            ClientSend { client, seq, to, attempt } => &[11, u64::from(client), seq, u64::from(to), u64::from(attempt)],
-            ClientReturn { client, seq, ref output } => {
+            ClientSend {
+                client,
+                seq,
+                to,
+                attempt,
+            } => &[
+                11,
+                u64::from(client),
+                seq,
+                u64::from(to),
+                u64::from(attempt),
+            ],
+            ClientReturn {
+                client,
+                seq,
+                ref output,
+            } => {
                 m.word(12);
                 m.word(u64::from(client));
                 m.word(seq);
@@ -114,22 +200,63 @@ impl TraceEvent {
             Endpoint::Client(c) => format!("c{c}"),
         };
         match self {
-            Sent { id, from, to, kind, deliver_at_us } => {
-                format!("{} → {} {} #{id} (arrives {})", ep(*from), ep(*to), kind.name(), fmt_time(*deliver_at_us))
+            Sent {
+                id,
+                from,
+                to,
+                kind,
+                success,
+                deliver_at_us,
+            } => {
+                let verdict = match success {
+                    Some(true) => " +",
+                    Some(false) => " −",
+                    None => "",
+                };
+                let arrives = fmt_time(*deliver_at_us);
+                format!(
+                    "{} → {} {}{verdict} #{id} (arrives {arrives})",
+                    ep(*from),
+                    ep(*to),
+                    kind.name()
+                )
             }
             Delivered { id } => format!("#{id} delivered"),
             Dropped { id, reason } => format!("#{id} dropped: {}", reason.name()),
             Role { node, role, term } => format!("n{node} is {} in term {term}", role.name()),
-            Voted { node, candidate, term } => format!("n{node} votes for n{candidate} in term {term}"),
-            Appended { node, first, last } if first == last => format!("n{node} appends entry {first}"),
+            Voted {
+                node,
+                candidate,
+                term,
+            } => format!("n{node} votes for n{candidate} in term {term}"),
+            Appended { node, first, last } if first == last => {
+                format!("n{node} appends entry {first}")
+            }
             Appended { node, first, last } => format!("n{node} appends entries {first}–{last}"),
             Truncated { node, from } => format!("n{node} deletes entries from {from} on"),
             Committed { node, index } => format!("n{node} commits up to {index}"),
             Applied { node, index } => format!("n{node} applies entry {index}"),
             ClientInvoke { client, seq, op } => format!("c{client} invokes #{seq}: {op}"),
-            ClientSend { client, seq, to, attempt } if *attempt == 0 => format!("c{client} sends #{seq} to n{to}"),
-            ClientSend { client, seq, to, attempt } => format!("c{client} retries #{seq} at n{to} (attempt {})", attempt + 1),
-            ClientReturn { client, seq, output } => format!("c{client} learns #{seq}: {}", render_output(output)),
+            ClientSend {
+                client,
+                seq,
+                to,
+                attempt,
+            } if *attempt == 0 => format!("c{client} sends #{seq} to n{to}"),
+            ClientSend {
+                client,
+                seq,
+                to,
+                attempt,
+            } => format!(
+                "c{client} retries #{seq} at n{to} (attempt {})",
+                attempt + 1
+            ),
+            ClientReturn {
+                client,
+                seq,
+                output,
+            } => format!("c{client} learns #{seq}: {}", render_output(output)),
             Crash { node } => format!("n{node} crashes"),
             Restart { node } => format!("n{node} restarts"),
             Intervention(i) => format!("user: {i}"),
@@ -168,7 +295,12 @@ pub struct Trace {
 impl Trace {
     /// Keeps the last `keep` events (0 keeps none: the command line only needs the hash).
     pub fn new(keep: usize) -> Trace {
-        Trace { mixer: Mixer(0x6A09_E667_F3BC_C908), count: 0, recent: VecDeque::new(), keep }
+        Trace {
+            mixer: Mixer(0x6A09_E667_F3BC_C908),
+            count: 0,
+            recent: VecDeque::new(),
+            keep,
+        }
     }
 
     pub fn record(&mut self, now: Time, event: TraceEvent) {

@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::check::Checker;
-use super::client::{Client, ClientReply, HistoryOp, Output, Pending, MAX_CLIENTS};
+use super::client::{Client, ClientReply, HistoryOp, MAX_CLIENTS, Output, Pending};
 use super::network::{DropReason, Endpoint, Network, Payload};
 use super::server::Server;
 use super::trace::{Trace, TraceEvent};
@@ -86,7 +86,10 @@ impl World {
         let servers = (1..=config.nodes)
             .map(|id| {
                 let rng = Prng::new(config.seed, Stream::Node { id, incarnation: 0 });
-                Server::new(id, Node::new(id, config.nodes, config.raft, Default::default(), 0, rng))
+                Server::new(
+                    id,
+                    Node::new(id, config.nodes, config.raft, Default::default(), 0, rng),
+                )
             })
             .collect();
         let mut world = World {
@@ -110,7 +113,9 @@ impl World {
         }
         for _ in 0..world.config.clients.count {
             let cid = world.add_client(true);
-            let start = world.clients[cid as usize - 1].rng.below(world.config.clients.interval_us);
+            let start = world.clients[cid as usize - 1]
+                .rng
+                .below(world.config.clients.interval_us);
             world.wake_client(cid, start);
         }
         Ok(world)
@@ -156,7 +161,10 @@ impl World {
     pub fn schedule(&mut self, at_us: Time, intervention: Intervention) -> Result<(), String> {
         intervention.validate(self.config.nodes)?;
         if at_us < self.now_us || at_us > MAX_SIM_TIME_US {
-            return Err(format!("intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}", self.now_us));
+            return Err(format!(
+                "intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}",
+                self.now_us
+            ));
         }
         self.push(at_us, Event::Intervene(intervention));
         Ok(())
@@ -165,7 +173,9 @@ impl World {
     /// Processes every event up to and including `t_us`, then sets the clock to `t_us`.
     pub fn run_until(&mut self, t_us: Time) -> Result<(), String> {
         if t_us > MAX_SIM_TIME_US {
-            return Err(format!("simulated time is limited to {MAX_SIM_TIME_US} µs (one day)"));
+            return Err(format!(
+                "simulated time is limited to {MAX_SIM_TIME_US} µs (one day)"
+            ));
         }
         while self.queue.peek().is_some_and(|Reverse(s)| s.at <= t_us) {
             self.step_event();
@@ -193,11 +203,19 @@ impl World {
 
     fn push(&mut self, at: Time, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at, seq: self.seq, event }));
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: self.seq,
+            event,
+        }));
     }
 
     /// Runs `f` on a live node, then records, checks and carries out what it produced.
-    fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Outbox, Time) -> R) -> Option<R> {
+    fn with_node<R>(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut Node, &mut Outbox, Time) -> R,
+    ) -> Option<R> {
         let now = self.now_us;
         let node = self.servers[slot(id)].node.as_mut()?;
         let mut out = std::mem::take(&mut self.outbox);
@@ -212,8 +230,12 @@ impl World {
         let now = self.now_us;
         self.record_node_events(id, &out.events);
         let server = &self.servers[slot(id)];
-        let node = server.node.as_ref().expect("after_step runs on a live node");
-        self.checker.observe(now, node, &out.events, &out.apply, &self.servers);
+        let node = server
+            .node
+            .as_ref()
+            .expect("after_step runs on a live node");
+        self.checker
+            .observe(now, node, &out.events, &out.apply, &self.servers);
         let replies = self.apply_entries(id, out);
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {
@@ -221,7 +243,15 @@ impl World {
             self.send(from, to, Payload::Raft(env));
         }
         for (client, seq, output) in replies {
-            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply: ClientReply::Done(output) });
+            self.send(
+                Endpoint::Node(id),
+                Endpoint::Client(client),
+                Payload::Reply {
+                    client,
+                    seq,
+                    reply: ClientReply::Done(output),
+                },
+            );
         }
         self.reschedule_timer(id);
     }
@@ -236,10 +266,22 @@ impl World {
                     } else {
                         server.waiting.clear();
                     }
-                    TraceEvent::Role { node: id, role, term }
+                    TraceEvent::Role {
+                        node: id,
+                        role,
+                        term,
+                    }
                 }
-                NodeEvent::Voted { candidate, term } => TraceEvent::Voted { node: id, candidate, term },
-                NodeEvent::Appended { first, last } => TraceEvent::Appended { node: id, first, last },
+                NodeEvent::Voted { candidate, term } => TraceEvent::Voted {
+                    node: id,
+                    candidate,
+                    term,
+                },
+                NodeEvent::Appended { first, last } => TraceEvent::Appended {
+                    node: id,
+                    first,
+                    last,
+                },
                 NodeEvent::Truncated { from, .. } => {
                     server.waiting.split_off(&from);
                     TraceEvent::Truncated { node: id, from }
@@ -253,10 +295,19 @@ impl World {
     /// Applies committed entries to the state machine; a leader answers the clients it owes.
     fn apply_entries(&mut self, id: NodeId, out: &Outbox) -> Vec<(u32, u64, Output)> {
         let server = &mut self.servers[slot(id)];
-        let is_leader = server.node.as_ref().is_some_and(|n| n.role_kind() == RoleKind::Leader);
+        let is_leader = server
+            .node
+            .as_ref()
+            .is_some_and(|n| n.role_kind() == RoleKind::Leader);
         let mut replies = Vec::new();
         for entry in &out.apply {
-            self.trace.record(self.now_us, TraceEvent::Applied { node: id, index: entry.index });
+            self.trace.record(
+                self.now_us,
+                TraceEvent::Applied {
+                    node: id,
+                    index: entry.index,
+                },
+            );
             let Some(cmd) = entry.command else { continue };
             let output = server.kv.apply(&cmd);
             if server.waiting.remove(&entry.index) == Some((cmd.client, cmd.seq)) && is_leader {
@@ -285,27 +336,47 @@ impl World {
             return false;
         }
         server.timer_at = None;
-        self.with_node(id, |node, out, now| node.tick(now, out)).is_some()
+        self.with_node(id, |node, out, now| node.tick(now, out))
+            .is_some()
     }
 
     fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload) {
         let now = self.now_us;
-        let kind = payload.kind();
+        let (kind, success) = (payload.kind(), payload.success());
         let result = self.network.send(now, from, to, payload, &mut self.net_rng);
         for (id, deliver_at_us) in result.scheduled {
-            self.trace.record(now, TraceEvent::Sent { id, from, to, kind, deliver_at_us });
+            self.trace.record(
+                now,
+                TraceEvent::Sent {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    success,
+                    deliver_at_us,
+                },
+            );
             self.stats.messages_sent += 1;
             self.push(deliver_at_us, Event::Deliver(id));
         }
         for id in result.overflowed {
-            self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
+            self.trace.record(
+                now,
+                TraceEvent::Dropped {
+                    id,
+                    reason: DropReason::Overflow,
+                },
+            );
             self.stats.messages_dropped += 1;
         }
     }
 
     fn deliver(&mut self, id: u64) -> bool {
-        let Some(packet) = self.network.take(id) else { return false };
-        let receiver_down = matches!(packet.to, Endpoint::Node(n) if !self.servers[slot(n)].is_up());
+        let Some(packet) = self.network.take(id) else {
+            return false;
+        };
+        let receiver_down =
+            matches!(packet.to, Endpoint::Node(n) if !self.servers[slot(n)].is_up());
         let reason = if packet.lost {
             Some(DropReason::Loss)
         } else if !self.network.link_up(packet.from, packet.to) {
@@ -316,7 +387,8 @@ impl World {
             None
         };
         if let Some(reason) = reason {
-            self.trace.record(self.now_us, TraceEvent::Dropped { id, reason });
+            self.trace
+                .record(self.now_us, TraceEvent::Dropped { id, reason });
             self.stats.messages_dropped += 1;
             return true;
         }
@@ -326,9 +398,13 @@ impl World {
             (Endpoint::Node(n), Payload::Raft(env)) => {
                 self.with_node(n, |node, out, now| node.step(now, env, out));
             }
-            (Endpoint::Node(n), Payload::Request { client, seq, op }) => self.handle_request(n, client, seq, op),
+            (Endpoint::Node(n), Payload::Request { client, seq, op }) => {
+                self.handle_request(n, client, seq, op)
+            }
             (Endpoint::Client(c), Payload::Reply { seq, reply, .. }) => {
-                let Endpoint::Node(from) = packet.from else { unreachable!("replies come from servers") };
+                let Endpoint::Node(from) = packet.from else {
+                    unreachable!("replies come from servers")
+                };
                 self.handle_reply(c, from, seq, reply)
             }
             (to, payload) => panic!("packet {payload:?} cannot be delivered to {to:?}"),
@@ -341,7 +417,11 @@ impl World {
 impl World {
     fn add_client(&mut self, auto: bool) -> u32 {
         let id = self.clients.len() as u32 + 1;
-        self.clients.push(Client::new(id, auto, Prng::new(self.config.seed, Stream::Client(id))));
+        self.clients.push(Client::new(
+            id,
+            auto,
+            Prng::new(self.config.seed, Stream::Client(id)),
+        ));
         id
     }
 
@@ -378,9 +458,30 @@ impl World {
         client.seq += 1;
         let op = client.next_op(keys);
         let seq = client.seq;
-        client.pending = Some(Pending { seq, op, target, attempt: 0, deadline_us: 0, history: self.history.len() });
-        self.history.push(HistoryOp { client: cid, seq, op, invoke_us: self.now_us, returned: None, attempts: 0 });
-        self.trace.record(self.now_us, TraceEvent::ClientInvoke { client: cid, seq, op });
+        client.pending = Some(Pending {
+            seq,
+            op,
+            target,
+            attempt: 0,
+            deadline_us: 0,
+            history: self.history.len(),
+        });
+        self.history.push(HistoryOp {
+            client: cid,
+            seq,
+            op,
+            invoke_us: self.now_us,
+            returned: None,
+            attempts: 0,
+        });
+        self.trace.record(
+            self.now_us,
+            TraceEvent::ClientInvoke {
+                client: cid,
+                seq,
+                op,
+            },
+        );
         self.client_send(cid);
     }
 
@@ -388,12 +489,31 @@ impl World {
         let timeout = self.config.clients.timeout_us;
         let now = self.now_us;
         let client = &mut self.clients[cid as usize - 1];
-        let p = client.pending.as_mut().expect("client_send needs a pending request");
+        let p = client
+            .pending
+            .as_mut()
+            .expect("client_send needs a pending request");
         p.deadline_us = now + timeout;
         let (seq, op, target, attempt, h) = (p.seq, p.op, p.target, p.attempt, p.history);
         self.history[h].attempts = attempt + 1;
-        self.trace.record(now, TraceEvent::ClientSend { client: cid, seq, to: target, attempt });
-        self.send(Endpoint::Client(cid), Endpoint::Node(target), Payload::Request { client: cid, seq, op });
+        self.trace.record(
+            now,
+            TraceEvent::ClientSend {
+                client: cid,
+                seq,
+                to: target,
+                attempt,
+            },
+        );
+        self.send(
+            Endpoint::Client(cid),
+            Endpoint::Node(target),
+            Payload::Request {
+                client: cid,
+                seq,
+                op,
+            },
+        );
         self.wake_client(cid, now + timeout);
     }
 
@@ -403,7 +523,10 @@ impl World {
         let nodes = self.config.nodes;
         let client = &mut self.clients[cid as usize - 1];
         let hint = client.leader_hint.take();
-        let p = client.pending.as_mut().expect("client_retry needs a pending request");
+        let p = client
+            .pending
+            .as_mut()
+            .expect("client_retry needs a pending request");
         p.attempt += 1;
         p.target = match hint {
             Some(h) if h != p.target => h,
@@ -416,7 +539,9 @@ impl World {
         let interval = self.config.clients.interval_us;
         let now = self.now_us;
         let client = &mut self.clients[cid as usize - 1];
-        let Some(p) = client.pending.as_ref().filter(|p| p.seq == seq) else { return };
+        let Some(p) = client.pending.as_ref().filter(|p| p.seq == seq) else {
+            return;
+        };
         match reply {
             ClientReply::Done(output) => {
                 let h = p.history;
@@ -425,7 +550,14 @@ impl World {
                 let auto = client.auto;
                 self.history[h].returned = Some((now, output.clone()));
                 self.stats.client_ops_ok += 1;
-                self.trace.record(now, TraceEvent::ClientReturn { client: cid, seq, output });
+                self.trace.record(
+                    now,
+                    TraceEvent::ClientReturn {
+                        client: cid,
+                        seq,
+                        output,
+                    },
+                );
                 if auto {
                     self.wake_client(cid, now + interval);
                 }
@@ -452,8 +584,15 @@ impl World {
     /// is already replicating just waits) and answers only after applying it.
     fn handle_request(&mut self, id: NodeId, client: u32, seq: u64, op: Op) {
         let server = &mut self.servers[slot(id)];
-        let node = server.node.as_ref().expect("requests are delivered to live servers");
-        let answer = if let Some(output) = server.kv.answered(client, seq).filter(|_| node.role_kind() == RoleKind::Leader) {
+        let node = server
+            .node
+            .as_ref()
+            .expect("requests are delivered to live servers");
+        let answer = if let Some(output) = server
+            .kv
+            .answered(client, seq)
+            .filter(|_| node.role_kind() == RoleKind::Leader)
+        {
             Some(ClientReply::Done(output.clone()))
         } else if node.role_kind() != RoleKind::Leader {
             Some(ClientReply::Redirect(node.leader_hint()))
@@ -470,7 +609,11 @@ impl World {
             }
         };
         if let Some(reply) = answer {
-            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+            self.send(
+                Endpoint::Node(id),
+                Endpoint::Client(client),
+                Payload::Reply { client, seq, reply },
+            );
         }
     }
 }
@@ -482,7 +625,8 @@ impl World {
         if let Err(e) = intervention.validate(self.config.nodes) {
             panic!("interventions are validated when scheduled: {e}");
         }
-        self.trace.record(self.now_us, TraceEvent::Intervention(intervention.clone()));
+        self.trace
+            .record(self.now_us, TraceEvent::Intervention(intervention.clone()));
         match intervention {
             Intervention::Crash(n) => self.crash(n),
             Intervention::Restart(n) => self.restart(n),
@@ -497,7 +641,13 @@ impl World {
             }
             Intervention::DropMessage(id) => {
                 if self.network.take(id).is_some() {
-                    self.trace.record(self.now_us, TraceEvent::Dropped { id, reason: DropReason::User });
+                    self.trace.record(
+                        self.now_us,
+                        TraceEvent::Dropped {
+                            id,
+                            reason: DropReason::User,
+                        },
+                    );
                     self.stats.messages_dropped += 1;
                 }
             }
@@ -507,12 +657,18 @@ impl World {
             Intervention::Partition(groups) => self.network.partition(&groups),
             Intervention::Heal => self.network.heal(),
             Intervention::AlignTimers => self.align_timers(),
-            Intervention::SpreadTimers => self.for_each_node(|node, now| node.restart_election_timer(now)),
+            Intervention::SpreadTimers => {
+                self.for_each_node(|node, now| node.restart_election_timer(now))
+            }
             Intervention::SetNetwork(net) => {
                 self.config.net = net;
                 self.network.config = net;
             }
-            Intervention::SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
+            Intervention::SetTiming {
+                election_timeout_min_us,
+                election_timeout_max_us,
+                heartbeat_interval_us,
+            } => {
                 self.config.raft.election_timeout_min_us = election_timeout_min_us;
                 self.config.raft.election_timeout_max_us = election_timeout_max_us;
                 self.config.raft.heartbeat_interval_us = heartbeat_interval_us;
@@ -542,28 +698,49 @@ impl World {
 
     fn crash(&mut self, id: NodeId) {
         let server = &mut self.servers[slot(id)];
-        let Some(node) = server.node.take() else { return };
+        let Some(node) = server.node.take() else {
+            return;
+        };
         server.disk = node.into_persistent();
         server.kv = Default::default();
         server.waiting.clear();
         server.timer_at = None;
-        self.trace.record(self.now_us, TraceEvent::Crash { node: id });
+        self.trace
+            .record(self.now_us, TraceEvent::Crash { node: id });
     }
 
     fn restart(&mut self, id: NodeId) {
-        let (nodes, seed, raft, now) = (self.config.nodes, self.config.seed, self.config.raft, self.now_us);
+        let (nodes, seed, raft, now) = (
+            self.config.nodes,
+            self.config.seed,
+            self.config.raft,
+            self.now_us,
+        );
         let server = &mut self.servers[slot(id)];
         if server.node.is_some() {
             return;
         }
         server.incarnation += 1;
-        let rng = Prng::new(seed, Stream::Node { id, incarnation: server.incarnation });
+        let rng = Prng::new(
+            seed,
+            Stream::Node {
+                id,
+                incarnation: server.incarnation,
+            },
+        );
         let node = Node::new(id, nodes, raft, std::mem::take(&mut server.disk), now, rng);
         let term = node.term();
         server.node = Some(node);
         self.checker.on_restart(id);
         self.trace.record(now, TraceEvent::Restart { node: id });
-        self.trace.record(now, TraceEvent::Role { node: id, role: RoleKind::Follower, term });
+        self.trace.record(
+            now,
+            TraceEvent::Role {
+                node: id,
+                role: RoleKind::Follower,
+                term,
+            },
+        );
         self.with_node(id, |_, _, _| ());
     }
 }
@@ -574,7 +751,9 @@ impl World {
     pub fn leader(&self) -> Option<NodeId> {
         let live = self.servers.iter().filter_map(|s| s.node.as_ref());
         let top = live.clone().map(|n| n.term()).max()?;
-        live.filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader).map(|n| n.id()).next()
+        live.filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader)
+            .map(|n| n.id())
+            .next()
     }
 
     /// Whether no client is waiting for an answer.
@@ -583,11 +762,20 @@ impl World {
     }
 
     pub fn max_term(&self) -> u64 {
-        self.servers.iter().map(|s| s.persistent().current_term).max().unwrap_or(0)
+        self.servers
+            .iter()
+            .map(|s| s.persistent().current_term)
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn max_commit_index(&self) -> u64 {
-        self.servers.iter().filter_map(|s| s.node.as_ref()).map(|n| n.commit_index()).max().unwrap_or(0)
+        self.servers
+            .iter()
+            .filter_map(|s| s.node.as_ref())
+            .map(|n| n.commit_index())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {

@@ -1,0 +1,156 @@
+//! The `raft-sim` command line: exit codes, messages for bad arguments, JSON fields, and the
+//! same trace hash run after run.
+
+use std::process::Command;
+
+fn raft_sim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+        .args(args)
+        .output()
+        .expect("raft-sim runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_clear_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--nodes", "0"], "--nodes must be between 1 and 15"),
+        (
+            &["run", "--nodes", "1000"],
+            "--nodes must be between 1 and 15",
+        ),
+        (&["run", "--duration", "-5s"], "--duration"),
+        (
+            &["run", "--loss", "150"],
+            "--loss must be between 0 and 100",
+        ),
+        (&["run", "--dup", "-1"], "--dup must be between 0 and 100"),
+        (
+            &["run", "--latency", "20ms..10ms"],
+            "--latency minimum must not exceed its maximum",
+        ),
+        (&["run", "--bug", "nonsense"], "unknown bug 'nonsense'"),
+        (
+            &["run", "--preset", "nonsense"],
+            "unknown preset 'nonsense'",
+        ),
+        (&["run", "--frobnicate"], "unknown option '--frobnicate'"),
+        (&["run", "--nodes"], "--nodes needs a value"),
+        (&["swarm"], "swarm needs --seeds"),
+        (
+            &["swarm", "--seeds", "0"],
+            "--seeds must be between 1 and 1000000",
+        ),
+        (&["launch"], "unknown command 'launch'"),
+    ];
+    for (args, expected) in cases {
+        let (code, _, err) = raft_sim(args);
+        assert_eq!(code, 2, "{args:?} should exit 2, stderr: {err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: expected '{expected}' in: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+}
+
+#[test]
+fn lists_bugs_and_presets_name_first() {
+    let (code, out, _) = raft_sim(&["bugs"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "commit-previous-term",
+            "vote-ignores-log",
+            "forget-vote-on-restart",
+            "truncate-on-heartbeat"
+        ]
+    );
+    let (code, out, _) = raft_sim(&["presets"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        ["figure8", "split-vote", "leader-isolated", "figure7"]
+    );
+}
+
+#[test]
+fn json_has_every_field_and_hash_is_stable() {
+    let args = [
+        "run",
+        "--seed",
+        "5",
+        "--duration",
+        "3s",
+        "--faults",
+        "--json",
+    ];
+    let (code, out, err) = raft_sim(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    for field in [
+        "seed",
+        "nodes",
+        "sim_time_us",
+        "trace_hash",
+        "leaders_elected",
+        "max_term",
+        "commit_index",
+        "client_ops_ok",
+        "messages_delivered",
+        "events",
+        "wall_ms",
+        "events_per_sec",
+        "violations",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field} in {out}");
+    }
+    let (_, again, _) = raft_sim(&args);
+    let w: serde_json::Value = serde_json::from_str(&again).expect("one JSON object");
+    assert_eq!(
+        v["trace_hash"], w["trace_hash"],
+        "same arguments, different trace"
+    );
+}
+
+#[test]
+fn figure8_with_and_without_its_bug() {
+    let (code, out, _) = raft_sim(&[
+        "run",
+        "--preset",
+        "figure8",
+        "--bug",
+        "commit-previous-term",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "the bug must be reported: {out}");
+    assert!(out.contains("state-machine-safety"), "{out}");
+    let (code, out, _) = raft_sim(&["run", "--preset", "figure8", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"violations\":[]"), "{out}");
+}
+
+#[test]
+fn swarm_json_reports_runs_and_liveness() {
+    let (code, out, err) = raft_sim(&["swarm", "--seeds", "20", "--jobs", "2", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["runs"], 20);
+    assert_eq!(v["liveness_failures"], 0);
+    let (code, out, _) = raft_sim(&["swarm", "--seeds", "50", "--bug", "truncate-on-heartbeat"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("reproduce: raft-sim run --seed"), "{out}");
+}
