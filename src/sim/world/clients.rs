@@ -1,0 +1,212 @@
+//! The world's side of clients: waking them, sending and retrying requests, and serving them.
+
+use super::{Event, MAX_HISTORY, World, slot};
+use crate::prng::{Prng, Stream};
+use crate::raft::{Command, NodeId, Op, ProposeError, RoleKind, Time};
+use crate::sim::client::{Client, ClientReply, HistoryOp, Pending};
+use crate::sim::network::{Endpoint, Payload};
+use crate::sim::trace::TraceEvent;
+
+impl World {
+    pub(super) fn add_client(&mut self, auto: bool) -> u32 {
+        let id = self.clients.len() as u32 + 1;
+        self.clients.push(Client::new(
+            id,
+            auto,
+            Prng::new(self.config.seed, Stream::Client(id)),
+        ));
+        id
+    }
+
+    pub(super) fn wake_client(&mut self, cid: u32, at: Time) {
+        self.clients[cid as usize - 1].wake_at = Some(at);
+        self.push(at, Event::ClientWake(cid));
+    }
+
+    pub(super) fn client_wake(&mut self, cid: u32, at: Time) -> bool {
+        let client = &mut self.clients[cid as usize - 1];
+        if client.wake_at != Some(at) {
+            return false;
+        }
+        client.wake_at = None;
+        match &client.pending {
+            Some(p) if at >= p.deadline_us => self.client_retry(cid),
+            Some(p) => {
+                let deadline = p.deadline_us;
+                self.wake_client(cid, deadline)
+            }
+            None if client.auto && !self.clients_stopped && self.history.len() < MAX_HISTORY => {
+                let target = client.choose_target(self.config.nodes);
+                self.client_invoke(cid, target)
+            }
+            None => {}
+        }
+        true
+    }
+
+    /// Starts a new request (a new sequence number) towards `target`.
+    pub(super) fn client_invoke(&mut self, cid: u32, target: NodeId) {
+        let keys = self.config.clients.keys;
+        let client = &mut self.clients[cid as usize - 1];
+        client.seq += 1;
+        let op = client.next_op(keys);
+        let seq = client.seq;
+        client.pending = Some(Pending {
+            seq,
+            op,
+            target,
+            attempt: 0,
+            deadline_us: 0,
+            history: self.history.len(),
+        });
+        self.history.push(HistoryOp {
+            client: cid,
+            seq,
+            op,
+            invoke_us: self.now_us,
+            returned: None,
+            attempts: 0,
+        });
+        self.trace.record(
+            self.now_us,
+            TraceEvent::ClientInvoke {
+                client: cid,
+                seq,
+                op,
+            },
+        );
+        self.client_send(cid);
+    }
+
+    pub(super) fn client_send(&mut self, cid: u32) {
+        let timeout = self.config.clients.timeout_us;
+        let now = self.now_us;
+        let client = &mut self.clients[cid as usize - 1];
+        let p = client
+            .pending
+            .as_mut()
+            .expect("client_send needs a pending request");
+        p.deadline_us = now + timeout;
+        let (seq, op, target, attempt, h) = (p.seq, p.op, p.target, p.attempt, p.history);
+        self.history[h].attempts = attempt + 1;
+        self.trace.record(
+            now,
+            TraceEvent::ClientSend {
+                client: cid,
+                seq,
+                to: target,
+                attempt,
+            },
+        );
+        self.send(
+            Endpoint::Client(cid),
+            Endpoint::Node(target),
+            Payload::Request {
+                client: cid,
+                seq,
+                op,
+            },
+        );
+        self.wake_client(cid, now + timeout);
+    }
+
+    /// No answer in time: the request may or may not have happened, so the client asks again
+    /// with the same sequence number, at the server it was told leads or at the next one.
+    pub(super) fn client_retry(&mut self, cid: u32) {
+        let nodes = self.config.nodes;
+        let client = &mut self.clients[cid as usize - 1];
+        let hint = client.leader_hint.take();
+        let p = client
+            .pending
+            .as_mut()
+            .expect("client_retry needs a pending request");
+        p.attempt += 1;
+        p.target = match hint {
+            Some(h) if h != p.target => h,
+            _ => p.target % nodes + 1,
+        };
+        self.client_send(cid);
+    }
+
+    pub(super) fn handle_reply(&mut self, cid: u32, from: NodeId, seq: u64, reply: ClientReply) {
+        let interval = self.config.clients.interval_us;
+        let now = self.now_us;
+        let client = &mut self.clients[cid as usize - 1];
+        let Some(p) = client.pending.as_ref().filter(|p| p.seq == seq) else {
+            return;
+        };
+        match reply {
+            ClientReply::Done(output) => {
+                let h = p.history;
+                client.pending = None;
+                client.leader_hint = Some(from);
+                let auto = client.auto;
+                self.history[h].returned = Some((now, output.clone()));
+                self.stats.client_ops_ok += 1;
+                self.trace.record(
+                    now,
+                    TraceEvent::ClientReturn {
+                        client: cid,
+                        seq,
+                        output,
+                    },
+                );
+                if auto {
+                    self.wake_client(cid, now + interval);
+                }
+            }
+            ClientReply::Redirect(Some(leader)) if leader != p.target => {
+                client.leader_hint = Some(leader);
+                let p = client.pending.as_mut().expect("checked above");
+                p.attempt += 1;
+                p.target = leader;
+                self.client_send(cid);
+            }
+            ClientReply::Redirect(_) => {
+                // Nobody knows a leader yet: try the next server after a short pause.
+                client.leader_hint = None;
+                let backoff = (self.config.clients.timeout_us / 10).max(1_000);
+                let p = client.pending.as_mut().expect("checked above");
+                p.deadline_us = now + backoff;
+                self.wake_client(cid, now + backoff);
+            }
+        }
+    }
+
+    /// A server receives a client command. A leader appends it once (a retry of a request it
+    /// is already replicating just waits) and answers only after applying it.
+    pub(super) fn handle_request(&mut self, id: NodeId, client: u32, seq: u64, op: Op) {
+        let server = &mut self.servers[slot(id)];
+        let node = server
+            .node
+            .as_ref()
+            .expect("requests are delivered to live servers");
+        let answer = if let Some(output) = server
+            .kv
+            .answered(client, seq)
+            .filter(|_| node.role_kind() == RoleKind::Leader)
+        {
+            Some(ClientReply::Done(output.clone()))
+        } else if node.role_kind() != RoleKind::Leader {
+            Some(ClientReply::Redirect(node.leader_hint()))
+        } else if server.waiting.values().any(|&w| w == (client, seq)) {
+            None
+        } else {
+            let index = node.log().last_index() + 1;
+            server.waiting.insert(index, (client, seq));
+            let command = Command { client, seq, op };
+            match self.with_node(id, |node, out, _| node.propose(command, out)) {
+                Some(Ok(_)) => None,
+                Some(Err(ProposeError::NotLeader { hint })) => Some(ClientReply::Redirect(hint)),
+                Some(Err(ProposeError::LogFull)) | None => Some(ClientReply::Redirect(None)),
+            }
+        };
+        if let Some(reply) = answer {
+            self.send(
+                Endpoint::Node(id),
+                Endpoint::Client(client),
+                Payload::Reply { client, seq, reply },
+            );
+        }
+    }
+}

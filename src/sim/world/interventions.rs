@@ -1,0 +1,135 @@
+//! Carrying out interventions: crashes, restarts, network changes, timers and settings.
+
+use super::{World, slot};
+use crate::prng::{Prng, Stream};
+use crate::raft::{Node, NodeId, RoleKind, Time};
+use crate::sim::Intervention;
+use crate::sim::client::MAX_CLIENTS;
+use crate::sim::network::DropReason;
+use crate::sim::trace::TraceEvent;
+
+impl World {
+    /// Carries out an intervention now.
+    pub fn apply(&mut self, intervention: Intervention) {
+        if let Err(e) = intervention.validate(self.config.nodes) {
+            panic!("interventions are validated when scheduled: {e}");
+        }
+        self.trace
+            .record(self.now_us, TraceEvent::Intervention(intervention.clone()));
+        match intervention {
+            Intervention::Crash(n) => self.crash(n),
+            Intervention::Restart(n) => self.restart(n),
+            Intervention::Timeout(n) => {
+                self.with_node(n, |node, out, now| node.timeout_now(now, out));
+            }
+            Intervention::Request(n) => {
+                if self.clients.len() < MAX_CLIENTS {
+                    let cid = self.add_client(false);
+                    self.client_invoke(cid, n);
+                }
+            }
+            Intervention::DropMessage(id) => {
+                if self.network.take(id).is_some() {
+                    self.trace.record(
+                        self.now_us,
+                        TraceEvent::Dropped {
+                            id,
+                            reason: DropReason::User,
+                        },
+                    );
+                    self.stats.messages_dropped += 1;
+                }
+            }
+            Intervention::Isolate(n) => self.network.isolate(n),
+            Intervention::Rejoin(n) => self.network.rejoin(n),
+            Intervention::Cut { from, to } => self.network.cut(from, to),
+            Intervention::Partition(groups) => self.network.partition(&groups),
+            Intervention::Heal => self.network.heal(),
+            Intervention::AlignTimers => self.align_timers(),
+            Intervention::SpreadTimers => {
+                self.for_each_node(|node, now| node.restart_election_timer(now))
+            }
+            Intervention::SetNetwork(net) => {
+                self.config.net = net;
+                self.network.config = net;
+            }
+            Intervention::SetTiming {
+                election_timeout_min_us,
+                election_timeout_max_us,
+                heartbeat_interval_us,
+            } => {
+                self.config.raft.election_timeout_min_us = election_timeout_min_us;
+                self.config.raft.election_timeout_max_us = election_timeout_max_us;
+                self.config.raft.heartbeat_interval_us = heartbeat_interval_us;
+                let raft = self.config.raft;
+                self.for_each_node(|node, _| node.set_config(raft));
+            }
+            Intervention::SetBug { bug, on } => {
+                self.config.raft.bugs.set(bug, on);
+                let raft = self.config.raft;
+                self.for_each_node(|node, _| node.set_config(raft));
+            }
+            Intervention::StopClients => self.clients_stopped = true,
+        }
+    }
+
+    pub(super) fn for_each_node(&mut self, f: impl Fn(&mut Node, Time)) {
+        for id in 1..=self.config.nodes {
+            self.with_node(id, |node, _, now| f(node, now));
+        }
+    }
+
+    /// RaftScope's "align timers": every follower and candidate times out at the same moment.
+    pub(super) fn align_timers(&mut self) {
+        let deadline = self.now_us + self.config.raft.election_timeout_min_us / 2;
+        self.for_each_node(|node, _| node.set_election_deadline(deadline));
+    }
+
+    pub(super) fn crash(&mut self, id: NodeId) {
+        let server = &mut self.servers[slot(id)];
+        let Some(node) = server.node.take() else {
+            return;
+        };
+        server.disk = node.into_persistent();
+        server.kv = Default::default();
+        server.waiting.clear();
+        server.timer_at = None;
+        self.trace
+            .record(self.now_us, TraceEvent::Crash { node: id });
+    }
+
+    pub(super) fn restart(&mut self, id: NodeId) {
+        let (nodes, seed, raft, now) = (
+            self.config.nodes,
+            self.config.seed,
+            self.config.raft,
+            self.now_us,
+        );
+        let server = &mut self.servers[slot(id)];
+        if server.node.is_some() {
+            return;
+        }
+        server.incarnation += 1;
+        let rng = Prng::new(
+            seed,
+            Stream::Node {
+                id,
+                incarnation: server.incarnation,
+            },
+        );
+        let node = Node::new(id, nodes, raft, std::mem::take(&mut server.disk), now, rng);
+        let term = node.term();
+        server.node = Some(node);
+        self.checker.on_restart(id);
+        self.trace.record(now, TraceEvent::Restart { node: id });
+        self.trace.record(
+            now,
+            TraceEvent::Role {
+                node: id,
+                role: RoleKind::Follower,
+                term,
+            },
+        );
+        self.with_node(id, |_, _, _| ());
+    }
+}
