@@ -9,16 +9,8 @@ use raft_playground::sim::{ClientConfig, SimConfig};
 fn measure(label: &str, nodes: u8, clients: u8, sim_seconds: u64) {
     let mut best: Option<(f64, u64)> = None;
     for round in 0..3 {
-        let clients = ClientConfig {
-            count: clients,
-            ..ClientConfig::default()
-        };
-        let config = SimConfig {
-            nodes,
-            seed: 42 + round,
-            clients,
-            ..SimConfig::default()
-        };
+        let clients = ClientConfig { count: clients, ..ClientConfig::default() };
+        let config = SimConfig { nodes, seed: 42 + round, clients, ..SimConfig::default() };
         let mut world = Scenario::new(config).build(0).expect("valid");
         let started = Instant::now();
         world.run_until(sim_seconds * 1_000_000).expect("in range");
@@ -40,11 +32,7 @@ fn measure(label: &str, nodes: u8, clients: u8, sim_seconds: u64) {
 fn main() {
     println!(
         "raft-sim throughput, one core, best of 3 ({} build)",
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
+        if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     measure("5 servers, 3 clients", 5, 3, 600);
     measure("15 servers, 3 clients", 15, 3, 300);

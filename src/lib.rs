@@ -10,3 +10,4 @@ pub mod prng;
 pub mod raft;
 pub mod scenario;
 pub mod sim;
+pub mod ui;

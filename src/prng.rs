@@ -25,9 +25,7 @@ pub enum Stream {
 impl Stream {
     fn code(self) -> u64 {
         match self {
-            Stream::Node { id, incarnation } => {
-                (1 << 56) | (u64::from(incarnation) << 8) | u64::from(id)
-            }
+            Stream::Node { id, incarnation } => (1 << 56) | (u64::from(incarnation) << 8) | u64::from(id),
             Stream::Network => 2 << 56,
             Stream::Client(id) => (3 << 56) | u64::from(id),
             Stream::Faults => 4 << 56,
@@ -55,12 +53,7 @@ impl Prng {
         let mut sm = seed;
         let mixed_seed = splitmix64(&mut sm);
         let mut state = mixed_seed ^ stream.code().wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-        ];
+        let s = [splitmix64(&mut state), splitmix64(&mut state), splitmix64(&mut state), splitmix64(&mut state)];
         Prng { s }
     }
 
@@ -125,17 +118,10 @@ mod tests {
         // Pinned outputs: share links depend on them. Regenerate only with a new link version.
         let mut p = Prng::new(42, Stream::Network);
         let got: Vec<u64> = (0..3).map(|_| p.next_u64()).collect();
-        assert_eq!(
-            got, PINNED,
-            "the PRNG changed: old share links would replay differently"
-        );
+        assert_eq!(got, PINNED, "the PRNG changed: old share links would replay differently");
     }
 
-    const PINNED: [u64; 3] = [
-        11_474_042_707_627_239_212,
-        10_097_284_957_064_772_652,
-        5_546_451_489_493_504_483,
-    ];
+    const PINNED: [u64; 3] = [11_474_042_707_627_239_212, 10_097_284_957_064_772_652, 5_546_451_489_493_504_483];
 
     #[test]
     fn streams_differ_and_ranges_hold() {
@@ -147,9 +133,6 @@ mod tests {
             assert!((150_000..=300_000).contains(&x));
         }
         let hits = (0..100_000).filter(|_| a.chance_ppm(250_000)).count();
-        assert!(
-            (23_000..27_000).contains(&hits),
-            "25% chance gave {hits} of 100000"
-        );
+        assert!((23_000..27_000).contains(&hits), "25% chance gave {hits} of 100000");
     }
 }

@@ -4,10 +4,7 @@
 use std::process::Command;
 
 fn raft_sim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_raft-sim"))
-        .args(args)
-        .output()
-        .expect("raft-sim runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_raft-sim")).args(args).output().expect("raft-sim runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
@@ -19,41 +16,23 @@ fn raft_sim(args: &[&str]) -> (i32, String, String) {
 fn bad_arguments_exit_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
         (&["run", "--nodes", "0"], "--nodes must be between 1 and 15"),
-        (
-            &["run", "--nodes", "1000"],
-            "--nodes must be between 1 and 15",
-        ),
+        (&["run", "--nodes", "1000"], "--nodes must be between 1 and 15"),
         (&["run", "--duration", "-5s"], "--duration"),
-        (
-            &["run", "--loss", "150"],
-            "--loss must be between 0 and 100",
-        ),
+        (&["run", "--loss", "150"], "--loss must be between 0 and 100"),
         (&["run", "--dup", "-1"], "--dup must be between 0 and 100"),
-        (
-            &["run", "--latency", "20ms..10ms"],
-            "--latency minimum must not exceed its maximum",
-        ),
+        (&["run", "--latency", "20ms..10ms"], "--latency minimum must not exceed its maximum"),
         (&["run", "--bug", "nonsense"], "unknown bug 'nonsense'"),
-        (
-            &["run", "--preset", "nonsense"],
-            "unknown preset 'nonsense'",
-        ),
+        (&["run", "--preset", "nonsense"], "unknown preset 'nonsense'"),
         (&["run", "--frobnicate"], "unknown option '--frobnicate'"),
         (&["run", "--nodes"], "--nodes needs a value"),
         (&["swarm"], "swarm needs --seeds"),
-        (
-            &["swarm", "--seeds", "0"],
-            "--seeds must be between 1 and 1000000",
-        ),
+        (&["swarm", "--seeds", "0"], "--seeds must be between 1 and 1000000"),
         (&["launch"], "unknown command 'launch'"),
     ];
     for (args, expected) in cases {
         let (code, _, err) = raft_sim(args);
         assert_eq!(code, 2, "{args:?} should exit 2, stderr: {err}");
-        assert!(
-            err.contains(expected),
-            "{args:?}: expected '{expected}' in: {err}"
-        );
+        assert!(err.contains(expected), "{args:?}: expected '{expected}' in: {err}");
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     }
 }
@@ -62,42 +41,17 @@ fn bad_arguments_exit_2_with_a_clear_message() {
 fn lists_bugs_and_presets_name_first() {
     let (code, out, _) = raft_sim(&["bugs"]);
     assert_eq!(code, 0);
-    let names: Vec<&str> = out
-        .lines()
-        .map(|l| l.split('\t').next().unwrap_or(""))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "commit-previous-term",
-            "vote-ignores-log",
-            "forget-vote-on-restart",
-            "truncate-on-heartbeat"
-        ]
-    );
+    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
+    assert_eq!(names, ["commit-previous-term", "vote-ignores-log", "forget-vote-on-restart", "truncate-on-heartbeat"]);
     let (code, out, _) = raft_sim(&["presets"]);
     assert_eq!(code, 0);
-    let names: Vec<&str> = out
-        .lines()
-        .map(|l| l.split('\t').next().unwrap_or(""))
-        .collect();
-    assert_eq!(
-        names,
-        ["figure8", "split-vote", "leader-isolated", "figure7"]
-    );
+    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
+    assert_eq!(names, ["figure8", "split-vote", "leader-isolated", "figure7"]);
 }
 
 #[test]
 fn json_has_every_field_and_hash_is_stable() {
-    let args = [
-        "run",
-        "--seed",
-        "5",
-        "--duration",
-        "3s",
-        "--faults",
-        "--json",
-    ];
+    let args = ["run", "--seed", "5", "--duration", "3s", "--faults", "--json"];
     let (code, out, err) = raft_sim(&args);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
@@ -120,22 +74,12 @@ fn json_has_every_field_and_hash_is_stable() {
     }
     let (_, again, _) = raft_sim(&args);
     let w: serde_json::Value = serde_json::from_str(&again).expect("one JSON object");
-    assert_eq!(
-        v["trace_hash"], w["trace_hash"],
-        "same arguments, different trace"
-    );
+    assert_eq!(v["trace_hash"], w["trace_hash"], "same arguments, different trace");
 }
 
 #[test]
 fn figure8_with_and_without_its_bug() {
-    let (code, out, _) = raft_sim(&[
-        "run",
-        "--preset",
-        "figure8",
-        "--bug",
-        "commit-previous-term",
-        "--json",
-    ]);
+    let (code, out, _) = raft_sim(&["run", "--preset", "figure8", "--bug", "commit-previous-term", "--json"]);
     assert_eq!(code, 1, "the bug must be reported: {out}");
     assert!(out.contains("state-machine-safety"), "{out}");
     let (code, out, _) = raft_sim(&["run", "--preset", "figure8", "--json"]);

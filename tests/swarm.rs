@@ -7,17 +7,10 @@ use raft_playground::scenario::{RunOptions, RunReport, run};
 use raft_playground::sim::Invariant;
 
 fn run_recipe(recipe: &Recipe) -> RunReport {
-    let scenario = recipe
-        .scenario()
-        .unwrap_or_else(|e| panic!("{}: {e}", recipe.command()));
-    let opts = RunOptions {
-        duration_us: recipe.duration_us(),
-        liveness_us: Some(LIVENESS_BOUND_US),
-        ..RunOptions::default()
-    };
-    run(&scenario, &opts)
-        .unwrap_or_else(|e| panic!("{}: {e}", recipe.command()))
-        .0
+    let scenario = recipe.scenario().unwrap_or_else(|e| panic!("{}: {e}", recipe.command()));
+    let opts =
+        RunOptions { duration_us: recipe.duration_us(), liveness_us: Some(LIVENESS_BOUND_US), ..RunOptions::default() };
+    run(&scenario, &opts).unwrap_or_else(|e| panic!("{}: {e}", recipe.command())).0
 }
 
 #[test]
@@ -27,10 +20,7 @@ fn swarm_of_300_seeds_is_safe_and_live() {
     for seed in 1..=300 {
         let recipe = base.for_swarm_seed(seed);
         let report = run_recipe(&recipe);
-        if !report.violations.is_empty()
-            || report.liveness_ok != Some(true)
-            || report.linearizability == "violation"
-        {
+        if !report.violations.is_empty() || report.liveness_ok != Some(true) || report.linearizability == "violation" {
             failures.push(format!(
                 "seed {seed}: {:?} liveness {:?}\n  reproduce: {}",
                 report.violations.first(),
@@ -39,12 +29,7 @@ fn swarm_of_300_seeds_is_safe_and_live() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing seeds:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failing seeds:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Every bug switch must be caught, and by an invariant that the bug can break.
@@ -52,11 +37,9 @@ fn swarm_of_300_seeds_is_safe_and_live() {
 fn checker_catches_every_bug_switch() {
     for bug in Bug::ALL {
         let expected: &[Invariant] = match bug {
-            Bug::ForgetVoteOnRestart => &[
-                Invariant::ElectionSafety,
-                Invariant::LogMatching,
-                Invariant::LeaderCompleteness,
-            ],
+            Bug::ForgetVoteOnRestart => {
+                &[Invariant::ElectionSafety, Invariant::LogMatching, Invariant::LeaderCompleteness]
+            }
             _ => &[
                 Invariant::LeaderCompleteness,
                 Invariant::StateMachineSafety,
@@ -65,16 +48,12 @@ fn checker_catches_every_bug_switch() {
                 Invariant::Linearizability,
             ],
         };
-        let base = Recipe {
-            bugs: vec![bug],
-            ..Recipe::default()
-        };
+        let base = Recipe { bugs: vec![bug], ..Recipe::default() };
         let caught = (1..=300).find_map(|seed| {
             let report = run_recipe(&base.for_swarm_seed(seed));
             report.violations.first().map(|v| (seed, v.invariant))
         });
-        let (seed, invariant) =
-            caught.unwrap_or_else(|| panic!("no violation in 300 seeds with bug {}", bug.name()));
+        let (seed, invariant) = caught.unwrap_or_else(|| panic!("no violation in 300 seeds with bug {}", bug.name()));
         assert!(
             expected.contains(&invariant),
             "bug {} first broke {invariant:?} (seed {seed}); expected one of {expected:?}\n  reproduce: {}",
@@ -87,28 +66,13 @@ fn checker_catches_every_bug_switch() {
 #[test]
 fn same_seed_same_trace_hash() {
     for seed in [1, 42, 9_999] {
-        let recipe = Recipe {
-            duration_us: Some(5_000_000),
-            ..Recipe::default()
-        }
-        .for_swarm_seed(seed);
+        let recipe = Recipe { duration_us: Some(5_000_000), ..Recipe::default() }.for_swarm_seed(seed);
         let a = run_recipe(&recipe);
         let b = run_recipe(&recipe);
-        assert_eq!(
-            a.trace_hash,
-            b.trace_hash,
-            "seed {seed} is not deterministic: {}",
-            recipe.command()
-        );
+        assert_eq!(a.trace_hash, b.trace_hash, "seed {seed} is not deterministic: {}", recipe.command());
         assert_eq!(a.events, b.events);
-        let other = run_recipe(&Recipe {
-            seed: seed + 1,
-            ..recipe.clone()
-        });
-        assert_ne!(
-            a.trace_hash, other.trace_hash,
-            "different seeds should give different traces"
-        );
+        let other = run_recipe(&Recipe { seed: seed + 1, ..recipe.clone() });
+        assert_ne!(a.trace_hash, other.trace_hash, "different seeds should give different traces");
     }
 }
 
@@ -116,18 +80,9 @@ fn same_seed_same_trace_hash() {
 /// only together with a new link format version.
 #[test]
 fn trace_hash_is_pinned() {
-    let recipe = Recipe {
-        seed: 7,
-        duration_us: Some(3_000_000),
-        ..Recipe::default()
-    };
+    let recipe = Recipe { seed: 7, duration_us: Some(3_000_000), ..Recipe::default() };
     let report = run_recipe(&recipe);
-    assert_eq!(
-        report.trace_hash,
-        PINNED_HASH,
-        "the trace of {} changed",
-        recipe.command()
-    );
+    assert_eq!(report.trace_hash, PINNED_HASH, "the trace of {} changed", recipe.command());
 }
 
 const PINNED_HASH: &str = "2b48e5aff80d0fe6";

@@ -54,15 +54,11 @@ fn dispatch(argv: &[String]) -> Result<ExitCode, String> {
         "swarm" => cmd_swarm(parse(rest, true)?),
         "bugs" | "presets" if !rest.is_empty() => Err(format!("'{command}' takes no arguments")),
         "bugs" => {
-            Bug::ALL
-                .iter()
-                .for_each(|b| println!("{}\t{}", b.name(), b.summary()));
+            Bug::ALL.iter().for_each(|b| println!("{}\t{}", b.name(), b.summary()));
             Ok(ExitCode::SUCCESS)
         }
         "presets" => {
-            PRESETS
-                .iter()
-                .for_each(|p| println!("{}\t{}", p.name, p.summary));
+            PRESETS.iter().for_each(|p| println!("{}\t{}", p.name, p.summary));
             Ok(ExitCode::SUCCESS)
         }
         "help" | "--help" | "-h" => {
@@ -74,9 +70,8 @@ fn dispatch(argv: &[String]) -> Result<ExitCode, String> {
 }
 
 fn ranged(name: &str, value: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    let n: u64 = value
-        .parse()
-        .map_err(|_| format!("{name} must be a whole number from {lo} to {hi}, got '{value}'"))?;
+    let n: u64 =
+        value.parse().map_err(|_| format!("{name} must be a whole number from {lo} to {hi}, got '{value}'"))?;
     if !(lo..=hi).contains(&n) {
         return Err(format!("{name} must be between {lo} and {hi}, got {n}"));
     }
@@ -84,64 +79,29 @@ fn ranged(name: &str, value: &str, lo: u64, hi: u64) -> Result<u64, String> {
 }
 
 fn parse(argv: &[String], swarm: bool) -> Result<Args, String> {
-    let mut a = Args {
-        recipe: Recipe {
-            seed: 1,
-            ..Recipe::default()
-        },
-        json: false,
-        trace: false,
-        seeds: 0,
-        jobs: 1,
-    };
+    let mut a = Args { recipe: Recipe { seed: 1, ..Recipe::default() }, json: false, trace: false, seeds: 0, jobs: 1 };
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         let r = &mut a.recipe;
         match flag.as_str() {
-            "--nodes" => {
-                r.nodes =
-                    Some(ranged("--nodes", &value("--nodes")?, 1, u64::from(MAX_NODES))? as u8)
-            }
+            "--nodes" => r.nodes = Some(ranged("--nodes", &value("--nodes")?, 1, u64::from(MAX_NODES))? as u8),
             "--seed" => r.seed = ranged("--seed", &value("--seed")?, 0, u64::MAX)?,
             "--duration" => {
-                let d = recipe::parse_duration(&value("--duration")?)
-                    .map_err(|e| format!("--duration: {e}"))?;
+                let d = recipe::parse_duration(&value("--duration")?).map_err(|e| format!("--duration: {e}"))?;
                 if d == 0 {
                     return Err("--duration must be longer than zero".into());
                 }
                 r.duration_us = Some(d);
             }
-            "--loss" => {
-                r.loss_ppm = Some(
-                    recipe::parse_percent(&value("--loss")?).map_err(|e| format!("--loss {e}"))?,
-                )
-            }
-            "--dup" => {
-                r.dup_ppm = Some(
-                    recipe::parse_percent(&value("--dup")?).map_err(|e| format!("--dup {e}"))?,
-                )
-            }
+            "--loss" => r.loss_ppm = Some(recipe::parse_percent(&value("--loss")?).map_err(|e| format!("--loss {e}"))?),
+            "--dup" => r.dup_ppm = Some(recipe::parse_percent(&value("--dup")?).map_err(|e| format!("--dup {e}"))?),
             "--latency" => r.latency_us = Some(parse_latency(&value("--latency")?)?),
-            "--max-entries" => {
-                r.max_entries =
-                    Some(ranged("--max-entries", &value("--max-entries")?, 1, 1024)? as u32)
-            }
-            "--clients" => {
-                r.clients = Some(ranged("--clients", &value("--clients")?, 0, 16)? as u8)
-            }
-            "--bug" => r
-                .bugs
-                .push(recipe::find_bug(&value("--bug")?).map_err(|e| format!("--bug: {e}"))?),
+            "--max-entries" => r.max_entries = Some(ranged("--max-entries", &value("--max-entries")?, 1, 1024)? as u32),
+            "--clients" => r.clients = Some(ranged("--clients", &value("--clients")?, 0, 16)? as u8),
+            "--bug" => r.bugs.push(recipe::find_bug(&value("--bug")?).map_err(|e| format!("--bug: {e}"))?),
             "--preset" => {
-                r.preset = Some(
-                    recipe::find_preset(&value("--preset")?)
-                        .map_err(|e| format!("--preset: {e}"))?,
-                )
+                r.preset = Some(recipe::find_preset(&value("--preset")?).map_err(|e| format!("--preset: {e}"))?)
             }
             "--faults" => r.faults = true,
             "--json" => a.json = true,
@@ -149,10 +109,7 @@ fn parse(argv: &[String], swarm: bool) -> Result<Args, String> {
             "--seeds" if swarm => a.seeds = ranged("--seeds", &value("--seeds")?, 1, 1_000_000)?,
             "--jobs" if swarm => a.jobs = ranged("--jobs", &value("--jobs")?, 1, 64)?,
             other => {
-                return Err(format!(
-                    "unknown option '{other}' for {}\n{USAGE}",
-                    if swarm { "swarm" } else { "run" }
-                ));
+                return Err(format!("unknown option '{other}' for {}\n{USAGE}", if swarm { "swarm" } else { "run" }));
             }
         }
     }
@@ -160,24 +117,17 @@ fn parse(argv: &[String], swarm: bool) -> Result<Args, String> {
         return Err("swarm needs --seeds N (1 to 1000000)".into());
     }
     if swarm && a.recipe.preset.is_some() {
-        return Err(
-            "--preset cannot be combined with swarm (the swarm writes its own fault schedules)"
-                .into(),
-        );
+        return Err("--preset cannot be combined with swarm (the swarm writes its own fault schedules)".into());
     }
     Ok(a)
 }
 
 fn parse_latency(text: &str) -> Result<(u64, u64), String> {
-    let (lo, hi) = text
-        .split_once("..")
-        .ok_or_else(|| format!("--latency must look like 10ms..20ms, got '{text}'"))?;
+    let (lo, hi) = text.split_once("..").ok_or_else(|| format!("--latency must look like 10ms..20ms, got '{text}'"))?;
     let lo = recipe::parse_duration(lo).map_err(|e| format!("--latency: {e}"))?;
     let hi = recipe::parse_duration(hi).map_err(|e| format!("--latency: {e}"))?;
     if lo > hi {
-        return Err(format!(
-            "--latency minimum must not exceed its maximum, got '{text}'"
-        ));
+        return Err(format!("--latency minimum must not exceed its maximum, got '{text}'"));
     }
     if hi > 10_000_000 {
         return Err(format!("--latency must be at most 10s, got '{text}'"));
@@ -201,10 +151,7 @@ fn violation_json(v: &Violation) -> serde_json::Value {
 fn cmd_run(args: Args) -> Result<ExitCode, String> {
     let scenario = args.recipe.scenario()?;
     let started = Instant::now();
-    let (report, world) = run(
-        &scenario,
-        &run_options(&args.recipe, if args.trace { 1_000_000 } else { 0 }),
-    )?;
+    let (report, world) = run(&scenario, &run_options(&args.recipe, if args.trace { 1_000_000 } else { 0 }))?;
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     if args.trace {
         for (t, event) in world.trace().recent() {
@@ -251,26 +198,13 @@ fn print_report(r: &RunReport, wall_ms: f64, eps: f64) {
     );
     println!("linearizability: {}", r.linearizability);
     if let Some(ok) = r.liveness_ok {
-        println!(
-            "liveness: {}",
-            if ok {
-                "leader elected and every request answered after healing"
-            } else {
-                "FAILED"
-            }
-        );
+        println!("liveness: {}", if ok { "leader elected and every request answered after healing" } else { "FAILED" });
     }
     if r.violations.is_empty() {
         println!("no violations");
     }
     for v in &r.violations {
-        println!(
-            "VIOLATION {} at {} on {:?}: {}",
-            v.invariant.name(),
-            fmt_time(v.time_us),
-            v.nodes,
-            v.detail
-        );
+        println!("VIOLATION {} at {} on {:?}: {}", v.invariant.name(), fmt_time(v.time_us), v.nodes, v.detail);
     }
 }
 
@@ -295,14 +229,8 @@ fn cmd_swarm(args: Args) -> Result<ExitCode, String> {
                         break;
                     }
                     let recipe = args.recipe.for_swarm_seed(first.wrapping_add(i));
-                    match recipe
-                        .scenario()
-                        .and_then(|sc| run(&sc, &run_options(&recipe, 0)))
-                    {
-                        Ok((report, _)) => results
-                            .lock()
-                            .expect("no panics")
-                            .push(Outcome { recipe, report }),
+                    match recipe.scenario().and_then(|sc| run(&sc, &run_options(&recipe, 0))) {
+                        Ok((report, _)) => results.lock().expect("no panics").push(Outcome { recipe, report }),
                         Err(e) => *error.lock().expect("no panics") = Some(e),
                     }
                 }
@@ -316,28 +244,17 @@ fn cmd_swarm(args: Args) -> Result<ExitCode, String> {
     results.sort_by_key(|o| o.report.seed);
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     report_swarm(&args, &results, wall_ms);
-    let failed = results
-        .iter()
-        .any(|o| !o.report.violations.is_empty() || o.report.liveness_ok == Some(false));
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let failed = results.iter().any(|o| !o.report.violations.is_empty() || o.report.liveness_ok == Some(false));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn report_swarm(args: &Args, results: &[Outcome], wall_ms: f64) {
     let sum = |f: fn(&RunReport) -> u64| results.iter().map(|o| f(&o.report)).sum::<u64>();
     let events = sum(|r| r.events);
     let eps = events as f64 / (wall_ms / 1000.0).max(1e-9);
-    let failures: Vec<&Outcome> = results
-        .iter()
-        .filter(|o| !o.report.violations.is_empty() || o.report.liveness_ok == Some(false))
-        .collect();
-    let liveness_failures = results
-        .iter()
-        .filter(|o| o.report.liveness_ok == Some(false))
-        .count();
+    let failures: Vec<&Outcome> =
+        results.iter().filter(|o| !o.report.violations.is_empty() || o.report.liveness_ok == Some(false)).collect();
+    let liveness_failures = results.iter().filter(|o| o.report.liveness_ok == Some(false)).count();
     let violations: Vec<serde_json::Value> = results
         .iter()
         .flat_map(|o| o.report.violations.iter().map(move |v| (o.report.seed, v)))
@@ -368,27 +285,15 @@ fn report_swarm(args: &Args, results: &[Outcome], wall_ms: f64) {
     }
     for o in &failures {
         let what = match o.report.violations.first() {
-            Some(v) => format!(
-                "{} at {}: {}",
-                v.invariant.name(),
-                fmt_time(v.time_us),
-                v.detail
-            ),
+            Some(v) => format!("{} at {}: {}", v.invariant.name(), fmt_time(v.time_us), v.detail),
             None => "liveness: no leader or unanswered clients after healing".to_string(),
         };
-        println!(
-            "FAIL seed {}: {what}\n  reproduce: {}",
-            o.report.seed,
-            o.recipe.command()
-        );
+        println!("FAIL seed {}: {what}\n  reproduce: {}", o.report.seed, o.recipe.command());
     }
     println!(
         "{} runs · {} with violations · {} liveness failures · {} events in {:.1} s ({:.0} events/s on {} jobs)",
         results.len(),
-        results
-            .iter()
-            .filter(|o| !o.report.violations.is_empty())
-            .count(),
+        results.iter().filter(|o| !o.report.violations.is_empty()).count(),
         liveness_failures,
         events,
         wall_ms / 1000.0,

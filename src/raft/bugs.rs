@@ -20,12 +20,8 @@ pub enum Bug {
 }
 
 impl Bug {
-    pub const ALL: [Bug; 4] = [
-        Bug::CommitPreviousTerm,
-        Bug::VoteIgnoresLog,
-        Bug::ForgetVoteOnRestart,
-        Bug::TruncateOnHeartbeat,
-    ];
+    pub const ALL: [Bug; 4] =
+        [Bug::CommitPreviousTerm, Bug::VoteIgnoresLog, Bug::ForgetVoteOnRestart, Bug::TruncateOnHeartbeat];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,18 +34,10 @@ impl Bug {
 
     pub fn summary(self) -> &'static str {
         match self {
-            Bug::CommitPreviousTerm => {
-                "leader commits older-term entries by counting replicas (Figure 8)"
-            }
-            Bug::VoteIgnoresLog => {
-                "votes are granted without the up-to-date log check (section 5.4.1)"
-            }
-            Bug::ForgetVoteOnRestart => {
-                "votedFor is lost on restart, so a server can vote twice in a term"
-            }
-            Bug::TruncateOnHeartbeat => {
-                "followers delete entries after prevLogIndex even when they agree"
-            }
+            Bug::CommitPreviousTerm => "leader commits older-term entries by counting replicas (Figure 8)",
+            Bug::VoteIgnoresLog => "votes are granted without the up-to-date log check (section 5.4.1)",
+            Bug::ForgetVoteOnRestart => "votedFor is lost on restart, so a server can vote twice in a term",
+            Bug::TruncateOnHeartbeat => "followers delete entries after prevLogIndex even when they agree",
         }
     }
 

@@ -108,11 +108,7 @@ impl Log {
     /// Appends one entry at the end (leader path); returns its index.
     pub fn push(&mut self, term: Term, command: Option<Command>) -> Index {
         let index = self.last_index() + 1;
-        self.entries.push(Entry {
-            index,
-            term,
-            command,
-        });
+        self.entries.push(Entry { index, term, command });
         index
     }
 
@@ -137,11 +133,7 @@ impl Log {
 
     /// Last index holding `term`, if the log has any entry of that term.
     pub fn last_index_of_term(&self, term: Term) -> Option<Index> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.term == term)
-            .map(|e| e.index)
+        self.entries.iter().rev().find(|e| e.term == term).map(|e| e.index)
     }
 
     /// Removes entries from `from` on; returns `from` and the removed entry's term.
@@ -154,12 +146,7 @@ impl Log {
     /// The follower side of AppendEntries after the prev-entry check passed: skip entries we
     /// already have, cut at the first conflict, append the rest (Figure 2, receiver steps 3–4).
     /// With `truncate_always` (a bug switch) it cuts after `prev` even when nothing conflicts.
-    pub fn append_from_leader(
-        &mut self,
-        prev: Index,
-        new: &[Entry],
-        truncate_always: bool,
-    ) -> AppendOutcome {
+    pub fn append_from_leader(&mut self, prev: Index, new: &[Entry], truncate_always: bool) -> AppendOutcome {
         let mut outcome = AppendOutcome::default();
         if truncate_always && self.last_index() > prev {
             outcome.truncated_from = self.truncate(prev + 1);
@@ -177,11 +164,7 @@ impl Log {
         }
         let rest = &new[skip..];
         if let (Some(first), Some(last)) = (rest.first(), rest.last()) {
-            assert_eq!(
-                first.index,
-                self.last_index() + 1,
-                "append must continue the log"
-            );
+            assert_eq!(first.index, self.last_index() + 1, "append must continue the log");
             self.entries.extend_from_slice(rest);
             outcome.appended = Some((first.index, last.index));
         }
@@ -202,14 +185,7 @@ mod tests {
     }
 
     fn entries(pairs: &[(Index, Term)]) -> Vec<Entry> {
-        pairs
-            .iter()
-            .map(|&(index, term)| Entry {
-                index,
-                term,
-                command: None,
-            })
-            .collect()
+        pairs.iter().map(|&(index, term)| Entry { index, term, command: None }).collect()
     }
 
     #[test]

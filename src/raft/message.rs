@@ -18,30 +18,17 @@ pub struct Envelope {
 pub enum Message {
     /// A candidate asks for a vote (section 5.2). The last entry's index and term let the voter
     /// refuse candidates whose log is behind its own (section 5.4.1).
-    RequestVote {
-        last_log_index: Index,
-        last_log_term: Term,
-    },
+    RequestVote { last_log_index: Index, last_log_term: Term },
     /// The answer to `RequestVote` in the sender's term.
     RequestVoteReply { granted: bool },
     /// Replicates `entries` after `prev_log_index` and doubles as the heartbeat when empty
     /// (section 5.3). `leader_commit` lets followers advance their commit index.
-    AppendEntries {
-        prev_log_index: Index,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
-        leader_commit: Index,
-    },
+    AppendEntries { prev_log_index: Index, prev_log_term: Term, entries: Vec<Entry>, leader_commit: Index },
     /// On success `match_index` is the last index the follower now shares with the leader. On
     /// failure the hint says where to retry: the follower's log is too short (`conflict_term`
     /// is `None`, `conflict_index` is its last index + 1) or holds `conflict_term` at
     /// prev_log_index, whose first index is `conflict_index`.
-    AppendEntriesReply {
-        success: bool,
-        match_index: Index,
-        conflict_index: Index,
-        conflict_term: Option<Term>,
-    },
+    AppendEntriesReply { success: bool, match_index: Index, conflict_index: Index, conflict_term: Option<Term> },
 }
 
 /// Message kinds, for traces, statistics and the UI's colours.
@@ -87,9 +74,6 @@ impl Message {
     }
 
     pub fn is_request(&self) -> bool {
-        matches!(
-            self,
-            Message::RequestVote { .. } | Message::AppendEntries { .. }
-        )
+        matches!(self, Message::RequestVote { .. } | Message::AppendEntries { .. })
     }
 }

@@ -19,17 +19,9 @@ pub struct Progress {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Role {
-    Follower {
-        leader: Option<NodeId>,
-    },
-    Candidate {
-        granted: BTreeSet<NodeId>,
-        rejected: BTreeSet<NodeId>,
-    },
-    Leader {
-        progress: BTreeMap<NodeId, Progress>,
-        heartbeat_due_us: Time,
-    },
+    Follower { leader: Option<NodeId> },
+    Candidate { granted: BTreeSet<NodeId>, rejected: BTreeSet<NodeId> },
+    Leader { progress: BTreeMap<NodeId, Progress>, heartbeat_due_us: Time },
 }
 
 /// Observable state changes, for the trace, the checker and the UI.
@@ -99,18 +91,8 @@ impl Node {
     /// A server starting from `state` (empty on first boot, the disk's contents after a crash).
     /// Only the persistent state survives; the server comes up as a follower that knows nothing
     /// is committed yet (section 5, Figure 2).
-    pub fn new(
-        id: NodeId,
-        cluster_size: u8,
-        config: Config,
-        mut state: Persistent,
-        now: Time,
-        rng: Prng,
-    ) -> Node {
-        assert!(
-            (1..=cluster_size).contains(&id),
-            "node id {id} outside a cluster of {cluster_size}"
-        );
+    pub fn new(id: NodeId, cluster_size: u8, config: Config, mut state: Persistent, now: Time, rng: Prng) -> Node {
+        assert!((1..=cluster_size).contains(&id), "node id {id} outside a cluster of {cluster_size}");
         if config.bugs.has(Bug::ForgetVoteOnRestart) {
             state.voted_for = None;
         }
@@ -188,9 +170,7 @@ impl Node {
     /// When `tick` next has work: the heartbeat for a leader, the election timeout otherwise.
     pub fn next_deadline_us(&self) -> Time {
         match self.role {
-            Role::Leader {
-                heartbeat_due_us, ..
-            } => heartbeat_due_us,
+            Role::Leader { heartbeat_due_us, .. } => heartbeat_due_us,
             _ => self.election_deadline_us,
         }
     }
@@ -223,9 +203,7 @@ impl Node {
     /// Fires whatever timer is due at `now`.
     pub fn tick(&mut self, now: Time, out: &mut Outbox) {
         match &mut self.role {
-            Role::Leader {
-                heartbeat_due_us, ..
-            } => {
+            Role::Leader { heartbeat_due_us, .. } => {
                 if now >= *heartbeat_due_us {
                     *heartbeat_due_us = now + self.config.heartbeat_interval_us;
                     self.broadcast_append(out);
@@ -247,18 +225,13 @@ impl Node {
     /// A client command arrives at this server. Only a leader appends it (section 5.3).
     pub fn propose(&mut self, command: Command, out: &mut Outbox) -> Result<Index, ProposeError> {
         if !matches!(self.role, Role::Leader { .. }) {
-            return Err(ProposeError::NotLeader {
-                hint: self.leader_hint(),
-            });
+            return Err(ProposeError::NotLeader { hint: self.leader_hint() });
         }
         if self.state.log.last_index() >= self.config.max_log_len {
             return Err(ProposeError::LogFull);
         }
         let index = self.state.log.push(self.term(), Some(command));
-        out.events.push(NodeEvent::Appended {
-            first: index,
-            last: index,
-        });
+        out.events.push(NodeEvent::Appended { first: index, last: index });
         self.replicate_to_caught_up(index, out);
         self.maybe_commit(out);
         Ok(index)
@@ -267,11 +240,7 @@ impl Node {
     /// Handles one message. The term rule of section 5.1 is applied here, once, for every
     /// message: a newer term turns us into its follower, an older one is refused or ignored.
     pub fn step(&mut self, now: Time, env: Envelope, out: &mut Outbox) {
-        assert_eq!(
-            env.to, self.id,
-            "message for {} delivered to {}",
-            env.to, self.id
-        );
+        assert_eq!(env.to, self.id, "message for {} delivered to {}", env.to, self.id);
         if env.term > self.term() {
             let leader = matches!(env.body, Message::AppendEntries { .. }).then_some(env.from);
             self.become_follower(now, env.term, leader, out);
@@ -281,33 +250,15 @@ impl Node {
         }
         let from = env.from;
         match env.body {
-            Message::RequestVote {
-                last_log_index,
-                last_log_term,
-            } => self.handle_request_vote(now, from, last_log_index, last_log_term, out),
-            Message::RequestVoteReply { granted } => {
-                self.handle_vote_reply(now, from, granted, out)
+            Message::RequestVote { last_log_index, last_log_term } => {
+                self.handle_request_vote(now, from, last_log_index, last_log_term, out)
             }
-            Message::AppendEntries {
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => {
-                let request = AppendRequest {
-                    prev_log_index,
-                    prev_log_term,
-                    entries,
-                    leader_commit,
-                };
+            Message::RequestVoteReply { granted } => self.handle_vote_reply(now, from, granted, out),
+            Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit } => {
+                let request = AppendRequest { prev_log_index, prev_log_term, entries, leader_commit };
                 self.handle_append(now, from, request, out)
             }
-            Message::AppendEntriesReply {
-                success,
-                match_index,
-                conflict_index,
-                conflict_term,
-            } => {
+            Message::AppendEntriesReply { success, match_index, conflict_index, conflict_term } => {
                 if success {
                     self.handle_append_success(from, match_index, out)
                 } else {
@@ -322,31 +273,20 @@ impl Node {
     fn refuse_stale(&mut self, env: Envelope, out: &mut Outbox) {
         let body = match env.body {
             Message::RequestVote { .. } => Message::RequestVoteReply { granted: false },
-            Message::AppendEntries { .. } => Message::AppendEntriesReply {
-                success: false,
-                match_index: 0,
-                conflict_index: 0,
-                conflict_term: None,
-            },
+            Message::AppendEntries { .. } => {
+                Message::AppendEntriesReply { success: false, match_index: 0, conflict_index: 0, conflict_term: None }
+            }
             _ => return,
         };
         self.send(env.from, body, out);
     }
 
     fn send(&self, to: NodeId, body: Message, out: &mut Outbox) {
-        out.messages.push(Envelope {
-            from: self.id,
-            to,
-            term: self.term(),
-            body,
-        });
+        out.messages.push(Envelope { from: self.id, to, term: self.term(), body });
     }
 
     fn reset_election_timer(&mut self, now: Time) {
-        let timeout = self.rng.range(
-            self.config.election_timeout_min_us,
-            self.config.election_timeout_max_us,
-        );
+        let timeout = self.rng.range(self.config.election_timeout_min_us, self.config.election_timeout_max_us);
         self.election_deadline_us = now + timeout;
     }
 
@@ -362,10 +302,7 @@ impl Node {
         }
         self.role = Role::Follower { leader };
         if term_changed || was != RoleKind::Follower {
-            out.events.push(NodeEvent::RoleChanged {
-                role: RoleKind::Follower,
-                term: self.term(),
-            });
+            out.events.push(NodeEvent::RoleChanged { role: RoleKind::Follower, term: self.term() });
         }
     }
 
@@ -373,19 +310,10 @@ impl Node {
     fn campaign(&mut self, now: Time, out: &mut Outbox) {
         self.state.current_term += 1;
         self.state.voted_for = Some(self.id);
-        self.role = Role::Candidate {
-            granted: BTreeSet::from([self.id]),
-            rejected: BTreeSet::new(),
-        };
+        self.role = Role::Candidate { granted: BTreeSet::from([self.id]), rejected: BTreeSet::new() };
         self.reset_election_timer(now);
-        out.events.push(NodeEvent::RoleChanged {
-            role: RoleKind::Candidate,
-            term: self.term(),
-        });
-        out.events.push(NodeEvent::Voted {
-            candidate: self.id,
-            term: self.term(),
-        });
+        out.events.push(NodeEvent::RoleChanged { role: RoleKind::Candidate, term: self.term() });
+        out.events.push(NodeEvent::Voted { candidate: self.id, term: self.term() });
         let body = Message::RequestVote {
             last_log_index: self.state.log.last_index(),
             last_log_term: self.state.log.last_term(),
@@ -396,24 +324,13 @@ impl Node {
         self.check_election(now, out);
     }
 
-    fn handle_request_vote(
-        &mut self,
-        now: Time,
-        from: NodeId,
-        last_index: Index,
-        last_term: Term,
-        out: &mut Outbox,
-    ) {
+    fn handle_request_vote(&mut self, now: Time, from: NodeId, last_index: Index, last_term: Term, out: &mut Outbox) {
         let free = self.state.voted_for.is_none_or(|v| v == from);
-        let log_ok = self.config.bugs.has(Bug::VoteIgnoresLog)
-            || self.state.log.is_up_to_date(last_index, last_term);
+        let log_ok = self.config.bugs.has(Bug::VoteIgnoresLog) || self.state.log.is_up_to_date(last_index, last_term);
         let granted = free && log_ok;
         if granted && self.state.voted_for.is_none() {
             self.state.voted_for = Some(from);
-            out.events.push(NodeEvent::Voted {
-                candidate: from,
-                term: self.term(),
-            });
+            out.events.push(NodeEvent::Voted { candidate: from, term: self.term() });
         }
         if granted {
             self.reset_election_timer(now);
@@ -422,11 +339,7 @@ impl Node {
     }
 
     fn handle_vote_reply(&mut self, now: Time, from: NodeId, granted: bool, out: &mut Outbox) {
-        let Role::Candidate {
-            granted: yes,
-            rejected: no,
-        } = &mut self.role
-        else {
+        let Role::Candidate { granted: yes, rejected: no } = &mut self.role else {
             return;
         };
         if granted {
@@ -451,34 +364,13 @@ impl Node {
     /// earlier entries can commit (5.4.2), and assert leadership with AppendEntries at once.
     fn become_leader(&mut self, now: Time, out: &mut Outbox) {
         let next_index = self.state.log.last_index() + 1;
-        let progress = self
-            .peers
-            .iter()
-            .map(|&p| {
-                (
-                    p,
-                    Progress {
-                        next_index,
-                        match_index: 0,
-                    },
-                )
-            })
-            .collect();
+        let progress = self.peers.iter().map(|&p| (p, Progress { next_index, match_index: 0 })).collect();
         let heartbeat_due_us = now + self.config.heartbeat_interval_us;
-        self.role = Role::Leader {
-            progress,
-            heartbeat_due_us,
-        };
-        out.events.push(NodeEvent::RoleChanged {
-            role: RoleKind::Leader,
-            term: self.term(),
-        });
+        self.role = Role::Leader { progress, heartbeat_due_us };
+        out.events.push(NodeEvent::RoleChanged { role: RoleKind::Leader, term: self.term() });
         if self.state.log.last_index() < self.config.max_log_len {
             let index = self.state.log.push(self.term(), None);
-            out.events.push(NodeEvent::Appended {
-                first: index,
-                last: index,
-            });
+            out.events.push(NodeEvent::Appended { first: index, last: index });
         }
         self.broadcast_append(out);
         self.maybe_commit(out);
@@ -496,11 +388,7 @@ impl Node {
         let Role::Leader { progress, .. } = &self.role else {
             return;
         };
-        let caught_up: Vec<NodeId> = progress
-            .iter()
-            .filter(|(_, p)| p.next_index == index)
-            .map(|(&n, _)| n)
-            .collect();
+        let caught_up: Vec<NodeId> = progress.iter().filter(|(_, p)| p.next_index == index).map(|(&n, _)| n).collect();
         for peer in caught_up {
             self.send_append(peer, out);
         }
@@ -512,19 +400,10 @@ impl Node {
         };
         let next = progress[&peer].next_index;
         let prev_log_index = next - 1;
-        let prev_log_term = self
-            .state
-            .log
-            .term_at(prev_log_index)
-            .expect("nextIndex is at most last index + 1");
+        let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
         let last = prev_log_index + u64::from(self.config.max_entries_per_append);
         let entries = self.state.log.slice(next, last).to_vec();
-        let body = Message::AppendEntries {
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit: self.commit_index,
-        };
+        let body = Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit: self.commit_index };
         self.send(peer, body, out);
     }
 }
@@ -556,23 +435,15 @@ impl Node {
         if req.prev_log_index > log.last_index() {
             return self.send(from, reject(log.last_index() + 1, None), out);
         }
-        let local_term = log
-            .term_at(req.prev_log_index)
-            .expect("prev_log_index is within the log");
+        let local_term = log.term_at(req.prev_log_index).expect("prev_log_index is within the log");
         if local_term != req.prev_log_term {
             let first = log.first_index_of_term_at(req.prev_log_index);
             return self.send(from, reject(first, Some(local_term)), out);
         }
         let truncate_always = self.config.bugs.has(Bug::TruncateOnHeartbeat);
-        let outcome =
-            self.state
-                .log
-                .append_from_leader(req.prev_log_index, &req.entries, truncate_always);
+        let outcome = self.state.log.append_from_leader(req.prev_log_index, &req.entries, truncate_always);
         if let Some((from_index, term)) = outcome.truncated_from {
-            out.events.push(NodeEvent::Truncated {
-                from: from_index,
-                term,
-            });
+            out.events.push(NodeEvent::Truncated { from: from_index, term });
         }
         if let Some((first, last)) = outcome.appended {
             out.events.push(NodeEvent::Appended { first, last });
@@ -625,9 +496,7 @@ impl Node {
             return;
         };
         let hinted = ours.map_or(conflict_index, |i| i + 1);
-        p.next_index = hinted
-            .min(p.next_index.saturating_sub(1))
-            .clamp(p.match_index + 1, last + 1);
+        p.next_index = hinted.min(p.next_index.saturating_sub(1)).clamp(p.match_index + 1, last + 1);
         self.send_append(from, out);
     }
 

@@ -10,10 +10,7 @@ pub fn majority(cluster_size: usize) -> usize {
 /// The highest index stored on a majority, given every server's match index (the leader's own
 /// last index included). Sorting descending, the majority-th value is on at least that many.
 pub fn committed_index(match_indexes: &mut [Index]) -> Index {
-    assert!(
-        !match_indexes.is_empty(),
-        "committed_index of an empty cluster"
-    );
+    assert!(!match_indexes.is_empty(), "committed_index of an empty cluster");
     match_indexes.sort_unstable_by(|a, b| b.cmp(a));
     match_indexes[majority(match_indexes.len()) - 1]
 }

@@ -42,13 +42,9 @@ const FAULTS: [Fault; 10] = [
 /// Faults over `[0, duration_us)`, sorted by time.
 pub fn random_faults(seed: u64, nodes: u8, duration_us: Time) -> Vec<Timed> {
     let mut rng = Prng::new(seed, Stream::Faults);
-    let mut weights: Vec<u64> = FAULTS
-        .iter()
-        .map(|_| if rng.ratio(1, 2) { rng.range(1, 10) } else { 0 })
-        .collect();
+    let mut weights: Vec<u64> = FAULTS.iter().map(|_| if rng.ratio(1, 2) { rng.range(1, 10) } else { 0 }).collect();
     // Whatever goes down must be able to come back, or the run teaches nothing.
-    weights[Fault::Restart as usize] =
-        weights[Fault::Restart as usize].max(weights[Fault::Crash as usize]);
+    weights[Fault::Restart as usize] = weights[Fault::Restart as usize].max(weights[Fault::Crash as usize]);
     weights[Fault::Heal as usize] = weights[Fault::Heal as usize].max(1);
     let total: u64 = weights.iter().sum();
     let max_gap_us = [20_000, 60_000, 200_000, 600_000][rng.below(4) as usize];
@@ -81,38 +77,21 @@ fn add_fault(rng: &mut Prng, fault: Fault, nodes: u8, t: Time, out: &mut Vec<Tim
         Fault::Restart => Intervention::Restart(n),
         Fault::QuickReboot => {
             // Down and back within an election timeout.
-            out.push(Timed {
-                at_us: t + rng.range(1_000, 150_000),
-                what: Intervention::Restart(n),
-            });
+            out.push(Timed { at_us: t + rng.range(1_000, 150_000), what: Intervention::Restart(n) });
             Intervention::Crash(n)
         }
         Fault::Isolate => Intervention::Isolate(n),
         Fault::Rejoin => Intervention::Rejoin(n),
-        Fault::Partition => {
-            Intervention::Partition((0..nodes).map(|_| rng.below(2) as u8).collect())
-        }
-        Fault::Cut => Intervention::Cut {
-            from: n,
-            to: node(),
-        },
+        Fault::Partition => Intervention::Partition((0..nodes).map(|_| rng.below(2) as u8).collect()),
+        Fault::Cut => Intervention::Cut { from: n, to: node() },
         Fault::Timeout => Intervention::Timeout(n),
         Fault::Contested => {
             // Two candidates at once and a voter that reboots while their requests travel.
             let (other, voter) = (node(), node());
             let crash_at = t + rng.range(2_000, 30_000);
-            out.push(Timed {
-                at_us: t,
-                what: Intervention::Timeout(other),
-            });
-            out.push(Timed {
-                at_us: crash_at,
-                what: Intervention::Crash(voter),
-            });
-            out.push(Timed {
-                at_us: crash_at + rng.range(100, 5_000),
-                what: Intervention::Restart(voter),
-            });
+            out.push(Timed { at_us: t, what: Intervention::Timeout(other) });
+            out.push(Timed { at_us: crash_at, what: Intervention::Crash(voter) });
+            out.push(Timed { at_us: crash_at + rng.range(100, 5_000), what: Intervention::Restart(voter) });
             Intervention::Timeout(n)
         }
         Fault::Heal => Intervention::Heal,

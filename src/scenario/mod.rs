@@ -32,40 +32,26 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn new(config: SimConfig) -> Scenario {
-        Scenario {
-            config,
-            interventions: Vec::new(),
-        }
+        Scenario { config, interventions: Vec::new() }
     }
 
     pub fn at(mut self, at_ms: u64, what: Intervention) -> Scenario {
-        self.interventions.push(Timed {
-            at_us: at_ms * 1000,
-            what,
-        });
+        self.interventions.push(Timed { at_us: at_ms * 1000, what });
         self
     }
 
     pub fn validate(&self) -> Result<(), String> {
         self.config.validate()?;
         if self.interventions.len() > MAX_INTERVENTIONS {
-            return Err(format!(
-                "a scenario holds at most {MAX_INTERVENTIONS} interventions"
-            ));
+            return Err(format!("a scenario holds at most {MAX_INTERVENTIONS} interventions"));
         }
         let mut last = 0;
         for (i, t) in self.interventions.iter().enumerate() {
             if t.at_us < last || t.at_us > MAX_SIM_TIME_US {
-                return Err(format!(
-                    "intervention {} at {} µs is out of order or beyond one day",
-                    i + 1,
-                    t.at_us
-                ));
+                return Err(format!("intervention {} at {} µs is out of order or beyond one day", i + 1, t.at_us));
             }
             last = t.at_us;
-            t.what
-                .validate(self.config.nodes)
-                .map_err(|e| format!("intervention {}: {e}", i + 1))?;
+            t.what.validate(self.config.nodes).map_err(|e| format!("intervention {}: {e}", i + 1))?;
         }
         Ok(())
     }

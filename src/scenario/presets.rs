@@ -55,11 +55,7 @@ fn scripted(nodes: u8, seed: u64) -> SimConfig {
             election_timeout_max_us: 3_000_000,
             ..raft::Config::default()
         },
-        net: NetConfig {
-            latency_min_us: 10_000,
-            latency_max_us: 10_000,
-            ..NetConfig::default()
-        },
+        net: NetConfig { latency_min_us: 10_000, latency_max_us: 10_000, ..NetConfig::default() },
         clients: ClientConfig::default(),
     }
 }
@@ -100,27 +96,14 @@ fn figure8(seed: u64) -> Scenario {
 }
 
 fn split_vote(seed: u64) -> Scenario {
-    let config = SimConfig {
-        seed,
-        ..SimConfig::default()
-    };
+    let config = SimConfig { seed, ..SimConfig::default() };
     Scenario::new(config).at(100, AlignTimers)
 }
 
 fn leader_isolated(seed: u64) -> Scenario {
-    let clients = ClientConfig {
-        count: 2,
-        ..ClientConfig::default()
-    };
-    let config = SimConfig {
-        seed,
-        clients,
-        ..SimConfig::default()
-    };
-    Scenario::new(config)
-        .at(10, Timeout(1))
-        .at(1_000, Isolate(1))
-        .at(3_000, Rejoin(1))
+    let clients = ClientConfig { count: 2, ..ClientConfig::default() };
+    let config = SimConfig { seed, clients, ..SimConfig::default() };
+    Scenario::new(config).at(10, Timeout(1)).at(1_000, Isolate(1)).at(3_000, Rejoin(1))
 }
 
 /// S2 misses entries while cut off; S1, leading alone, gathers entries nobody else has; S3

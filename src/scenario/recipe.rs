@@ -33,41 +33,28 @@ pub const LIVENESS_BOUND_US: Time = 10_000_000;
 
 impl Recipe {
     pub fn duration_us(&self) -> Time {
-        self.duration_us
-            .or(self.preset.map(|p| p.duration_us))
-            .unwrap_or(DEFAULT_DURATION_US)
+        self.duration_us.or(self.preset.map(|p| p.duration_us)).unwrap_or(DEFAULT_DURATION_US)
     }
 
     /// The scenario this recipe describes.
     pub fn scenario(&self) -> Result<Scenario, String> {
         let mut scenario = match self.preset {
             Some(p) => (p.build)(self.seed),
-            None => Scenario::new(SimConfig {
-                seed: self.seed,
-                ..SimConfig::default()
-            }),
+            None => Scenario::new(SimConfig { seed: self.seed, ..SimConfig::default() }),
         };
         let c = &mut scenario.config;
         if let Some(n) = self.nodes {
             if self.preset.is_some() {
-                return Err(
-                    "--nodes cannot be combined with --preset (presets script their servers)"
-                        .into(),
-                );
+                return Err("--nodes cannot be combined with --preset (presets script their servers)".into());
             }
             c.nodes = n;
         }
         if self.preset.is_none() {
-            c.clients = ClientConfig {
-                count: self.clients.unwrap_or(DEFAULT_CLIENTS),
-                ..c.clients
-            };
+            c.clients = ClientConfig { count: self.clients.unwrap_or(DEFAULT_CLIENTS), ..c.clients };
         } else if let Some(k) = self.clients {
             c.clients.count = k;
         }
-        let (min, max) = self
-            .latency_us
-            .unwrap_or((c.net.latency_min_us, c.net.latency_max_us));
+        let (min, max) = self.latency_us.unwrap_or((c.net.latency_min_us, c.net.latency_max_us));
         c.net = NetConfig {
             latency_min_us: min,
             latency_max_us: max,
@@ -95,23 +82,15 @@ impl Recipe {
         r.faults = true;
         r.duration_us = Some(self.duration_us.unwrap_or(SWARM_DURATION_US));
         r.nodes = Some(self.nodes.unwrap_or_else(|| rng.range(1, 9) as u8));
-        r.loss_ppm = Some(
-            self.loss_ppm
-                .unwrap_or_else(|| (rng.below(11) * 10_000) as u32),
-        );
-        r.dup_ppm = Some(
-            self.dup_ppm
-                .unwrap_or_else(|| (rng.below(6) * 10_000) as u32),
-        );
+        r.loss_ppm = Some(self.loss_ppm.unwrap_or_else(|| (rng.below(11) * 10_000) as u32));
+        r.dup_ppm = Some(self.dup_ppm.unwrap_or_else(|| (rng.below(6) * 10_000) as u32));
         r.latency_us = Some(self.latency_us.unwrap_or_else(|| {
             let min = rng.range(1, 20) * 1000;
             (min, min + rng.range(0, 30) * 1000)
         }));
         r.clients = Some(self.clients.unwrap_or_else(|| rng.range(1, 4) as u8));
-        r.max_entries = Some(
-            self.max_entries
-                .unwrap_or_else(|| *[1, 2, 4, 64].get(rng.below(4) as usize).unwrap_or(&64)),
-        );
+        r.max_entries =
+            Some(self.max_entries.unwrap_or_else(|| *[1, 2, 4, 64].get(rng.below(4) as usize).unwrap_or(&64)));
         r
     }
 
@@ -163,13 +142,7 @@ pub fn fmt_duration(us: Time) -> String {
 pub fn fmt_percent(ppm: u32) -> String {
     let whole = ppm / 10_000;
     let frac = ppm % 10_000;
-    if frac == 0 {
-        format!("{whole}")
-    } else {
-        format!("{whole}.{:04}", frac)
-            .trim_end_matches('0')
-            .to_string()
-    }
+    if frac == 0 { format!("{whole}") } else { format!("{whole}.{:04}", frac).trim_end_matches('0').to_string() }
 }
 
 /// Parses `60s`, `500ms`, `250us`, `2m`, `1.5s`. Returns microseconds.
@@ -186,13 +159,9 @@ pub fn parse_duration(text: &str) -> Result<Time, String> {
     } else if let Some(n) = t.strip_suffix('h') {
         (n, 3600e6)
     } else {
-        return Err(format!(
-            "'{text}' needs a unit: us, ms, s, m or h (like 500ms or 60s)"
-        ));
+        return Err(format!("'{text}' needs a unit: us, ms, s, m or h (like 500ms or 60s)"));
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration like 500ms or 60s"))?;
+    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 500ms or 60s"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("'{text}' must be a positive duration"));
     }
@@ -205,11 +174,7 @@ pub fn parse_duration(text: &str) -> Result<Time, String> {
 
 /// Parses a percentage 0–100 into parts per million.
 pub fn parse_percent(text: &str) -> Result<u32, String> {
-    let value: f64 = text
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
+    let value: f64 = text.trim().trim_end_matches('%').parse().map_err(|_| format!("'{text}' is not a number"))?;
     if !(0.0..=100.0).contains(&value) {
         return Err(format!("must be between 0 and 100 (percent), got {text}"));
     }
@@ -219,10 +184,7 @@ pub fn parse_percent(text: &str) -> Result<u32, String> {
 pub fn find_preset(name: &str) -> Result<&'static Preset, String> {
     presets::find(name).ok_or_else(|| {
         let known: Vec<&str> = presets::PRESETS.iter().map(|p| p.name).collect();
-        format!(
-            "unknown preset '{name}'; known presets: {}",
-            known.join(", ")
-        )
+        format!("unknown preset '{name}'; known presets: {}", known.join(", "))
     })
 }
 
@@ -253,9 +215,6 @@ mod tests {
     fn swarm_recipe_round_trips_through_its_command() {
         let r = Recipe::default().for_swarm_seed(17);
         let cmd = r.command();
-        assert!(
-            cmd.contains("--seed 17") && cmd.contains("--faults") && cmd.contains("--nodes"),
-            "{cmd}"
-        );
+        assert!(cmd.contains("--seed 17") && cmd.contains("--faults") && cmd.contains("--nodes"), "{cmd}");
     }
 }

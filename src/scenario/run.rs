@@ -99,11 +99,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World),
 /// stop new client requests; a leader must emerge and every outstanding request must complete.
 fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
     let start = world.now_us();
-    let net = NetConfig {
-        loss_ppm: 0,
-        dup_ppm: 0,
-        ..world.config().net
-    };
+    let net = NetConfig { loss_ppm: 0, dup_ppm: 0, ..world.config().net };
     world.schedule(start, Intervention::Heal)?;
     world.schedule(start, Intervention::SetNetwork(net))?;
     world.schedule(start, Intervention::StopClients)?;

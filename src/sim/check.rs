@@ -72,10 +72,7 @@ pub struct Checker {
 
 fn describe(e: &Entry) -> String {
     match &e.command {
-        Some(c) => format!(
-            "{}@t{} ({} from c{} #{})",
-            e.index, e.term, c.op, c.client, c.seq
-        ),
+        Some(c) => format!("{}@t{} ({} from c{} #{})", e.index, e.term, c.op, c.client, c.seq),
         None => format!("{}@t{} (no-op)", e.index, e.term),
     }
 }
@@ -103,24 +100,10 @@ impl Checker {
     }
 
     /// Records a violation unless the same invariant already failed on the same servers.
-    pub fn report(
-        &mut self,
-        invariant: Invariant,
-        time_us: Time,
-        nodes: Vec<NodeId>,
-        detail: String,
-    ) {
-        let repeat = self
-            .violations
-            .iter()
-            .any(|v| v.invariant == invariant && v.nodes == nodes);
+    pub fn report(&mut self, invariant: Invariant, time_us: Time, nodes: Vec<NodeId>, detail: String) {
+        let repeat = self.violations.iter().any(|v| v.invariant == invariant && v.nodes == nodes);
         if !repeat && self.violations.len() < MAX_VIOLATIONS {
-            self.violations.push(Violation {
-                invariant,
-                time_us,
-                nodes,
-                detail,
-            });
+            self.violations.push(Violation { invariant, time_us, nodes, detail });
         }
     }
 
@@ -130,25 +113,13 @@ impl Checker {
     }
 
     /// Checks one server step: its events, the entries it applied, and the cluster's logs.
-    pub fn observe(
-        &mut self,
-        now: Time,
-        node: &Node,
-        events: &[NodeEvent],
-        applied: &[Entry],
-        servers: &[Server],
-    ) {
+    pub fn observe(&mut self, now: Time, node: &Node, events: &[NodeEvent], applied: &[Entry], servers: &[Server]) {
         let id = node.id();
         for event in events {
             match *event {
-                NodeEvent::RoleChanged {
-                    role: RoleKind::Leader,
-                    term,
-                } => self.check_new_leader(now, node, term),
+                NodeEvent::RoleChanged { role: RoleKind::Leader, term } => self.check_new_leader(now, node, term),
                 NodeEvent::Appended { first, last } => self.check_appended(now, node, first, last),
-                NodeEvent::Truncated { from, term } => {
-                    self.check_truncated(now, node, from, term, servers)
-                }
+                NodeEvent::Truncated { from, term } => self.check_truncated(now, node, from, term, servers),
                 NodeEvent::Committed { index } => self.check_committed(now, node, index, servers),
                 _ => {}
             }
@@ -169,15 +140,9 @@ impl Checker {
         }
         self.leaders.insert(term, id);
         let log = node.log();
-        let missing = self
-            .committed
-            .iter()
-            .find(|c| log.term_at(c.index) != Some(c.term));
+        let missing = self.committed.iter().find(|c| log.term_at(c.index) != Some(c.term));
         if let Some(c) = missing {
-            let detail = format!(
-                "n{id} became leader of term {term} without committed entry {}",
-                describe(c)
-            );
+            let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(c));
             self.report(Invariant::LeaderCompleteness, now, vec![id], detail);
         }
     }
@@ -207,14 +172,7 @@ impl Checker {
     }
 
     /// By Log Matching, if the first deleted entry was not the committed one, no later one was.
-    fn check_truncated(
-        &mut self,
-        now: Time,
-        node: &Node,
-        from: Index,
-        term: Term,
-        servers: &[Server],
-    ) {
+    fn check_truncated(&mut self, now: Time, node: &Node, from: Index, term: Term, servers: &[Server]) {
         let id = node.id();
         if node.role_kind() == RoleKind::Leader {
             let detail = format!("leader n{id} deleted its own entries from {from} on");
@@ -222,10 +180,7 @@ impl Checker {
         }
         if from <= self.committed_len() && self.committed[(from - 1) as usize].term == term {
             let lost = self.committed[(from - 1) as usize].clone();
-            let detail = format!(
-                "n{id} deleted entry {} although it was committed",
-                describe(&lost)
-            );
+            let detail = format!("n{id} deleted entry {} although it was committed", describe(&lost));
             self.report(Invariant::CommittedNeverLost, now, vec![id], detail);
             self.check_majority(now, &lost, servers);
         }
@@ -254,21 +209,12 @@ impl Checker {
     }
 
     fn check_majority(&mut self, now: Time, e: &Entry, servers: &[Server]) {
-        let holders = servers
-            .iter()
-            .filter(|s| s.log().term_at(e.index) == Some(e.term))
-            .count();
+        let holders = servers.iter().filter(|s| s.log().term_at(e.index) == Some(e.term)).count();
         if holders < quorum::majority(servers.len()) {
-            let missing: Vec<NodeId> = servers
-                .iter()
-                .filter(|s| s.log().term_at(e.index) != Some(e.term))
-                .map(|s| s.id)
-                .collect();
-            let detail = format!(
-                "committed entry {} is stored on only {holders} of {} servers",
-                describe(e),
-                servers.len()
-            );
+            let missing: Vec<NodeId> =
+                servers.iter().filter(|s| s.log().term_at(e.index) != Some(e.term)).map(|s| s.id).collect();
+            let detail =
+                format!("committed entry {} is stored on only {holders} of {} servers", describe(e), servers.len());
             self.report(Invariant::CommittedOnMajority, now, missing, detail);
         }
     }
@@ -286,11 +232,7 @@ impl Checker {
                 self.report(Invariant::StateMachineSafety, now, vec![id], detail);
             }
             None => {
-                assert_eq!(
-                    e.index,
-                    self.applied.len() as Index + 1,
-                    "entries are applied in order"
-                );
+                assert_eq!(e.index, self.applied.len() as Index + 1, "entries are applied in order");
                 self.applied.push(e.clone());
             }
         }
@@ -300,19 +242,12 @@ impl Checker {
         let id = node.id();
         let slot = usize::from(id);
         if node.term() < self.max_term[slot] {
-            let detail = format!(
-                "n{id}'s term went back from {} to {}",
-                self.max_term[slot],
-                node.term()
-            );
+            let detail = format!("n{id}'s term went back from {} to {}", self.max_term[slot], node.term());
             self.report(Invariant::TermMonotonic, now, vec![id], detail);
         }
         if node.commit_index() < self.max_commit[slot] {
-            let detail = format!(
-                "n{id}'s commit index went back from {} to {}",
-                self.max_commit[slot],
-                node.commit_index()
-            );
+            let detail =
+                format!("n{id}'s commit index went back from {} to {}", self.max_commit[slot], node.commit_index());
             self.report(Invariant::CommitMonotonic, now, vec![id], detail);
         }
         if node.commit_index() > node.log().last_index() {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::prng::Prng;
-use crate::raft::{Command, NodeId, Op, Time};
+use crate::raft::{Command, Index, NodeId, Op, Time};
 
 /// How clients behave. `count` clients send on their own; the UI adds one-shot clients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,12 +28,7 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> ClientConfig {
-        ClientConfig {
-            count: 0,
-            interval_us: 300_000,
-            timeout_us: 500_000,
-            keys: 3,
-        }
+        ClientConfig { count: 0, interval_us: 300_000, timeout_us: 500_000, keys: 3 }
     }
 }
 
@@ -75,10 +70,7 @@ impl KvStore {
 
     /// The remembered answer for `(client, seq)`, if that request was already applied.
     pub fn answered(&self, client: u32, seq: u64) -> Option<&Output> {
-        self.sessions
-            .get(&client)
-            .filter(|(s, _)| *s == seq)
-            .map(|(_, o)| o)
+        self.sessions.get(&client).filter(|(s, _)| *s == seq).map(|(_, o)| o)
     }
 
     pub fn data(&self) -> &BTreeMap<u8, Vec<u32>> {
@@ -101,6 +93,21 @@ pub fn execute(data: &mut BTreeMap<u8, Vec<u32>>, op: Op) -> Output {
     }
 }
 
+/// A step in a request's life, for the UI's clients panel: the seed's point is that a client
+/// hears nothing until its entry is committed, and must retry when it hears nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Sent { to: NodeId },
+    Redirected { to: Option<NodeId> },
+    Appended { node: NodeId, index: Index },
+    Committed { node: NodeId, index: Index },
+    TimedOut,
+    Answered,
+}
+
+/// Stages kept per request; a request that bounces longer keeps its first ones.
+pub const MAX_STAGES: usize = 24;
+
 /// One request of the client history, for the UI's lifecycle view and the linearizability check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryOp {
@@ -111,6 +118,15 @@ pub struct HistoryOp {
     /// `None` while the client has not learned the outcome.
     pub returned: Option<(Time, Output)>,
     pub attempts: u32,
+    pub stages: Vec<(Time, Stage)>,
+}
+
+impl HistoryOp {
+    pub fn note(&mut self, at: Time, stage: Stage) {
+        if self.stages.len() < MAX_STAGES {
+            self.stages.push((at, stage));
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -139,15 +155,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(id: u32, auto: bool, rng: Prng) -> Client {
-        Client {
-            id,
-            auto,
-            seq: 0,
-            pending: None,
-            leader_hint: None,
-            wake_at: None,
-            rng,
-        }
+        Client { id, auto, seq: 0, pending: None, leader_hint: None, wake_at: None, rng }
     }
 
     /// A random operation: mostly writes, some reads, on a few keys so histories interleave.

@@ -62,20 +62,13 @@ pub fn check_timing(min_us: Time, max_us: Time, heartbeat_us: Time) -> Result<()
     use limits::*;
     let range = TIMEOUT_MIN_US..=TIMEOUT_MAX_US;
     if !range.contains(&min_us) || !range.contains(&max_us) {
-        return Err(format!(
-            "election timeout must be between 1 ms and 60 s, got {}..{} µs",
-            min_us, max_us
-        ));
+        return Err(format!("election timeout must be between 1 ms and 60 s, got {}..{} µs", min_us, max_us));
     }
     if min_us > max_us {
-        return Err(format!(
-            "election timeout minimum {min_us} µs is above its maximum {max_us} µs"
-        ));
+        return Err(format!("election timeout minimum {min_us} µs is above its maximum {max_us} µs"));
     }
     if !range.contains(&heartbeat_us) {
-        return Err(format!(
-            "heartbeat interval must be between 1 ms and 60 s, got {heartbeat_us} µs"
-        ));
+        return Err(format!("heartbeat interval must be between 1 ms and 60 s, got {heartbeat_us} µs"));
     }
     Ok(())
 }
@@ -83,10 +76,7 @@ pub fn check_timing(min_us: Time, max_us: Time, heartbeat_us: Time) -> Result<()
 pub fn check_network(net: &NetConfig) -> Result<(), String> {
     use limits::*;
     if net.latency_max_us > LATENCY_MAX_US {
-        return Err(format!(
-            "latency must be at most 10 s, got {} µs",
-            net.latency_max_us
-        ));
+        return Err(format!("latency must be at most 10 s, got {} µs", net.latency_max_us));
     }
     if net.latency_min_us > net.latency_max_us {
         return Err(format!(
@@ -104,11 +94,7 @@ impl Intervention {
     /// Checks the intervention against a cluster of `nodes` servers.
     pub fn validate(&self, nodes: u8) -> Result<(), String> {
         let node_ok = |n: NodeId| {
-            if (1..=nodes).contains(&n) {
-                Ok(())
-            } else {
-                Err(format!("server {n} does not exist (1..{nodes})"))
-            }
+            if (1..=nodes).contains(&n) { Ok(()) } else { Err(format!("server {n} does not exist (1..{nodes})")) }
         };
         match self {
             Intervention::Crash(n)
@@ -118,23 +104,16 @@ impl Intervention {
             | Intervention::Isolate(n)
             | Intervention::Rejoin(n) => node_ok(*n),
             Intervention::Cut { from, to } => node_ok(*from).and(node_ok(*to)),
-            Intervention::Partition(groups) if groups.len() != usize::from(nodes) => Err(format!(
-                "a partition names {} servers, the cluster has {nodes}",
-                groups.len()
-            )),
+            Intervention::Partition(groups) if groups.len() != usize::from(nodes) => {
+                Err(format!("a partition names {} servers, the cluster has {nodes}", groups.len()))
+            }
             Intervention::Partition(groups) if groups.iter().any(|&g| g > MAX_NODES) => {
                 Err(format!("partition groups are numbered 0..={MAX_NODES}"))
             }
             Intervention::SetNetwork(net) => check_network(net),
-            Intervention::SetTiming {
-                election_timeout_min_us,
-                election_timeout_max_us,
-                heartbeat_interval_us,
-            } => check_timing(
-                *election_timeout_min_us,
-                *election_timeout_max_us,
-                *heartbeat_interval_us,
-            ),
+            Intervention::SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
+                check_timing(*election_timeout_min_us, *election_timeout_max_us, *heartbeat_interval_us)
+            }
             _ => Ok(()),
         }
     }
@@ -150,29 +129,17 @@ impl Intervention {
             DropMessage(id) => [5, *id].into_iter().for_each(w),
             Isolate(n) => [6, u64::from(*n)].into_iter().for_each(w),
             Rejoin(n) => [7, u64::from(*n)].into_iter().for_each(w),
-            Cut { from, to } => [8, u64::from(*from), u64::from(*to)]
-                .into_iter()
-                .for_each(w),
-            Partition(g) => std::iter::once(9)
-                .chain(g.iter().map(|&x| u64::from(x)))
-                .for_each(w),
+            Cut { from, to } => [8, u64::from(*from), u64::from(*to)].into_iter().for_each(w),
+            Partition(g) => std::iter::once(9).chain(g.iter().map(|&x| u64::from(x))).for_each(w),
             Heal => w(10),
             AlignTimers => w(11),
             SpreadTimers => w(12),
-            SetNetwork(n) => [
-                13,
-                n.latency_min_us,
-                n.latency_max_us,
-                u64::from(n.loss_ppm),
-                u64::from(n.dup_ppm),
-            ]
-            .into_iter()
-            .for_each(w),
-            SetTiming {
-                election_timeout_min_us: a,
-                election_timeout_max_us: b,
-                heartbeat_interval_us: c,
-            } => [14, *a, *b, *c].into_iter().for_each(w),
+            SetNetwork(n) => [13, n.latency_min_us, n.latency_max_us, u64::from(n.loss_ppm), u64::from(n.dup_ppm)]
+                .into_iter()
+                .for_each(w),
+            SetTiming { election_timeout_min_us: a, election_timeout_max_us: b, heartbeat_interval_us: c } => {
+                [14, *a, *b, *c].into_iter().for_each(w)
+            }
             SetBug { bug, on } => [15, *bug as u64, u64::from(*on)].into_iter().for_each(w),
             StopClients => w(16),
         }
@@ -203,18 +170,8 @@ impl fmt::Display for Intervention {
                 f64::from(n.loss_ppm) / 10_000.0,
                 f64::from(n.dup_ppm) / 10_000.0
             ),
-            SetTiming {
-                election_timeout_min_us: a,
-                election_timeout_max_us: b,
-                heartbeat_interval_us: c,
-            } => {
-                write!(
-                    f,
-                    "election timeout {}–{} ms, heartbeat {} ms",
-                    a / 1000,
-                    b / 1000,
-                    c / 1000
-                )
+            SetTiming { election_timeout_min_us: a, election_timeout_max_us: b, heartbeat_interval_us: c } => {
+                write!(f, "election timeout {}–{} ms, heartbeat {} ms", a / 1000, b / 1000, c / 1000)
             }
             SetBug { bug, on } => {
                 write!(f, "bug {} {}", bug.name(), if *on { "on" } else { "off" })

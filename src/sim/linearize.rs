@@ -44,12 +44,7 @@ pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
             None if matches!(h.op, Op::Get { .. }) => continue,
             None => (u64::MAX, None),
         };
-        per_key.entry(h.op.key()).or_default().push(KeyOp {
-            op: h.op,
-            call: h.invoke_us,
-            ret,
-            output,
-        });
+        per_key.entry(h.op.key()).or_default().push(KeyOp { op: h.op, call: h.invoke_us, ret, output });
     }
     let mut left = budget;
     let mut unknown = false;
@@ -57,19 +52,12 @@ pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
         match check_key(ops, &mut left) {
             Some(true) => {}
             Some(false) => {
-                return Verdict::Violation {
-                    key: *key,
-                    ops: ops.len(),
-                };
+                return Verdict::Violation { key: *key, ops: ops.len() };
             }
             None => unknown = true,
         }
     }
-    if unknown {
-        Verdict::Unknown
-    } else {
-        Verdict::Linearizable
-    }
+    if unknown { Verdict::Unknown } else { Verdict::Linearizable }
 }
 
 /// The model step for one key: does `op` with its observed output fit `state`?
@@ -199,37 +187,15 @@ mod tests {
     use super::*;
 
     fn op(client: u32, op: Op, call: u64, ret: Option<(u64, Output)>) -> HistoryOp {
-        HistoryOp {
-            client,
-            seq: 1,
-            op,
-            invoke_us: call,
-            returned: ret,
-            attempts: 1,
-        }
+        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, attempts: 1, stages: Vec::new() }
     }
 
     #[test]
     fn concurrent_writes_can_order_either_way() {
         let h = vec![
-            op(
-                1,
-                Op::Put { key: 0, value: 1 },
-                0,
-                Some((10, Output::Written)),
-            ),
-            op(
-                2,
-                Op::Put { key: 0, value: 2 },
-                1,
-                Some((9, Output::Written)),
-            ),
-            op(
-                3,
-                Op::Get { key: 0 },
-                11,
-                Some((12, Output::Value(vec![1]))),
-            ),
+            op(1, Op::Put { key: 0, value: 1 }, 0, Some((10, Output::Written))),
+            op(2, Op::Put { key: 0, value: 2 }, 1, Some((9, Output::Written))),
+            op(3, Op::Get { key: 0 }, 11, Some((12, Output::Value(vec![1])))),
         ];
         assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Linearizable);
     }
@@ -237,29 +203,11 @@ mod tests {
     #[test]
     fn stale_read_is_caught() {
         let h = vec![
-            op(
-                1,
-                Op::Put { key: 0, value: 1 },
-                0,
-                Some((10, Output::Written)),
-            ),
-            op(
-                2,
-                Op::Put { key: 0, value: 2 },
-                11,
-                Some((20, Output::Written)),
-            ),
-            op(
-                3,
-                Op::Get { key: 0 },
-                21,
-                Some((22, Output::Value(vec![1]))),
-            ),
+            op(1, Op::Put { key: 0, value: 1 }, 0, Some((10, Output::Written))),
+            op(2, Op::Put { key: 0, value: 2 }, 11, Some((20, Output::Written))),
+            op(3, Op::Get { key: 0 }, 21, Some((22, Output::Value(vec![1])))),
         ];
-        assert_eq!(
-            check(&h, DEFAULT_BUDGET),
-            Verdict::Violation { key: 0, ops: 3 }
-        );
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Violation { key: 0, ops: 3 });
     }
 
     #[test]
@@ -267,49 +215,23 @@ mod tests {
         let h = vec![
             op(1, Op::Append { key: 1, value: 5 }, 0, None),
             op(2, Op::Get { key: 1 }, 10, Some((11, Output::Value(vec![])))),
-            op(
-                3,
-                Op::Get { key: 1 },
-                12,
-                Some((13, Output::Value(vec![5]))),
-            ),
+            op(3, Op::Get { key: 1 }, 12, Some((13, Output::Value(vec![5])))),
         ];
         assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Linearizable);
         let h2 = vec![
             op(1, Op::Append { key: 1, value: 5 }, 0, None),
-            op(
-                2,
-                Op::Get { key: 1 },
-                10,
-                Some((11, Output::Value(vec![5]))),
-            ),
+            op(2, Op::Get { key: 1 }, 10, Some((11, Output::Value(vec![5])))),
             op(3, Op::Get { key: 1 }, 12, Some((13, Output::Value(vec![])))),
         ];
-        assert!(matches!(
-            check(&h2, DEFAULT_BUDGET),
-            Verdict::Violation { .. }
-        ));
+        assert!(matches!(check(&h2, DEFAULT_BUDGET), Verdict::Violation { .. }));
     }
 
     #[test]
     fn budget_gives_unknown() {
-        let h: Vec<HistoryOp> = (0..40)
-            .map(|i| {
-                op(
-                    i,
-                    Op::Append { key: 0, value: i },
-                    0,
-                    Some((1000, Output::Written)),
-                )
-            })
-            .collect();
+        let h: Vec<HistoryOp> =
+            (0..40).map(|i| op(i, Op::Append { key: 0, value: i }, 0, Some((1000, Output::Written)))).collect();
         let mut with_read = h.clone();
-        with_read.push(op(
-            99,
-            Op::Get { key: 0 },
-            2000,
-            Some((2001, Output::Value(vec![7]))),
-        ));
+        with_read.push(op(99, Op::Get { key: 0 }, 2000, Some((2001, Output::Value(vec![7])))));
         assert_eq!(check(&with_read, 1000), Verdict::Unknown);
     }
 }

@@ -80,28 +80,15 @@ impl SimConfig {
     /// Rejects settings outside the supported ranges, naming the setting.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=MAX_NODES).contains(&self.nodes) {
-            return Err(format!(
-                "cluster size must be between 1 and {MAX_NODES}, got {}",
-                self.nodes
-            ));
+            return Err(format!("cluster size must be between 1 and {MAX_NODES}, got {}", self.nodes));
         }
         let r = &self.raft;
-        intervention::check_timing(
-            r.election_timeout_min_us,
-            r.election_timeout_max_us,
-            r.heartbeat_interval_us,
-        )?;
+        intervention::check_timing(r.election_timeout_min_us, r.election_timeout_max_us, r.heartbeat_interval_us)?;
         if !(1..=1024).contains(&r.max_entries_per_append) {
-            return Err(format!(
-                "entries per AppendEntries must be 1..1024, got {}",
-                r.max_entries_per_append
-            ));
+            return Err(format!("entries per AppendEntries must be 1..1024, got {}", r.max_entries_per_append));
         }
         if !(1..=1_000_000).contains(&r.max_log_len) {
-            return Err(format!(
-                "maximum log length must be 1..1000000, got {}",
-                r.max_log_len
-            ));
+            return Err(format!("maximum log length must be 1..1000000, got {}", r.max_log_len));
         }
         intervention::check_network(&self.net)?;
         let c = &self.clients;

@@ -22,12 +22,7 @@ pub struct NetConfig {
 
 impl Default for NetConfig {
     fn default() -> NetConfig {
-        NetConfig {
-            latency_min_us: 10_000,
-            latency_max_us: 20_000,
-            loss_ppm: 0,
-            dup_ppm: 0,
-        }
+        NetConfig { latency_min_us: 10_000, latency_max_us: 20_000, loss_ppm: 0, dup_ppm: 0 }
     }
 }
 
@@ -43,16 +38,8 @@ pub enum Endpoint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {
     Raft(Envelope),
-    Request {
-        client: u32,
-        seq: u64,
-        op: Op,
-    },
-    Reply {
-        client: u32,
-        seq: u64,
-        reply: ClientReply,
-    },
+    Request { client: u32, seq: u64, op: Op },
+    Reply { client: u32, seq: u64, reply: ClientReply },
 }
 
 /// What a packet is, for traces, statistics and the UI (`data-msg`).
@@ -156,19 +143,8 @@ impl Network {
     }
 
     /// Queues a packet (and maybe a duplicate); returns the ids and delivery times to schedule.
-    pub fn send(
-        &mut self,
-        now: Time,
-        from: Endpoint,
-        to: Endpoint,
-        payload: Payload,
-        prng: &mut Prng,
-    ) -> SendResult {
-        let copies = if prng.chance_ppm(self.config.dup_ppm) {
-            2
-        } else {
-            1
-        };
+    pub fn send(&mut self, now: Time, from: Endpoint, to: Endpoint, payload: Payload, prng: &mut Prng) -> SendResult {
+        let copies = if prng.chance_ppm(self.config.dup_ppm) { 2 } else { 1 };
         let mut result = SendResult::default();
         for _ in 0..copies {
             let id = self.next_id;
@@ -179,15 +155,8 @@ impl Network {
             }
             let latency = prng.range(self.config.latency_min_us, self.config.latency_max_us);
             let lost = prng.chance_ppm(self.config.loss_ppm);
-            let packet = Packet {
-                id,
-                from,
-                to,
-                sent_at_us: now,
-                deliver_at_us: now + latency,
-                lost,
-                payload: payload.clone(),
-            };
+            let packet =
+                Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload: payload.clone() };
             result.scheduled.push((id, packet.deliver_at_us));
             self.in_flight.insert(id, packet);
         }
@@ -217,8 +186,7 @@ impl Network {
     pub fn link_up(&self, from: Endpoint, to: Endpoint) -> bool {
         match (from, to) {
             (Endpoint::Node(a), Endpoint::Node(b)) => {
-                self.groups[usize::from(a)] == self.groups[usize::from(b)]
-                    && !self.cuts.contains(&(a, b))
+                self.groups[usize::from(a)] == self.groups[usize::from(b)] && !self.cuts.contains(&(a, b))
             }
             _ => true,
         }
@@ -230,13 +198,7 @@ impl Network {
 
     /// Puts one server in a group of its own.
     pub fn isolate(&mut self, node: NodeId) {
-        let fresh = self
-            .groups
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(0)
-            .wrapping_add(1);
+        let fresh = self.groups.iter().copied().max().unwrap_or(0).wrapping_add(1);
         self.groups[usize::from(node)] = fresh;
     }
 
@@ -265,10 +227,7 @@ impl Network {
 
     pub fn is_isolated(&self, node: NodeId) -> bool {
         let g = self.groups[usize::from(node)];
-        self.groups[1..]
-            .iter()
-            .enumerate()
-            .all(|(i, &o)| i + 1 == usize::from(node) || o != g)
+        self.groups[1..].iter().enumerate().all(|(i, &o)| i + 1 == usize::from(node) || o != g)
     }
 }
 

@@ -120,33 +120,14 @@ impl TraceEvent {
     fn hash_into(&self, m: &mut Mixer) {
         use TraceEvent::*;
         let words: &[u64] = match *self {
-            Sent {
-                id,
-                from,
-                to,
-                kind,
-                success,
-                deliver_at_us,
-            } => {
+            Sent { id, from, to, kind, success, deliver_at_us } => {
                 let verdict = success.map_or(0, |ok| 1 + u64::from(ok));
-                &[
-                    1,
-                    id,
-                    endpoint_code(from),
-                    endpoint_code(to),
-                    kind.code(),
-                    verdict,
-                    deliver_at_us,
-                ]
+                &[1, id, endpoint_code(from), endpoint_code(to), kind.code(), verdict, deliver_at_us]
             }
             Delivered { id } => &[2, id],
             Dropped { id, reason } => &[3, id, reason as u64],
             Role { node, role, term } => &[4, u64::from(node), role as u64, term],
-            Voted {
-                node,
-                candidate,
-                term,
-            } => &[5, u64::from(node), u64::from(candidate), term],
+            Voted { node, candidate, term } => &[5, u64::from(node), u64::from(candidate), term],
             Appended { node, first, last } => &[6, u64::from(node), first, last],
             Truncated { node, from } => &[7, u64::from(node), from],
             Committed { node, index } => &[8, u64::from(node), index],
@@ -155,23 +136,8 @@ impl TraceEvent {
                 let [a, b, c] = op_code(op);
                 &[10, u64::from(client), seq, a, b, c]
             }
-            ClientSend {
-                client,
-                seq,
-                to,
-                attempt,
-            } => &[
-                11,
-                u64::from(client),
-                seq,
-                u64::from(to),
-                u64::from(attempt),
-            ],
-            ClientReturn {
-                client,
-                seq,
-                ref output,
-            } => {
+            ClientSend { client, seq, to, attempt } => &[11, u64::from(client), seq, u64::from(to), u64::from(attempt)],
+            ClientReturn { client, seq, ref output } => {
                 m.word(12);
                 m.word(u64::from(client));
                 m.word(seq);
@@ -200,35 +166,19 @@ impl TraceEvent {
             Endpoint::Client(c) => format!("c{c}"),
         };
         match self {
-            Sent {
-                id,
-                from,
-                to,
-                kind,
-                success,
-                deliver_at_us,
-            } => {
+            Sent { id, from, to, kind, success, deliver_at_us } => {
                 let verdict = match success {
                     Some(true) => " +",
                     Some(false) => " −",
                     None => "",
                 };
                 let arrives = fmt_time(*deliver_at_us);
-                format!(
-                    "{} → {} {}{verdict} #{id} (arrives {arrives})",
-                    ep(*from),
-                    ep(*to),
-                    kind.name()
-                )
+                format!("{} → {} {}{verdict} #{id} (arrives {arrives})", ep(*from), ep(*to), kind.name())
             }
             Delivered { id } => format!("#{id} delivered"),
             Dropped { id, reason } => format!("#{id} dropped: {}", reason.name()),
             Role { node, role, term } => format!("n{node} is {} in term {term}", role.name()),
-            Voted {
-                node,
-                candidate,
-                term,
-            } => format!("n{node} votes for n{candidate} in term {term}"),
+            Voted { node, candidate, term } => format!("n{node} votes for n{candidate} in term {term}"),
             Appended { node, first, last } if first == last => {
                 format!("n{node} appends entry {first}")
             }
@@ -237,26 +187,11 @@ impl TraceEvent {
             Committed { node, index } => format!("n{node} commits up to {index}"),
             Applied { node, index } => format!("n{node} applies entry {index}"),
             ClientInvoke { client, seq, op } => format!("c{client} invokes #{seq}: {op}"),
-            ClientSend {
-                client,
-                seq,
-                to,
-                attempt,
-            } if *attempt == 0 => format!("c{client} sends #{seq} to n{to}"),
-            ClientSend {
-                client,
-                seq,
-                to,
-                attempt,
-            } => format!(
-                "c{client} retries #{seq} at n{to} (attempt {})",
-                attempt + 1
-            ),
-            ClientReturn {
-                client,
-                seq,
-                output,
-            } => format!("c{client} learns #{seq}: {}", render_output(output)),
+            ClientSend { client, seq, to, attempt } if *attempt == 0 => format!("c{client} sends #{seq} to n{to}"),
+            ClientSend { client, seq, to, attempt } => {
+                format!("c{client} retries #{seq} at n{to} (attempt {})", attempt + 1)
+            }
+            ClientReturn { client, seq, output } => format!("c{client} learns #{seq}: {}", render_output(output)),
             Crash { node } => format!("n{node} crashes"),
             Restart { node } => format!("n{node} restarts"),
             Intervention(i) => format!("user: {i}"),
@@ -295,12 +230,7 @@ pub struct Trace {
 impl Trace {
     /// Keeps the last `keep` events (0 keeps none: the command line only needs the hash).
     pub fn new(keep: usize) -> Trace {
-        Trace {
-            mixer: Mixer(0x6A09_E667_F3BC_C908),
-            count: 0,
-            recent: VecDeque::new(),
-            keep,
-        }
+        Trace { mixer: Mixer(0x6A09_E667_F3BC_C908), count: 0, recent: VecDeque::new(), keep }
     }
 
     pub fn record(&mut self, now: Time, event: TraceEvent) {

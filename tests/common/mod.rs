@@ -15,39 +15,17 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(test: &'static str, nodes: u8, seed: u64) -> Sim {
-        Sim::with(
-            test,
-            SimConfig {
-                nodes,
-                seed,
-                ..SimConfig::default()
-            },
-        )
+        Sim::with(test, SimConfig { nodes, seed, ..SimConfig::default() })
     }
 
     pub fn with(test: &'static str, config: SimConfig) -> Sim {
         let seed = config.seed;
-        Sim {
-            world: World::new(config, 1_000_000).expect("valid test config"),
-            seed,
-            test,
-        }
+        Sim { world: World::new(config, 1_000_000).expect("valid test config"), seed, test }
     }
 
     pub fn with_clients(test: &'static str, nodes: u8, seed: u64, count: u8) -> Sim {
-        let clients = ClientConfig {
-            count,
-            ..ClientConfig::default()
-        };
-        Sim::with(
-            test,
-            SimConfig {
-                nodes,
-                seed,
-                clients,
-                ..SimConfig::default()
-            },
-        )
+        let clients = ClientConfig { count, ..ClientConfig::default() };
+        Sim::with(test, SimConfig { nodes, seed, clients, ..SimConfig::default() })
     }
 
     /// Panics with the seed and the command that reruns this test.
@@ -89,11 +67,8 @@ impl Sim {
     pub fn leader_among(&self, group: &[NodeId]) -> Option<NodeId> {
         let nodes: Vec<_> = group.iter().filter_map(|&id| self.world.node(id)).collect();
         let top = nodes.iter().map(|n| n.term()).max()?;
-        let leaders: Vec<NodeId> = nodes
-            .iter()
-            .filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader)
-            .map(|n| n.id())
-            .collect();
+        let leaders: Vec<NodeId> =
+            nodes.iter().filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader).map(|n| n.id()).collect();
         (leaders.len() == 1).then(|| leaders[0])
     }
 

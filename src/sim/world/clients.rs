@@ -3,19 +3,21 @@
 use super::{Event, MAX_HISTORY, World, slot};
 use crate::prng::{Prng, Stream};
 use crate::raft::{Command, NodeId, Op, ProposeError, RoleKind, Time};
-use crate::sim::client::{Client, ClientReply, HistoryOp, Pending};
+use crate::sim::client::{Client, ClientReply, HistoryOp, Pending, Stage};
 use crate::sim::network::{Endpoint, Payload};
 use crate::sim::trace::TraceEvent;
 
 impl World {
     pub(super) fn add_client(&mut self, auto: bool) -> u32 {
         let id = self.clients.len() as u32 + 1;
-        self.clients.push(Client::new(
-            id,
-            auto,
-            Prng::new(self.config.seed, Stream::Client(id)),
-        ));
+        self.clients.push(Client::new(id, auto, Prng::new(self.config.seed, Stream::Client(id))));
         id
+    }
+
+    /// The history entry of a request its client is still waiting for.
+    pub(super) fn history_of(&self, client: u32, seq: u64) -> Option<usize> {
+        let pending = self.clients.get(client as usize - 1)?.pending.as_ref()?;
+        (pending.seq == seq).then_some(pending.history)
     }
 
     pub(super) fn wake_client(&mut self, cid: u32, at: Time) {
@@ -51,30 +53,9 @@ impl World {
         client.seq += 1;
         let op = client.next_op(keys);
         let seq = client.seq;
-        client.pending = Some(Pending {
-            seq,
-            op,
-            target,
-            attempt: 0,
-            deadline_us: 0,
-            history: self.history.len(),
-        });
-        self.history.push(HistoryOp {
-            client: cid,
-            seq,
-            op,
-            invoke_us: self.now_us,
-            returned: None,
-            attempts: 0,
-        });
-        self.trace.record(
-            self.now_us,
-            TraceEvent::ClientInvoke {
-                client: cid,
-                seq,
-                op,
-            },
-        );
+        client.pending = Some(Pending { seq, op, target, attempt: 0, deadline_us: 0, history: self.history.len() });
+        self.history.push(HistoryOp { client: cid, seq, op, invoke_us: self.now_us, returned: None, attempts: 0, stages: Vec::new() });
+        self.trace.record(self.now_us, TraceEvent::ClientInvoke { client: cid, seq, op });
         self.client_send(cid);
     }
 
@@ -82,31 +63,13 @@ impl World {
         let timeout = self.config.clients.timeout_us;
         let now = self.now_us;
         let client = &mut self.clients[cid as usize - 1];
-        let p = client
-            .pending
-            .as_mut()
-            .expect("client_send needs a pending request");
+        let p = client.pending.as_mut().expect("client_send needs a pending request");
         p.deadline_us = now + timeout;
         let (seq, op, target, attempt, h) = (p.seq, p.op, p.target, p.attempt, p.history);
         self.history[h].attempts = attempt + 1;
-        self.trace.record(
-            now,
-            TraceEvent::ClientSend {
-                client: cid,
-                seq,
-                to: target,
-                attempt,
-            },
-        );
-        self.send(
-            Endpoint::Client(cid),
-            Endpoint::Node(target),
-            Payload::Request {
-                client: cid,
-                seq,
-                op,
-            },
-        );
+        self.history[h].note(now, Stage::Sent { to: target });
+        self.trace.record(now, TraceEvent::ClientSend { client: cid, seq, to: target, attempt });
+        self.send(Endpoint::Client(cid), Endpoint::Node(target), Payload::Request { client: cid, seq, op });
         self.wake_client(cid, now + timeout);
     }
 
@@ -116,15 +79,16 @@ impl World {
         let nodes = self.config.nodes;
         let client = &mut self.clients[cid as usize - 1];
         let hint = client.leader_hint.take();
-        let p = client
-            .pending
-            .as_mut()
-            .expect("client_retry needs a pending request");
+        let p = client.pending.as_mut().expect("client_retry needs a pending request");
         p.attempt += 1;
         p.target = match hint {
             Some(h) if h != p.target => h,
             _ => p.target % nodes + 1,
         };
+        let h = &mut self.history[p.history];
+        if !matches!(h.stages.last(), Some((_, Stage::Redirected { .. }))) {
+            h.note(self.now_us, Stage::TimedOut);
+        }
         self.client_send(cid);
     }
 
@@ -138,24 +102,19 @@ impl World {
         match reply {
             ClientReply::Done(output) => {
                 let h = p.history;
+                self.history[h].note(now, Stage::Answered);
                 client.pending = None;
                 client.leader_hint = Some(from);
                 let auto = client.auto;
                 self.history[h].returned = Some((now, output.clone()));
                 self.stats.client_ops_ok += 1;
-                self.trace.record(
-                    now,
-                    TraceEvent::ClientReturn {
-                        client: cid,
-                        seq,
-                        output,
-                    },
-                );
+                self.trace.record(now, TraceEvent::ClientReturn { client: cid, seq, output });
                 if auto {
                     self.wake_client(cid, now + interval);
                 }
             }
             ClientReply::Redirect(Some(leader)) if leader != p.target => {
+                self.history[p.history].note(now, Stage::Redirected { to: Some(leader) });
                 client.leader_hint = Some(leader);
                 let p = client.pending.as_mut().expect("checked above");
                 p.attempt += 1;
@@ -164,6 +123,7 @@ impl World {
             }
             ClientReply::Redirect(_) => {
                 // Nobody knows a leader yet: try the next server after a short pause.
+                self.history[p.history].note(now, Stage::Redirected { to: None });
                 client.leader_hint = None;
                 let backoff = (self.config.clients.timeout_us / 10).max(1_000);
                 let p = client.pending.as_mut().expect("checked above");
@@ -177,36 +137,31 @@ impl World {
     /// is already replicating just waits) and answers only after applying it.
     pub(super) fn handle_request(&mut self, id: NodeId, client: u32, seq: u64, op: Op) {
         let server = &mut self.servers[slot(id)];
-        let node = server
-            .node
-            .as_ref()
-            .expect("requests are delivered to live servers");
-        let answer = if let Some(output) = server
-            .kv
-            .answered(client, seq)
-            .filter(|_| node.role_kind() == RoleKind::Leader)
-        {
-            Some(ClientReply::Done(output.clone()))
-        } else if node.role_kind() != RoleKind::Leader {
-            Some(ClientReply::Redirect(node.leader_hint()))
-        } else if server.waiting.values().any(|&w| w == (client, seq)) {
-            None
-        } else {
-            let index = node.log().last_index() + 1;
-            server.waiting.insert(index, (client, seq));
-            let command = Command { client, seq, op };
-            match self.with_node(id, |node, out, _| node.propose(command, out)) {
-                Some(Ok(_)) => None,
-                Some(Err(ProposeError::NotLeader { hint })) => Some(ClientReply::Redirect(hint)),
-                Some(Err(ProposeError::LogFull)) | None => Some(ClientReply::Redirect(None)),
-            }
-        };
+        let node = server.node.as_ref().expect("requests are delivered to live servers");
+        let answer =
+            if let Some(output) = server.kv.answered(client, seq).filter(|_| node.role_kind() == RoleKind::Leader) {
+                Some(ClientReply::Done(output.clone()))
+            } else if node.role_kind() != RoleKind::Leader {
+                Some(ClientReply::Redirect(node.leader_hint()))
+            } else if server.waiting.values().any(|&w| w == (client, seq)) {
+                None
+            } else {
+                let index = node.log().last_index() + 1;
+                server.waiting.insert(index, (client, seq));
+                let command = Command { client, seq, op };
+                match self.with_node(id, |node, out, _| node.propose(command, out)) {
+                    Some(Ok(index)) => {
+                        if let Some(h) = self.history_of(client, seq) {
+                            self.history[h].note(self.now_us, Stage::Appended { node: id, index });
+                        }
+                        None
+                    }
+                    Some(Err(ProposeError::NotLeader { hint })) => Some(ClientReply::Redirect(hint)),
+                    Some(Err(ProposeError::LogFull)) | None => Some(ClientReply::Redirect(None)),
+                }
+            };
         if let Some(reply) = answer {
-            self.send(
-                Endpoint::Node(id),
-                Endpoint::Client(client),
-                Payload::Reply { client, seq, reply },
-            );
+            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
         }
     }
 }

@@ -14,8 +14,7 @@ impl World {
         if let Err(e) = intervention.validate(self.config.nodes) {
             panic!("interventions are validated when scheduled: {e}");
         }
-        self.trace
-            .record(self.now_us, TraceEvent::Intervention(intervention.clone()));
+        self.trace.record(self.now_us, TraceEvent::Intervention(intervention.clone()));
         match intervention {
             Intervention::Crash(n) => self.crash(n),
             Intervention::Restart(n) => self.restart(n),
@@ -30,13 +29,7 @@ impl World {
             }
             Intervention::DropMessage(id) => {
                 if self.network.take(id).is_some() {
-                    self.trace.record(
-                        self.now_us,
-                        TraceEvent::Dropped {
-                            id,
-                            reason: DropReason::User,
-                        },
-                    );
+                    self.trace.record(self.now_us, TraceEvent::Dropped { id, reason: DropReason::User });
                     self.stats.messages_dropped += 1;
                 }
             }
@@ -46,18 +39,12 @@ impl World {
             Intervention::Partition(groups) => self.network.partition(&groups),
             Intervention::Heal => self.network.heal(),
             Intervention::AlignTimers => self.align_timers(),
-            Intervention::SpreadTimers => {
-                self.for_each_node(|node, now| node.restart_election_timer(now))
-            }
+            Intervention::SpreadTimers => self.for_each_node(|node, now| node.restart_election_timer(now)),
             Intervention::SetNetwork(net) => {
                 self.config.net = net;
                 self.network.config = net;
             }
-            Intervention::SetTiming {
-                election_timeout_min_us,
-                election_timeout_max_us,
-                heartbeat_interval_us,
-            } => {
+            Intervention::SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
                 self.config.raft.election_timeout_min_us = election_timeout_min_us;
                 self.config.raft.election_timeout_max_us = election_timeout_max_us;
                 self.config.raft.heartbeat_interval_us = heartbeat_interval_us;
@@ -94,42 +81,23 @@ impl World {
         server.kv = Default::default();
         server.waiting.clear();
         server.timer_at = None;
-        self.trace
-            .record(self.now_us, TraceEvent::Crash { node: id });
+        self.trace.record(self.now_us, TraceEvent::Crash { node: id });
     }
 
     pub(super) fn restart(&mut self, id: NodeId) {
-        let (nodes, seed, raft, now) = (
-            self.config.nodes,
-            self.config.seed,
-            self.config.raft,
-            self.now_us,
-        );
+        let (nodes, seed, raft, now) = (self.config.nodes, self.config.seed, self.config.raft, self.now_us);
         let server = &mut self.servers[slot(id)];
         if server.node.is_some() {
             return;
         }
         server.incarnation += 1;
-        let rng = Prng::new(
-            seed,
-            Stream::Node {
-                id,
-                incarnation: server.incarnation,
-            },
-        );
+        let rng = Prng::new(seed, Stream::Node { id, incarnation: server.incarnation });
         let node = Node::new(id, nodes, raft, std::mem::take(&mut server.disk), now, rng);
         let term = node.term();
         server.node = Some(node);
         self.checker.on_restart(id);
         self.trace.record(now, TraceEvent::Restart { node: id });
-        self.trace.record(
-            now,
-            TraceEvent::Role {
-                node: id,
-                role: RoleKind::Follower,
-                term,
-            },
-        );
+        self.trace.record(now, TraceEvent::Role { node: id, role: RoleKind::Follower, term });
         self.with_node(id, |_, _, _| ());
     }
 }

@@ -7,13 +7,13 @@ mod clients;
 mod interventions;
 
 use super::check::Checker;
-use super::client::{Client, ClientReply, HistoryOp, Output};
+use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
 use super::network::{DropReason, Endpoint, Network, Payload};
 use super::server::Server;
 use super::trace::{Trace, TraceEvent};
 use super::{Intervention, SimConfig};
 use crate::prng::{Prng, Stream};
-use crate::raft::{Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
+use crate::raft::{Index, Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
 
 /// Runs may not go past one simulated day.
 pub const MAX_SIM_TIME_US: Time = 86_400_000_000;
@@ -89,10 +89,7 @@ impl World {
         let servers = (1..=config.nodes)
             .map(|id| {
                 let rng = Prng::new(config.seed, Stream::Node { id, incarnation: 0 });
-                Server::new(
-                    id,
-                    Node::new(id, config.nodes, config.raft, Default::default(), 0, rng),
-                )
+                Server::new(id, Node::new(id, config.nodes, config.raft, Default::default(), 0, rng))
             })
             .collect();
         let mut world = World {
@@ -116,9 +113,7 @@ impl World {
         }
         for _ in 0..world.config.clients.count {
             let cid = world.add_client(true);
-            let start = world.clients[cid as usize - 1]
-                .rng
-                .below(world.config.clients.interval_us);
+            let start = world.clients[cid as usize - 1].rng.below(world.config.clients.interval_us);
             world.wake_client(cid, start);
         }
         Ok(world)
@@ -164,10 +159,7 @@ impl World {
     pub fn schedule(&mut self, at_us: Time, intervention: Intervention) -> Result<(), String> {
         intervention.validate(self.config.nodes)?;
         if at_us < self.now_us || at_us > MAX_SIM_TIME_US {
-            return Err(format!(
-                "intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}",
-                self.now_us
-            ));
+            return Err(format!("intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}", self.now_us));
         }
         self.push(at_us, Event::Intervene(intervention));
         Ok(())
@@ -176,9 +168,7 @@ impl World {
     /// Processes every event up to and including `t_us`, then sets the clock to `t_us`.
     pub fn run_until(&mut self, t_us: Time) -> Result<(), String> {
         if t_us > MAX_SIM_TIME_US {
-            return Err(format!(
-                "simulated time is limited to {MAX_SIM_TIME_US} µs (one day)"
-            ));
+            return Err(format!("simulated time is limited to {MAX_SIM_TIME_US} µs (one day)"));
         }
         while self.queue.peek().is_some_and(|Reverse(s)| s.at <= t_us) {
             self.step_event();
@@ -206,19 +196,11 @@ impl World {
 
     fn push(&mut self, at: Time, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(Reverse(Scheduled { at, seq: self.seq, event }));
     }
 
     /// Runs `f` on a live node, then records, checks and carries out what it produced.
-    fn with_node<R>(
-        &mut self,
-        id: NodeId,
-        f: impl FnOnce(&mut Node, &mut Outbox, Time) -> R,
-    ) -> Option<R> {
+    fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Outbox, Time) -> R) -> Option<R> {
         let now = self.now_us;
         let node = self.servers[slot(id)].node.as_mut()?;
         let mut out = std::mem::take(&mut self.outbox);
@@ -233,27 +215,19 @@ impl World {
         let now = self.now_us;
         self.record_node_events(id, &out.events);
         let server = &self.servers[slot(id)];
-        let node = server
-            .node
-            .as_ref()
-            .expect("after_step runs on a live node");
-        self.checker
-            .observe(now, node, &out.events, &out.apply, &self.servers);
+        let node = server.node.as_ref().expect("after_step runs on a live node");
+        self.checker.observe(now, node, &out.events, &out.apply, &self.servers);
         let replies = self.apply_entries(id, out);
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {
             let (from, to) = (Endpoint::Node(env.from), Endpoint::Node(env.to));
             self.send(from, to, Payload::Raft(env));
         }
-        for (client, seq, output) in replies {
+        for (client, seq, output, _) in replies {
             self.send(
                 Endpoint::Node(id),
                 Endpoint::Client(client),
-                Payload::Reply {
-                    client,
-                    seq,
-                    reply: ClientReply::Done(output),
-                },
+                Payload::Reply { client, seq, reply: ClientReply::Done(output) },
             );
         }
         self.reschedule_timer(id);
@@ -269,22 +243,10 @@ impl World {
                     } else {
                         server.waiting.clear();
                     }
-                    TraceEvent::Role {
-                        node: id,
-                        role,
-                        term,
-                    }
+                    TraceEvent::Role { node: id, role, term }
                 }
-                NodeEvent::Voted { candidate, term } => TraceEvent::Voted {
-                    node: id,
-                    candidate,
-                    term,
-                },
-                NodeEvent::Appended { first, last } => TraceEvent::Appended {
-                    node: id,
-                    first,
-                    last,
-                },
+                NodeEvent::Voted { candidate, term } => TraceEvent::Voted { node: id, candidate, term },
+                NodeEvent::Appended { first, last } => TraceEvent::Appended { node: id, first, last },
                 NodeEvent::Truncated { from, .. } => {
                     server.waiting.split_off(&from);
                     TraceEvent::Truncated { node: id, from }
@@ -296,25 +258,21 @@ impl World {
     }
 
     /// Applies committed entries to the state machine; a leader answers the clients it owes.
-    fn apply_entries(&mut self, id: NodeId, out: &Outbox) -> Vec<(u32, u64, Output)> {
+    fn apply_entries(&mut self, id: NodeId, out: &Outbox) -> Vec<(u32, u64, Output, Index)> {
         let server = &mut self.servers[slot(id)];
-        let is_leader = server
-            .node
-            .as_ref()
-            .is_some_and(|n| n.role_kind() == RoleKind::Leader);
+        let is_leader = server.node.as_ref().is_some_and(|n| n.role_kind() == RoleKind::Leader);
         let mut replies = Vec::new();
         for entry in &out.apply {
-            self.trace.record(
-                self.now_us,
-                TraceEvent::Applied {
-                    node: id,
-                    index: entry.index,
-                },
-            );
+            self.trace.record(self.now_us, TraceEvent::Applied { node: id, index: entry.index });
             let Some(cmd) = entry.command else { continue };
             let output = server.kv.apply(&cmd);
             if server.waiting.remove(&entry.index) == Some((cmd.client, cmd.seq)) && is_leader {
-                replies.push((cmd.client, cmd.seq, output));
+                replies.push((cmd.client, cmd.seq, output, entry.index));
+            }
+        }
+        for &(client, seq, _, index) in &replies {
+            if let Some(h) = self.history_of(client, seq) {
+                self.history[h].note(self.now_us, Stage::Committed { node: id, index });
             }
         }
         replies
@@ -339,8 +297,7 @@ impl World {
             return false;
         }
         server.timer_at = None;
-        self.with_node(id, |node, out, now| node.tick(now, out))
-            .is_some()
+        self.with_node(id, |node, out, now| node.tick(now, out)).is_some()
     }
 
     fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload) {
@@ -348,28 +305,12 @@ impl World {
         let (kind, success) = (payload.kind(), payload.success());
         let result = self.network.send(now, from, to, payload, &mut self.net_rng);
         for (id, deliver_at_us) in result.scheduled {
-            self.trace.record(
-                now,
-                TraceEvent::Sent {
-                    id,
-                    from,
-                    to,
-                    kind,
-                    success,
-                    deliver_at_us,
-                },
-            );
+            self.trace.record(now, TraceEvent::Sent { id, from, to, kind, success, deliver_at_us });
             self.stats.messages_sent += 1;
             self.push(deliver_at_us, Event::Deliver(id));
         }
         for id in result.overflowed {
-            self.trace.record(
-                now,
-                TraceEvent::Dropped {
-                    id,
-                    reason: DropReason::Overflow,
-                },
-            );
+            self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
             self.stats.messages_dropped += 1;
         }
     }
@@ -378,8 +319,7 @@ impl World {
         let Some(packet) = self.network.take(id) else {
             return false;
         };
-        let receiver_down =
-            matches!(packet.to, Endpoint::Node(n) if !self.servers[slot(n)].is_up());
+        let receiver_down = matches!(packet.to, Endpoint::Node(n) if !self.servers[slot(n)].is_up());
         let reason = if packet.lost {
             Some(DropReason::Loss)
         } else if !self.network.link_up(packet.from, packet.to) {
@@ -390,8 +330,7 @@ impl World {
             None
         };
         if let Some(reason) = reason {
-            self.trace
-                .record(self.now_us, TraceEvent::Dropped { id, reason });
+            self.trace.record(self.now_us, TraceEvent::Dropped { id, reason });
             self.stats.messages_dropped += 1;
             return true;
         }
@@ -401,13 +340,9 @@ impl World {
             (Endpoint::Node(n), Payload::Raft(env)) => {
                 self.with_node(n, |node, out, now| node.step(now, env, out));
             }
-            (Endpoint::Node(n), Payload::Request { client, seq, op }) => {
-                self.handle_request(n, client, seq, op)
-            }
+            (Endpoint::Node(n), Payload::Request { client, seq, op }) => self.handle_request(n, client, seq, op),
             (Endpoint::Client(c), Payload::Reply { seq, reply, .. }) => {
-                let Endpoint::Node(from) = packet.from else {
-                    unreachable!("replies come from servers")
-                };
+                let Endpoint::Node(from) = packet.from else { unreachable!("replies come from servers") };
                 self.handle_reply(c, from, seq, reply)
             }
             (to, payload) => panic!("packet {payload:?} cannot be delivered to {to:?}"),
@@ -422,9 +357,7 @@ impl World {
     pub fn leader(&self) -> Option<NodeId> {
         let live = self.servers.iter().filter_map(|s| s.node.as_ref());
         let top = live.clone().map(|n| n.term()).max()?;
-        live.filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader)
-            .map(|n| n.id())
-            .next()
+        live.filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader).map(|n| n.id()).next()
     }
 
     /// Whether no client is waiting for an answer.
@@ -433,20 +366,11 @@ impl World {
     }
 
     pub fn max_term(&self) -> u64 {
-        self.servers
-            .iter()
-            .map(|s| s.persistent().current_term)
-            .max()
-            .unwrap_or(0)
+        self.servers.iter().map(|s| s.persistent().current_term).max().unwrap_or(0)
     }
 
     pub fn max_commit_index(&self) -> u64 {
-        self.servers
-            .iter()
-            .filter_map(|s| s.node.as_ref())
-            .map(|n| n.commit_index())
-            .max()
-            .unwrap_or(0)
+        self.servers.iter().filter_map(|s| s.node.as_ref()).map(|n| n.commit_index()).max().unwrap_or(0)
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
