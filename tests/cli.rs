@@ -1,6 +1,8 @@
 //! The `raft-sim` command line: exit codes, messages for bad arguments, JSON fields, and the
 //! same trace hash run after run.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::process::Command;
 
 fn raft_sim(args: &[&str]) -> (i32, String, String) {

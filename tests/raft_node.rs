@@ -1,6 +1,8 @@
 //! The consensus module alone, driven by hand the way etcd's interaction tests do: messages
 //! wait in a queue until the test delivers (or drops) them, so every interleaving is chosen.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use raft_playground::prng::{Prng, Stream};
 use raft_playground::raft::{Bug, Command, Config, Envelope, Message, Node, NodeId, Op, Outbox, RoleKind};
 

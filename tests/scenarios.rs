@@ -2,6 +2,8 @@
 //! written as builder chains over the deterministic world. Each loops over a few seeds; a
 //! failure names the seed and the command that reruns it.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::Sim;

@@ -1,6 +1,8 @@
 //! The swarm inside `cargo test`: hundreds of seeded runs with random fault schedules and a
 //! liveness phase; every bug switch must be caught; the same seed must give the same trace.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use raft_playground::raft::Bug;
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
 use raft_playground::scenario::{RunOptions, RunReport, run};

@@ -54,7 +54,15 @@ impl World {
         let op = client.next_op(keys);
         let seq = client.seq;
         client.pending = Some(Pending { seq, op, target, attempt: 0, deadline_us: 0, history: self.history.len() });
-        self.history.push(HistoryOp { client: cid, seq, op, invoke_us: self.now_us, returned: None, attempts: 0, stages: Vec::new() });
+        self.history.push(HistoryOp {
+            client: cid,
+            seq,
+            op,
+            invoke_us: self.now_us,
+            returned: None,
+            attempts: 0,
+            stages: Vec::new(),
+        });
         self.trace.record(self.now_us, TraceEvent::ClientInvoke { client: cid, seq, op });
         self.client_send(cid);
     }

@@ -1,0 +1,229 @@
+//! The App: one reducer, the browser clock, the keyboard, the console API, and the layout.
+
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::components::cluster::Cluster;
+use super::components::controls::{Controls, speed_label};
+use super::components::help::Help;
+use super::components::inspector::{Inspected, Inspector};
+use super::components::logs::Logs;
+use super::components::panels::{About, Clients, Clock, Events, Monitor};
+use super::console::ConsoleApi;
+use super::driver::{FrameLoop, page_visible};
+use super::model::{Model, Selection};
+use super::state::{Action, State, initial_state};
+use super::view;
+use crate::raft::RoleKind;
+use crate::sim::Intervention;
+use crate::sim::trace::fmt_time;
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// A fixed seed (tests); by default each visit gets a fresh one.
+    #[prop_or_default]
+    pub seed: Option<u64>,
+}
+
+/// A seed for a new cluster: the one place the page uses browser randomness, and the seed is
+/// part of the scenario, so the run still replays exactly.
+pub fn fresh_seed() -> u64 {
+    (js_sys::Math::random() * 4_294_967_296.0) as u64
+}
+
+/// Mounts the playground into `#app` (or the body) and makes panics visible.
+pub fn start() {
+    yew::set_custom_panic_hook(Box::new(show_panic));
+    let document = gloo_utils_document();
+    match document.get_element_by_id("app") {
+        Some(root) => yew::Renderer::<App>::with_root(root).render(),
+        None => yew::Renderer::<App>::new().render(),
+    };
+}
+
+fn gloo_utils_document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("a browser page has a document")
+}
+
+/// No dead page: a panic replaces nothing silently, it shows what happened.
+fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let message = format!("The playground stopped because of a bug: {info}. Reload the page to start again.");
+    web_sys::console::error_1(&message.clone().into());
+    let document = gloo_utils_document();
+    if let (Ok(banner), Some(body)) = (document.create_element("div"), document.body()) {
+        banner.set_class_name("panic");
+        let _ = banner.set_attribute("role", "alert");
+        banner.set_text_content(Some(&message));
+        let _ = body.prepend_with_node_1(&banner);
+    }
+}
+
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let seed = props.seed;
+    let state = use_reducer_eq(move || initial_state(seed.unwrap_or_else(fresh_seed)));
+    let visible = use_state(page_visible);
+    let dispatch: Callback<Action> = {
+        let state = state.clone();
+        Callback::from(move |a| state.dispatch(a))
+    };
+    use_visibility(visible.clone());
+    let running = !state.model.borrow().paused && *visible;
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(running, move |&running| {
+            let frames = running.then(|| FrameLoop::start(dispatch.reform(Action::Frame)));
+            move || drop(frames)
+        });
+    }
+    use_keyboard(dispatch.clone());
+    {
+        let (model, dispatch) = (state.model.clone(), dispatch.clone());
+        use_effect_with((), move |_| {
+            let api = ConsoleApi::install(model, dispatch).ok();
+            move || drop(api)
+        });
+    }
+    render(&state, &dispatch)
+}
+
+#[hook]
+fn use_visibility(visible: UseStateHandle<bool>) {
+    use_effect_with((), move |_| {
+        let listener =
+            EventListener::new(&gloo_utils_document(), "visibilitychange", move |_| visible.set(page_visible()));
+        move || drop(listener)
+    });
+}
+
+#[hook]
+fn use_keyboard(dispatch: Callback<Action>) {
+    use_effect_with((), move |_| {
+        let listener = EventListener::new(&gloo_utils_document(), "keydown", move |e| {
+            let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            if let Some(action) = key_action(&e.key()) {
+                e.prevent_default();
+                dispatch.emit(action);
+            }
+        });
+        move || drop(listener)
+    });
+}
+
+fn key_action(key: &str) -> Option<Action> {
+    Some(match key {
+        " " => Action::TogglePlay,
+        "." => Action::Step,
+        "c" | "C" => Action::Request(None),
+        "r" | "R" => Action::RestartLeader,
+        "b" | "B" => Action::RestartAll,
+        "t" | "T" => Action::Act(Intervention::SpreadTimers),
+        "a" | "A" => Action::Act(Intervention::AlignTimers),
+        "h" | "H" => Action::Act(Intervention::Heal),
+        "f" | "F" => Action::ToggleFastForward,
+        "?" => Action::ToggleHelp,
+        "Escape" => Action::CloseOverlays,
+        "+" | "=" => Action::SpeedBy(2.0),
+        "-" | "_" => Action::SpeedBy(0.5),
+        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
+            Action::Select(Some(Selection::Server(d.as_bytes()[0] - b'0')))
+        }
+        _ => return None,
+    })
+}
+
+fn render(state: &UseReducerHandle<State>, dispatch: &Callback<Action>) -> Html {
+    let m = state.model.borrow();
+    let servers = Rc::new(view::servers(&m));
+    let clients = Rc::new(view::clients(&m));
+    let messages = Rc::new(view::messages(&m, &clients));
+    let (first, rows) = view::log_rows(&m);
+    let config = m.world.config();
+    let violation =
+        m.world.checker().violations().first().map(|v| {
+            (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone()))
+        });
+    let select = |f: fn(u8) -> Selection| dispatch.reform(move |id| Action::Select(Some(f(id))));
+    let on_message = dispatch.reform(|id| Action::Select(Some(Selection::Message(id))));
+    let net = config.net;
+    let raft = config.raft;
+    html! {
+        <div class="app">
+            <header>
+                <h1>{ "Raft Playground" }</h1>
+                <Clock sim_time_us={m.now_us()} speed_label={speed_label(m.effective_speed())} paused={m.paused} />
+                <Monitor violation={violation} count={m.world.checker().violations().len()} />
+            </header>
+            if let Some(alert) = &m.alert {
+                <div class="alert" role="alert">{ alert.clone() }
+                    <button onclick={dispatch.reform(|_: MouseEvent| Action::DismissAlert)} aria-label="Dismiss">{ "×" }</button>
+                </div>
+            }
+            <Controls paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} nodes={config.nodes}
+                latency={format!("{}..{}", net.latency_min_us / 1000, net.latency_max_us / 1000)}
+                loss_pct={f64::from(net.loss_ppm) / 10_000.0} dup_pct={f64::from(net.dup_ppm) / 10_000.0}
+                election={format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)}
+                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} dispatch={dispatch.clone()}
+                new_seed={Callback::from(|_| fresh_seed())} />
+            <main>
+                <div class="stage">
+                    <Cluster servers={servers} messages={messages} clients={clients}
+                        on_toggle={dispatch.reform(Action::ClickServer)} on_inspect={select(Selection::Server)} on_message={on_message} />
+                </div>
+                <aside>
+                    if let Some(inspected) = inspected(&m) {
+                        <Inspector inspected={inspected} dispatch={dispatch.clone()} />
+                    }
+                    <Clients requests={Rc::new(view::requests(&m, 6))} on_request={dispatch.reform(|_| Action::Request(None))} />
+                    <Events lines={Rc::new(view::trace_lines(&m, 12))} />
+                    <About seed={config.seed} trace_hash={m.world.trace().hash_hex()} events={m.world.stats().events}
+                        interventions={m.scenario.interventions.len()} />
+                </aside>
+            </main>
+            <Logs first={first} rows={Rc::new(rows)} on_inspect={select(Selection::Server)} />
+            if m.help_open { <Help on_close={dispatch.reform(|_| Action::ToggleHelp)} /> }
+        </div>
+    }
+}
+
+fn inspected(m: &Model) -> Option<Inspected> {
+    match m.selection? {
+        Selection::Server(id) => {
+            let s = m.world.servers().get(usize::from(id).checked_sub(1)?)?;
+            let p = s.persistent();
+            let node = s.node.as_ref();
+            let mut rows = vec![
+                ("state".to_string(), node.map_or("crashed".to_string(), |n| n.role_kind().name().to_string())),
+                ("currentTerm".to_string(), p.current_term.to_string()),
+                ("votedFor".to_string(), p.voted_for.map_or("—".to_string(), |v| format!("n{v}"))),
+                ("log length".to_string(), p.log.last_index().to_string()),
+            ];
+            if let Some(n) = node {
+                rows.push(("commitIndex".to_string(), n.commit_index().to_string()));
+                rows.push(("lastApplied".to_string(), n.last_applied().to_string()));
+                if n.role_kind() != RoleKind::Leader {
+                    rows.push(("election timeout at".to_string(), fmt_time(n.election_deadline_us())));
+                }
+            }
+            let progress = node
+                .and_then(|n| n.progress())
+                .map(|p| p.iter().map(|(f, pr)| (*f, pr.next_index, pr.match_index)).collect())
+                .unwrap_or_default();
+            Some(Inspected::Server { id, up: node.is_some(), isolated: m.is_isolated(id), rows, progress })
+        }
+        Selection::Message(id) => {
+            let packet = m.world.network().get(id)?;
+            Some(Inspected::Message { id, rows: view::describe_packet(packet) })
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The cluster drawing: servers on a ring, clients in the middle, messages in flight.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::raft::{NodeId, RoleKind};
+use crate::ui::geometry::{Point, SIZE, arc_path, term_hue};
+use crate::ui::view::{CLIENT_RADIUS, ClientDot, MessageView, ServerView};
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub servers: Rc<Vec<ServerView>>,
+    pub messages: Rc<Vec<MessageView>>,
+    pub clients: Rc<Vec<ClientDot>>,
+    /// Click or tap on a server: crash it, or restart it when it is down.
+    pub on_toggle: Callback<NodeId>,
+    /// The "⋯" badge: open the inspector with every other action.
+    pub on_inspect: Callback<NodeId>,
+    pub on_message: Callback<u64>,
+}
+
+#[component]
+pub fn Cluster(props: &ClusterProps) -> Html {
+    let view_box = format!("0 0 {SIZE} {SIZE}");
+    html! {
+        <svg class="cluster" viewBox={view_box} role="img" aria-label="Raft cluster">
+            { for props.clients.iter().map(client_dot) }
+            { for props.servers.iter().map(|s| html! {
+                <Server key={s.id} view={s.clone()} on_toggle={props.on_toggle.clone()} on_inspect={props.on_inspect.clone()} />
+            }) }
+            { for props.messages.iter().map(|m| message(m, &props.on_message)) }
+        </svg>
+    }
+}
+
+fn client_dot(c: &ClientDot) -> Html {
+    let class = classes!("client", c.waiting.then_some("waiting"));
+    html! {
+        <g class={class} data-client={c.id.to_string()}>
+            <rect x={fmt(c.pos.x - CLIENT_RADIUS)} y={fmt(c.pos.y - CLIENT_RADIUS)} width={fmt(2.0 * CLIENT_RADIUS)}
+                height={fmt(2.0 * CLIENT_RADIUS)} rx="3" />
+            <text x={fmt(c.pos.x)} y={fmt(c.pos.y + 4.0)}>{ format!("c{}", c.id) }</text>
+        </g>
+    }
+}
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+#[derive(Properties, PartialEq)]
+struct ServerProps {
+    view: ServerView,
+    on_toggle: Callback<NodeId>,
+    on_inspect: Callback<NodeId>,
+}
+
+fn role_name(s: &ServerView) -> &'static str {
+    if s.up { s.role.name() } else { "down" }
+}
+
+#[component]
+fn Server(props: &ServerProps) -> Html {
+    let s = &props.view;
+    let id = s.id;
+    let (x, y, r) = (s.pos.x, s.pos.y, s.radius);
+    let hue = term_hue(s.term);
+    let fill = if s.up { format!("hsl({hue} 65% 86%)") } else { "#d5d5d5".to_string() };
+    let class = classes!(
+        "server",
+        role_name(s),
+        s.isolated.then_some("isolated"),
+        s.implicated.then_some("implicated"),
+        s.selected.then_some("selected")
+    );
+    let label = format!(
+        "Server {id}, {}, term {}{}. Activate to {}.",
+        role_name(s),
+        s.term,
+        if s.isolated { ", isolated" } else { "" },
+        if s.up { "crash it" } else { "restart it" }
+    );
+    let toggle = props.on_toggle.reform(move |_: MouseEvent| id);
+    let key_toggle = {
+        let cb = props.on_toggle.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                cb.emit(id);
+            }
+        })
+    };
+    let inspect = props.on_inspect.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        id
+    });
+    let shape = if s.up && s.role == RoleKind::Leader {
+        html! { <rect class="body" x={fmt(x - r)} y={fmt(y - r)} width={fmt(2.0 * r)} height={fmt(2.0 * r)} rx={fmt(r * 0.3)} fill={fill} /> }
+    } else {
+        html! { <circle class="body" cx={fmt(x)} cy={fmt(y)} r={fmt(r)} fill={fill} /> }
+    };
+    html! {
+        <g class={class}>
+            <g class="hit" role="button" tabindex="0" aria-label={label} onclick={toggle} onkeydown={key_toggle}
+                data-node={id.to_string()} data-role={if s.up { s.role.name() } else { "follower" }}
+                data-term={s.term.to_string()} data-state={if s.up { "up" } else { "down" }}
+                data-commit={s.commit.to_string()} data-last-index={s.last_index.to_string()}>
+                { shape }
+                { timer_arc(s) }
+                <text class="term" x={fmt(x)} y={fmt(y + r * 0.18)} font-size={fmt(r * 0.62)}>{ s.term }</text>
+                <text class="name" x={fmt(x)} y={fmt(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
+                { votes(s) }
+            </g>
+            <g class="more" role="button" tabindex="0" aria-label={format!("Inspect server {id}")} onclick={inspect}
+                data-inspect={id.to_string()}>
+                <circle cx={fmt(x + r * 0.9)} cy={fmt(y - r * 0.9)} r="9" />
+                <text x={fmt(x + r * 0.9)} y={fmt(y - r * 0.9 + 3.5)}>{ "⋯" }</text>
+            </g>
+        </g>
+    }
+}
+
+fn timer_arc(s: &ServerView) -> Html {
+    match s.timer.filter(|_| s.up) {
+        Some(f) => html! { <path class="timer" d={arc_path(s.pos, s.radius + 5.0, f)} /> },
+        None => html! {},
+    }
+}
+
+/// A dot per vote a candidate holds, on an arc under the server.
+fn votes(s: &ServerView) -> Html {
+    if !s.up || s.role != RoleKind::Candidate {
+        return html! {};
+    }
+    let n = s.votes.len();
+    html! {
+        <g class="votes" aria-label={format!("{n} votes")}>
+        { for s.votes.iter().enumerate().map(|(i, v)| {
+            let dx = (i as f64 - (n as f64 - 1.0) / 2.0) * 11.0;
+            html! { <circle class="vote" cx={fmt(s.pos.x + dx)} cy={fmt(s.pos.y - s.radius * 0.5)} r="4">
+                <title>{ format!("vote from n{v}") }</title></circle> }
+        }) }
+        </g>
+    }
+}
+
+fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
+    let id = m.id;
+    let class = classes!(
+        "msg",
+        m.kind,
+        m.success.map(|ok| if ok { "ok" } else { "refused" }),
+        m.selected.then_some("selected"),
+        m.vanishing.then_some("vanishing")
+    );
+    let Point { x, y } = m.pos;
+    let onclick = on_click.reform(move |_: MouseEvent| id);
+    let reply = m.success.is_some();
+    let size = if m.kind == "heartbeat" { 5.0 } else { 7.0 };
+    let shape = if m.kind.starts_with("client") {
+        html! { <rect x={fmt(x - size)} y={fmt(y - size)} width={fmt(2.0 * size)} height={fmt(2.0 * size)} rx="2" /> }
+    } else {
+        html! { <circle cx={fmt(x)} cy={fmt(y)} r={fmt(size)} /> }
+    };
+    let mark = match m.success {
+        Some(true) => "+",
+        Some(false) => "−",
+        None => "",
+    };
+    html! {
+        <g class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
+            role="button" aria-label={format!("{} message {id}", m.kind)}>
+            { shape }
+            { if reply { html! { <text x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
+        </g>
+    }
+}

@@ -1,0 +1,118 @@
+//! The control bar: clock controls, cluster and network settings, timing, bug switches and
+//! presets. Every control carries `data-action` or `data-control` for automation.
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::raft::{Bug, Bugs};
+use crate::scenario::presets::PRESETS;
+use crate::ui::model::{MAX_SPEED, MIN_SPEED};
+use crate::ui::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub paused: bool,
+    pub speed: f64,
+    pub fast_forward: bool,
+    pub nodes: u8,
+    pub latency: AttrValue,
+    pub loss_pct: f64,
+    pub dup_pct: f64,
+    pub election: AttrValue,
+    pub heartbeat_ms: u64,
+    pub bugs: Bugs,
+    pub dispatch: Callback<Action>,
+    pub new_seed: Callback<(), u64>,
+}
+
+/// "1/50×", "1×", "10×".
+pub fn speed_label(speed: f64) -> String {
+    if speed >= 1.0 { format!("{}×", speed.round()) } else { format!("1/{}×", (1.0 / speed).round()) }
+}
+
+fn text_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[component]
+pub fn Controls(p: &ControlsProps) -> Html {
+    let d = p.dispatch.clone();
+    let on = |f: fn(String) -> Action| {
+        let d = d.clone();
+        Callback::from(move |e: Event| d.emit(f(text_value(&e))))
+    };
+    let click = |a: fn() -> Action| d.reform(move |_: MouseEvent| a());
+    let speed_pos = (p.speed.log10() * 1000.0).round() as i64;
+    let on_speed = d.reform(|e: InputEvent| {
+        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(-1700.0);
+        Action::SetSpeed(10f64.powf(v / 1000.0))
+    });
+    let reset = {
+        let (d, seed) = (d.clone(), p.new_seed.clone());
+        Callback::from(move |_: MouseEvent| d.emit(Action::Reset(seed.emit(()))))
+    };
+    html! {
+        <section class="controls" aria-label="Controls">
+            <div class="group">
+                <button data-action="play-pause" onclick={click(|| Action::TogglePlay)} title="Play or pause (space)">
+                    { if p.paused { "▶ Play" } else { "❚❚ Pause" } }</button>
+                <button data-action="step" onclick={click(|| Action::Step)} title="Run to the next event (.)">{ "Step" }</button>
+                <button data-action="fast-forward" aria-pressed={p.fast_forward.to_string()}
+                    onclick={click(|| Action::ToggleFastForward)} title="Run at 10× real time (F)">{ "Fast ≫" }</button>
+                <button data-action="reset" onclick={reset} title="A fresh cluster with these settings">{ "Reset" }</button>
+                <label>{ "speed " }
+                    <input type="range" data-control="speed" min={((MIN_SPEED.log10() * 1000.0) as i64).to_string()}
+                        max={((MAX_SPEED.log10() * 1000.0) as i64).to_string()} step="10" value={speed_pos.to_string()}
+                        oninput={on_speed} aria-valuetext={speed_label(p.speed)} />
+                    <output>{ speed_label(p.speed) }</output>
+                </label>
+            </div>
+            <div class="group">
+                <label>{ "servers " }<input type="number" data-control="nodes" min="1" max="15" value={p.nodes.to_string()}
+                    onchange={on(Action::SetNodes)} /></label>
+                <label>{ "latency ms " }<input type="text" data-control="latency" size="7" value={p.latency.clone()}
+                    onchange={on(Action::SetLatency)} /></label>
+                <label>{ "loss % " }<input type="number" data-control="loss" min="0" max="100" step="1" value={p.loss_pct.to_string()}
+                    onchange={on(Action::SetLoss)} /></label>
+                <label>{ "dup % " }<input type="number" data-control="dup" min="0" max="100" step="1" value={p.dup_pct.to_string()}
+                    onchange={on(Action::SetDup)} /></label>
+                <label>{ "election timeout ms " }<input type="text" data-control="election-timeout" size="8"
+                    value={p.election.clone()} onchange={on(Action::SetElectionTimeout)} /></label>
+                <label>{ "heartbeat ms " }<input type="number" data-control="heartbeat" min="1" value={p.heartbeat_ms.to_string()}
+                    onchange={on(Action::SetHeartbeat)} /></label>
+            </div>
+            <div class="group">
+                <button onclick={click(|| Action::RestartLeader)} title="Crash the leader and restart it (R)">{ "Restart leader" }</button>
+                <button onclick={click(|| Action::RestartAll)} title="Restart every crashed server (B)">{ "Restart all" }</button>
+                <button onclick={d.reform(|_: MouseEvent| Action::Act(crate::sim::Intervention::AlignTimers))}
+                    title="Every election timer fires at once: a split vote (A)">{ "Align timers" }</button>
+                <button onclick={d.reform(|_: MouseEvent| Action::Act(crate::sim::Intervention::SpreadTimers))}
+                    title="Fresh random election timeouts (T)">{ "Spread timers" }</button>
+                <button onclick={d.reform(|_: MouseEvent| Action::Act(crate::sim::Intervention::Heal))}
+                    title="Undo every partition and cut link (H)">{ "Heal network" }</button>
+                <label>{ "preset " }
+                    <select data-control="preset" onchange={d.reform(|e: Event| {
+                        Action::LoadPreset(e.target_unchecked_into::<HtmlSelectElement>().value(), 1)
+                    })}>
+                        <option value="" selected=true disabled=true>{ "choose…" }</option>
+                        { for PRESETS.iter().map(|pr| html! { <option value={pr.name} title={pr.summary}>{ pr.name }</option> }) }
+                    </select>
+                </label>
+                <button onclick={click(|| Action::ToggleHelp)} title="Keyboard shortcuts (?)">{ "?" }</button>
+            </div>
+            <fieldset class="group bugs">
+                <legend>{ "Bug switches " }<span class="unsafe">{ "unsafe" }</span></legend>
+                { for Bug::ALL.iter().map(|&bug| {
+                    let on = p.bugs.has(bug);
+                    html! {
+                        <label class={classes!("bug", on.then_some("on"))} title={bug.summary()}>
+                            <input type="checkbox" data-control={format!("bug-{}", bug.name())} checked={on}
+                                onchange={d.reform(move |_: Event| Action::ToggleBug(bug))} />
+                            { bug.name() }
+                        </label>
+                    }
+                }) }
+            </fieldset>
+        </section>
+    }
+}

@@ -1,0 +1,8 @@
+//! The page's parts. Each takes plain view data and callbacks; none owns state.
+
+pub mod cluster;
+pub mod controls;
+pub mod help;
+pub mod inspector;
+pub mod logs;
+pub mod panels;

@@ -1,0 +1,233 @@
+//! `window.raftPlayground`: the same actions as the UI for people (and tests) scripting the
+//! page from the developer tools, and a plain-object snapshot of the state. The closures are
+//! owned by `ConsoleApi` and removed from `window` when it is dropped.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use yew::Callback;
+
+use super::model::Model;
+use super::state::Action;
+use crate::raft::NodeId;
+use crate::sim::Intervention;
+use crate::sim::network::Endpoint;
+
+pub const GLOBAL_NAME: &str = "raftPlayground";
+
+pub struct ConsoleApi {
+    _closures: Vec<Closure<dyn Fn(JsValue, JsValue) -> JsValue>>,
+}
+
+impl Drop for ConsoleApi {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            let _ = Reflect::delete_property(&w, &JsValue::from_str(GLOBAL_NAME));
+        }
+    }
+}
+
+fn node_arg(v: &JsValue) -> Result<NodeId, String> {
+    let n = v.as_f64().ok_or("expected a server id (a number from 1)")?;
+    if n.fract() != 0.0 || !(1.0..=15.0).contains(&n) {
+        return Err(format!("server id must be a whole number from 1 to 15, got {n}"));
+    }
+    Ok(n as NodeId)
+}
+
+fn number_arg(v: &JsValue, what: &str) -> Result<f64, String> {
+    v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| format!("{what} must be a number"))
+}
+
+/// Turns a console call into an action, or a specific error for a bad argument.
+fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
+    Ok(match name {
+        "crash" => Action::Act(Intervention::Crash(node_arg(a)?)),
+        "restart" => Action::Act(Intervention::Restart(node_arg(a)?)),
+        "timeout" => Action::Act(Intervention::Timeout(node_arg(a)?)),
+        "isolate" => Action::Act(Intervention::Isolate(node_arg(a)?)),
+        "rejoin" => Action::Act(Intervention::Rejoin(node_arg(a)?)),
+        "heal" => Action::Act(Intervention::Heal),
+        "dropMessage" => Action::Act(Intervention::DropMessage(number_arg(a, "message id")? as u64)),
+        "request" if a.is_undefined() || a.is_null() => Action::Request(None),
+        "request" => Action::Request(Some(node_arg(a)?)),
+        "partition" => {
+            let groups: Vec<u8> = serde_wasm_bindgen::from_value(a.clone())
+                .map_err(|_| "partition takes an array with a group number per server, like [0,0,1,1,1]")?;
+            Action::Act(Intervention::Partition(groups))
+        }
+        "pause" => Action::SetPaused(true),
+        "play" => Action::SetPaused(false),
+        "step" => Action::Step,
+        "setSpeed" => Action::SetSpeed(number_arg(a, "speed")?),
+        "reset" => Action::Reset(number_arg(a, "seed").unwrap_or(1.0) as u64),
+        "preset" => {
+            Action::LoadPreset(a.as_string().ok_or("preset takes a name")?, number_arg(b, "seed").unwrap_or(1.0) as u64)
+        }
+        other => return Err(format!("unknown action {other}")),
+    })
+}
+
+pub const ACTIONS: [&str; 17] = [
+    "crash",
+    "restart",
+    "timeout",
+    "isolate",
+    "rejoin",
+    "heal",
+    "dropMessage",
+    "request",
+    "partition",
+    "pause",
+    "play",
+    "step",
+    "setSpeed",
+    "reset",
+    "preset",
+    "seek",
+    "advance",
+];
+
+impl ConsoleApi {
+    /// Installs `window.raftPlayground`. `seek(ms)` and `advance(ms)` run the simulation
+    /// directly (to a time, or by a duration) and pause, so scripts need not wait for frames.
+    pub fn install(model: Rc<RefCell<Model>>, dispatch: Callback<Action>) -> Result<ConsoleApi, JsValue> {
+        let api = Object::new();
+        let mut closures = Vec::new();
+        for name in ACTIONS {
+            let (model, dispatch) = (model.clone(), dispatch.clone());
+            let f = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |a: JsValue, b: JsValue| {
+                let result = match name {
+                    "seek" | "advance" => run_to(&model, name, &a).map(|_| dispatch.emit(Action::Refresh)),
+                    _ => action_for(name, &a, &b).map(|action| dispatch.emit(action)),
+                };
+                match result {
+                    Ok(()) => JsValue::TRUE,
+                    Err(e) => JsValue::from(js_sys::Error::new(&e)),
+                }
+            });
+            Reflect::set(&api, &JsValue::from_str(name), f.as_ref())?;
+            closures.push(f);
+        }
+        let snap_model = model.clone();
+        let snapshot = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |_: JsValue, _: JsValue| {
+            serde_wasm_bindgen::to_value(&snapshot(&snap_model.borrow())).unwrap_or(JsValue::NULL)
+        });
+        Reflect::set(&api, &JsValue::from_str("snapshot"), snapshot.as_ref())?;
+        closures.push(snapshot);
+        let window = web_sys::window().ok_or("no window")?;
+        Reflect::set(&window, &JsValue::from_str(GLOBAL_NAME), &api)?;
+        Ok(ConsoleApi { _closures: closures })
+    }
+}
+
+fn run_to(model: &Rc<RefCell<Model>>, name: &str, a: &JsValue) -> Result<(), String> {
+    let ms = number_arg(a, "time in milliseconds")?;
+    if ms < 0.0 {
+        return Err("time must not be negative".into());
+    }
+    let mut m = model.borrow_mut();
+    let target = if name == "advance" { m.now_us() + (ms * 1000.0) as u64 } else { (ms * 1000.0) as u64 };
+    m.paused = true;
+    if target < m.now_us() {
+        return Err("seeking backwards needs time travel, which this build does not have yet".into());
+    }
+    m.world.run_until(target)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerSnap {
+    id: NodeId,
+    up: bool,
+    role: &'static str,
+    term: u64,
+    voted_for: Option<NodeId>,
+    commit_index: u64,
+    last_applied: u64,
+    last_index: u64,
+    log_terms: Vec<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageSnap {
+    id: u64,
+    kind: &'static str,
+    from: String,
+    to: String,
+    sent_at_us: u64,
+    deliver_at_us: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Snapshot {
+    sim_time_us: u64,
+    paused: bool,
+    speed: f64,
+    seed: u64,
+    trace_hash: String,
+    leader: Option<NodeId>,
+    servers: Vec<ServerSnap>,
+    messages: Vec<MessageSnap>,
+    violations: Vec<String>,
+    client_ops: usize,
+    client_ops_answered: usize,
+}
+
+fn snapshot(m: &Model) -> Snapshot {
+    let ep = |e: Endpoint| match e {
+        Endpoint::Node(n) => format!("n{n}"),
+        Endpoint::Client(c) => format!("c{c}"),
+    };
+    Snapshot {
+        sim_time_us: m.now_us(),
+        paused: m.paused,
+        speed: m.speed,
+        seed: m.world.config().seed,
+        trace_hash: m.world.trace().hash_hex(),
+        leader: m.world.leader(),
+        servers: m
+            .world
+            .servers()
+            .iter()
+            .map(|s| ServerSnap {
+                id: s.id,
+                up: s.is_up(),
+                role: s.node.as_ref().map_or("down", |n| n.role_kind().name()),
+                term: s.persistent().current_term,
+                voted_for: s.persistent().voted_for,
+                commit_index: s.node.as_ref().map_or(0, |n| n.commit_index()),
+                last_applied: s.node.as_ref().map_or(0, |n| n.last_applied()),
+                last_index: s.log().last_index(),
+                log_terms: s.log().entries().iter().map(|e| e.term).collect(),
+            })
+            .collect(),
+        messages: m
+            .world
+            .network()
+            .in_flight()
+            .map(|p| MessageSnap {
+                id: p.id,
+                kind: p.payload.kind().name(),
+                from: ep(p.from),
+                to: ep(p.to),
+                sent_at_us: p.sent_at_us,
+                deliver_at_us: p.deliver_at_us,
+            })
+            .collect(),
+        violations: m
+            .world
+            .checker()
+            .violations()
+            .iter()
+            .map(|v| format!("{}: {}", v.invariant.name(), v.detail))
+            .collect(),
+        client_ops: m.world.history().len(),
+        client_ops_answered: m.world.history().iter().filter(|h| h.returned.is_some()).count(),
+    }
+}

@@ -1,0 +1,130 @@
+//! Settings typed or dragged in the page. Form input is untrusted: each problem becomes a
+//! specific message in the alert banner, and the world is left as it was.
+
+use super::model::Model;
+use crate::raft::Time;
+use crate::scenario::Scenario;
+use crate::scenario::recipe::{parse_duration, parse_percent};
+use crate::sim::{Intervention, NetConfig};
+
+pub fn set_nodes(m: &mut Model, text: &str) {
+    match text.trim().parse::<u8>() {
+        Ok(n) if (1..=crate::raft::MAX_NODES).contains(&n) => {
+            let config = crate::sim::SimConfig { nodes: n, ..m.world.config().clone() };
+            m.reset(Scenario::new(config));
+        }
+        _ => m.alert = Some(format!("cluster size must be a whole number from 1 to 15, got '{text}'")),
+    }
+}
+
+/// Milliseconds, as `15` or `10..20` (`ms` units optional).
+fn parse_ms_range(text: &str, what: &str) -> Result<(Time, Time), String> {
+    let one = |s: &str| {
+        let s = s.trim();
+        let with_unit =
+            if s.ends_with("ms") || s.ends_with("us") || s.ends_with('s') { s.to_string() } else { format!("{s}ms") };
+        parse_duration(&with_unit).map_err(|e| format!("{what}: {e}"))
+    };
+    match text.split_once("..") {
+        Some((a, b)) => Ok((one(a)?, one(b)?)),
+        None => one(text).map(|v| (v, v)),
+    }
+}
+
+pub fn set_latency(m: &mut Model, text: &str) {
+    match parse_ms_range(text, "latency") {
+        Ok((min, max)) => {
+            let net = NetConfig { latency_min_us: min, latency_max_us: max, ..m.world.config().net };
+            m.act(Intervention::SetNetwork(net));
+        }
+        Err(e) => m.alert = Some(e),
+    }
+}
+
+fn set_ppm(m: &mut Model, text: &str, what: &str, set: fn(&mut NetConfig, u32)) {
+    match parse_percent(text) {
+        Ok(ppm) => {
+            let mut net = m.world.config().net;
+            set(&mut net, ppm);
+            m.act(Intervention::SetNetwork(net));
+        }
+        Err(e) => m.alert = Some(format!("{what} {e}")),
+    }
+}
+
+pub fn set_election(m: &mut Model, text: &str) {
+    let raft = m.world.config().raft;
+    match parse_ms_range(text, "election timeout") {
+        Ok((min, max)) => m.act(Intervention::SetTiming {
+            election_timeout_min_us: min,
+            election_timeout_max_us: max,
+            heartbeat_interval_us: raft.heartbeat_interval_us,
+        }),
+        Err(e) => m.alert = Some(e),
+    }
+}
+
+pub fn set_heartbeat(m: &mut Model, text: &str) {
+    let raft = m.world.config().raft;
+    match parse_ms_range(text, "heartbeat") {
+        Ok((hb, _)) => m.act(Intervention::SetTiming {
+            election_timeout_min_us: raft.election_timeout_min_us,
+            election_timeout_max_us: raft.election_timeout_max_us,
+            heartbeat_interval_us: hb,
+        }),
+        Err(e) => m.alert = Some(e),
+    }
+}
+
+pub fn set_loss(m: &mut Model, text: &str) {
+    set_ppm(m, text, "loss", |net, ppm| net.loss_ppm = ppm);
+}
+
+pub fn set_dup(m: &mut Model, text: &str) {
+    set_ppm(m, text, "duplication", |net, ppm| net.dup_ppm = ppm);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::model::default_config;
+
+    fn model() -> Model {
+        Model::new(Scenario::new(default_config(1))).expect("valid")
+    }
+
+    #[test]
+    fn good_input_changes_settings() {
+        let mut m = model();
+        set_latency(&mut m, "5..40");
+        set_loss(&mut m, "12.5");
+        set_election(&mut m, "300ms..600ms");
+        set_heartbeat(&mut m, "80");
+        set_nodes(&mut m, "7");
+        let c = m.world.config();
+        assert_eq!(m.alert, None);
+        assert_eq!((c.net.latency_min_us, c.net.latency_max_us, c.net.loss_ppm), (5_000, 40_000, 125_000));
+        assert_eq!((c.raft.election_timeout_min_us, c.raft.heartbeat_interval_us), (300_000, 80_000));
+        assert_eq!(c.nodes, 7, "the new size re-creates the cluster");
+    }
+
+    #[test]
+    fn bad_input_is_explained_and_changes_nothing() {
+        for (apply, text, expected) in [
+            (set_latency as fn(&mut Model, &str), "20..10", "latency minimum"),
+            (set_latency, "fast", "latency"),
+            (set_loss, "150", "loss must be between 0 and 100"),
+            (set_nodes, "0", "cluster size must be a whole number from 1 to 15"),
+            (set_nodes, "<b>9</b>", "cluster size"),
+            (set_election, "10s..1ms", "election timeout minimum"),
+            (set_heartbeat, "0", "heartbeat interval"),
+        ] {
+            let mut m = model();
+            let before = m.world.config().clone();
+            apply(&mut m, text);
+            let alert = m.alert.clone().unwrap_or_default();
+            assert!(alert.contains(expected), "'{text}': expected '{expected}' in '{alert}'");
+            assert_eq!(m.world.config(), &before, "'{text}' must change nothing");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The one reducer: every change to the playground is an `Action`. The model sits behind an
+//! `Rc<RefCell>` so a frame does not copy the world; `version` tells Yew whether to re-render.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use super::forms;
+use super::model::{Model, Selection, default_config};
+use crate::raft::{Bug, NodeId};
+use crate::scenario::{Scenario, presets};
+use crate::sim::Intervention;
+
+pub enum Action {
+    /// A browser frame: this many wall milliseconds since the previous one.
+    Frame(f64),
+    TogglePlay,
+    SetPaused(bool),
+    Step,
+    SetSpeed(f64),
+    /// Multiply the speed (keyboard + and −).
+    SpeedBy(f64),
+    ToggleFastForward,
+    /// A fresh cluster with the same settings and a new seed.
+    Reset(u64),
+    SetNodes(String),
+    LoadPreset(String, u64),
+    Act(Intervention),
+    ClickServer(NodeId),
+    Select(Option<Selection>),
+    Request(Option<NodeId>),
+    RestartLeader,
+    RestartAll,
+    ToggleHelp,
+    CloseOverlays,
+    DismissAlert,
+    SetLatency(String),
+    SetLoss(String),
+    SetDup(String),
+    SetElectionTimeout(String),
+    SetHeartbeat(String),
+    ToggleBug(Bug),
+    /// Redraw only (the console API changed the model directly).
+    Refresh,
+}
+
+#[derive(Clone)]
+pub struct State {
+    pub model: Rc<RefCell<Model>>,
+    pub version: u64,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        Rc::ptr_eq(&self.model, &other.model) && self.version == other.version
+    }
+}
+
+impl State {
+    pub fn new(model: Model) -> State {
+        State { model: Rc::new(RefCell::new(model)), version: 0 }
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let changed = apply(&mut self.model.borrow_mut(), action);
+        if !changed {
+            return self;
+        }
+        Rc::new(State { model: self.model.clone(), version: self.version + 1 })
+    }
+}
+
+/// Carries out one action; returns whether anything visible may have changed.
+fn apply(m: &mut Model, action: Action) -> bool {
+    match action {
+        Action::Frame(wall_ms) => return m.advance(wall_ms),
+        Action::TogglePlay => m.paused = !m.paused,
+        Action::SetPaused(p) => m.paused = p,
+        Action::Step => m.step(),
+        Action::SetSpeed(s) => m.set_speed(s),
+        Action::SpeedBy(f) => m.set_speed(m.speed * f),
+        Action::ToggleFastForward => m.fast_forward = !m.fast_forward,
+        Action::Reset(seed) => {
+            let config = crate::sim::SimConfig { seed, ..m.world.config().clone() };
+            m.reset(Scenario::new(config));
+        }
+        Action::SetNodes(text) => forms::set_nodes(m, &text),
+        Action::LoadPreset(name, seed) => match presets::find(&name) {
+            Some(p) => m.reset((p.build)(seed)),
+            None => m.alert = Some(format!("unknown preset '{name}'")),
+        },
+        Action::Act(i) => m.act(i),
+        Action::ClickServer(id) => m.toggle_server(id),
+        Action::Select(s) => m.selection = s,
+        Action::Request(via) => m.request(via),
+        Action::RestartLeader => m.restart_leader(),
+        Action::RestartAll => m.restart_all(),
+        Action::ToggleHelp => m.help_open = !m.help_open,
+        Action::CloseOverlays => {
+            m.help_open = false;
+            m.selection = None;
+        }
+        Action::DismissAlert => m.alert = None,
+        Action::SetLatency(text) => forms::set_latency(m, &text),
+        Action::SetLoss(text) => forms::set_loss(m, &text),
+        Action::SetDup(text) => forms::set_dup(m, &text),
+        Action::SetElectionTimeout(text) => forms::set_election(m, &text),
+        Action::SetHeartbeat(text) => forms::set_heartbeat(m, &text),
+        Action::ToggleBug(bug) => {
+            let on = !m.world.config().raft.bugs.has(bug);
+            m.act(Intervention::SetBug { bug, on });
+        }
+        Action::Refresh => {}
+    }
+    true
+}
+
+/// The cluster the page opens with.
+pub fn initial_state(seed: u64) -> State {
+    let model = Model::new(Scenario::new(default_config(seed))).expect("the default scenario is valid");
+    State::new(model)
+}

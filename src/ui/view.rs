@@ -1,0 +1,353 @@
+//! What the page shows, computed from the model as plain data: the components only draw it.
+//! Everything here is derived (nothing is stored), so the picture can never disagree with the
+//! world, and it is testable natively.
+
+use super::geometry::{self, Point};
+use super::model::{Model, Selection};
+use crate::raft::{Index, Message, NodeId, RoleKind, Term, Time};
+use crate::sim::client::{HistoryOp, Stage};
+use crate::sim::network::{Endpoint, Packet, Payload};
+use crate::sim::trace::{TraceEvent, fmt_time, render_output};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerView {
+    pub id: NodeId,
+    pub up: bool,
+    pub role: RoleKind,
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub commit: Index,
+    pub last_applied: Index,
+    pub last_index: Index,
+    /// Share of the election timeout still to run (1 = just reset); `None` for leaders and
+    /// crashed servers.
+    pub timer: Option<f64>,
+    pub votes: Vec<NodeId>,
+    pub isolated: bool,
+    /// Named in the first invariant violation.
+    pub implicated: bool,
+    pub selected: bool,
+    pub pos: Point,
+    pub radius: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageView {
+    pub id: u64,
+    /// `data-msg`: request-vote, vote-reply, append-entries, heartbeat, append-reply,
+    /// client-request, client-reply.
+    pub kind: &'static str,
+    pub success: Option<bool>,
+    pub pos: Point,
+    pub selected: bool,
+    /// A recently dropped message, shown vanishing where it was lost.
+    pub vanishing: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientDot {
+    pub id: u32,
+    pub pos: Point,
+    pub waiting: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryView {
+    pub index: Index,
+    pub term: Term,
+    pub committed: bool,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRow {
+    pub id: NodeId,
+    pub up: bool,
+    pub is_leader: bool,
+    pub entries: Vec<EntryView>,
+    pub commit: Index,
+    pub last_index: Index,
+    /// The leader's view of this follower.
+    pub next_index: Option<Index>,
+    pub match_index: Option<Index>,
+}
+
+/// Columns shown in the log view; earlier entries are summarised, later ones scroll.
+pub const LOG_WINDOW: Index = 30;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestView {
+    pub client: u32,
+    pub seq: u64,
+    pub op: String,
+    pub stages: Vec<(String, &'static str)>,
+    pub result: Option<String>,
+}
+
+/// Radius of a client dot.
+pub const CLIENT_RADIUS: f64 = 9.0;
+
+pub fn servers(m: &Model) -> Vec<ServerView> {
+    let n = usize::from(m.world.config().nodes);
+    let now = m.now_us();
+    let max_timeout = m.world.config().raft.election_timeout_max_us.max(1) as f64;
+    let implicated: Vec<NodeId> = m.world.checker().violations().first().map(|v| v.nodes.clone()).unwrap_or_default();
+    m.world
+        .servers()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let node = s.node.as_ref();
+            let p = s.persistent();
+            let role = node.map_or(RoleKind::Follower, |n| n.role_kind());
+            let timer = node
+                .filter(|n| n.role_kind() != RoleKind::Leader)
+                .map(|n| (n.election_deadline_us().saturating_sub(now) as f64 / max_timeout).clamp(0.0, 1.0));
+            ServerView {
+                id: s.id,
+                up: node.is_some(),
+                role,
+                term: p.current_term,
+                voted_for: p.voted_for,
+                commit: node.map_or(0, |n| n.commit_index()),
+                last_applied: node.map_or(0, |n| n.last_applied()),
+                last_index: p.log.last_index(),
+                timer,
+                votes: node.and_then(|n| n.votes()).map(|v| v.iter().copied().collect()).unwrap_or_default(),
+                isolated: m.is_isolated(s.id),
+                implicated: implicated.contains(&s.id),
+                selected: m.selection == Some(Selection::Server(s.id)),
+                pos: geometry::server_position(i, n),
+                radius: geometry::server_radius(n),
+            }
+        })
+        .collect()
+}
+
+fn endpoint_pos(m: &Model, e: Endpoint, clients: &[ClientDot]) -> (Point, f64) {
+    let n = usize::from(m.world.config().nodes);
+    match e {
+        Endpoint::Node(id) => (geometry::server_position(usize::from(id) - 1, n), geometry::server_radius(n)),
+        Endpoint::Client(c) => {
+            let pos = clients.iter().find(|d| d.id == c).map_or(geometry::client_position(0, 1), |d| d.pos);
+            (pos, CLIENT_RADIUS)
+        }
+    }
+}
+
+/// Clients worth drawing: the self-driven ones and any one-shot client still waiting.
+pub fn clients(m: &Model) -> Vec<ClientDot> {
+    let shown: Vec<_> = m.world.clients().iter().filter(|c| c.auto || c.pending.is_some()).collect();
+    shown
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ClientDot {
+            id: c.id,
+            pos: geometry::client_position(i, shown.len()),
+            waiting: c.pending.is_some(),
+        })
+        .collect()
+}
+
+/// How long a dropped message stays on screen, in simulated time.
+const VANISH_US: Time = 6_000;
+
+pub fn messages(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
+    let now = m.now_us();
+    let selected = |id| m.selection == Some(Selection::Message(id));
+    let mut out: Vec<MessageView> = m
+        .world
+        .network()
+        .in_flight()
+        .filter(|p| p.sent_at_us <= now)
+        .map(|p| {
+            let (from, edge) = endpoint_pos(m, p.from, clients);
+            let (to, _) = endpoint_pos(m, p.to, clients);
+            let t = geometry::progress(p.sent_at_us, p.deliver_at_us, now);
+            let pos = geometry::message_position(from, to, edge, t);
+            MessageView {
+                id: p.id,
+                kind: p.payload.kind().name(),
+                success: p.payload.success(),
+                pos,
+                selected: selected(p.id),
+                vanishing: false,
+            }
+        })
+        .collect();
+    out.extend(vanishing(m, clients));
+    out
+}
+
+/// Messages dropped in the last moments, drawn where they were lost so the loss is visible.
+fn vanishing(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
+    let now = m.now_us();
+    let recent = m.world.trace().recent();
+    let dropped = recent.iter().rev().take_while(|(t, _)| *t + VANISH_US >= now).filter_map(|(_, e)| match e {
+        TraceEvent::Dropped { id, .. } => Some(*id),
+        _ => None,
+    });
+    dropped
+        .filter_map(|id| {
+            let sent = recent.iter().rev().find_map(|(_, e)| match e {
+                TraceEvent::Sent { id: sid, from, to, kind, success, .. } if *sid == id => {
+                    Some((*from, *to, *kind, *success))
+                }
+                _ => None,
+            })?;
+            let (from, edge) = endpoint_pos(m, sent.0, clients);
+            let (to, _) = endpoint_pos(m, sent.1, clients);
+            let pos = geometry::message_position(from, to, edge, 1.0);
+            Some(MessageView { id, kind: sent.2.name(), success: sent.3, pos, selected: false, vanishing: true })
+        })
+        .collect()
+}
+
+pub fn log_rows(m: &Model) -> (Index, Vec<LogRow>) {
+    let leader = m.world.leader().and_then(|l| m.world.node(l));
+    let newest = m.world.servers().iter().map(|s| s.log().last_index()).max().unwrap_or(0);
+    let first = newest.saturating_sub(LOG_WINDOW - 1).max(1);
+    let rows = m
+        .world
+        .servers()
+        .iter()
+        .map(|s| {
+            let node = s.node.as_ref();
+            let commit = node.map_or(0, |n| n.commit_index());
+            let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(&s.id));
+            LogRow {
+                id: s.id,
+                up: node.is_some(),
+                is_leader: leader.is_some_and(|l| l.id() == s.id),
+                entries: s
+                    .log()
+                    .slice(first, newest)
+                    .iter()
+                    .map(|e| EntryView {
+                        index: e.index,
+                        term: e.term,
+                        committed: e.index <= commit,
+                        label: e.command.map_or_else(|| "no-op".to_string(), |c| c.op.to_string()),
+                    })
+                    .collect(),
+                commit,
+                last_index: s.log().last_index(),
+                next_index: progress.map(|p| p.next_index),
+                match_index: progress.map(|p| p.match_index),
+            }
+        })
+        .collect();
+    (first, rows)
+}
+
+fn stage_label(stage: &Stage) -> (String, &'static str) {
+    match *stage {
+        Stage::Sent { to } => (format!("sent → n{to}"), "sent"),
+        Stage::Redirected { to: Some(n) } => (format!("redirected → n{n}"), "redirected"),
+        Stage::Redirected { to: None } => ("no leader known".to_string(), "redirected"),
+        Stage::Appended { node, index } => (format!("appended at n{node} #{index}"), "appended"),
+        Stage::Committed { index, .. } => (format!("committed #{index}"), "committed"),
+        Stage::TimedOut => ("timed out → retry".to_string(), "timeout"),
+        Stage::Answered => ("answered".to_string(), "answered"),
+    }
+}
+
+pub fn requests(m: &Model, count: usize) -> Vec<RequestView> {
+    let history = m.world.history();
+    history.iter().rev().take(count).map(request_view).collect()
+}
+
+fn request_view(h: &HistoryOp) -> RequestView {
+    RequestView {
+        client: h.client,
+        seq: h.seq,
+        op: h.op.to_string(),
+        stages: h.stages.iter().map(|(_, s)| stage_label(s)).collect(),
+        result: h.returned.as_ref().map(|(_, o)| render_output(o)),
+    }
+}
+
+/// Recent trace lines, newest first, with their times.
+pub fn trace_lines(m: &Model, count: usize) -> Vec<String> {
+    let recent = m.world.trace().recent();
+    let interesting =
+        recent.iter().rev().filter(|(_, e)| !matches!(e, TraceEvent::Delivered { .. } | TraceEvent::Sent { .. }));
+    interesting.take(count).map(|(t, e)| format!("{}  {}", fmt_time(*t), e.render())).collect()
+}
+
+/// Details of one in-flight packet for the inspector.
+pub fn describe_packet(p: &Packet) -> Vec<(String, String)> {
+    let ep = |e: Endpoint| match e {
+        Endpoint::Node(n) => format!("n{n}"),
+        Endpoint::Client(c) => format!("client c{c}"),
+    };
+    let mut rows = vec![
+        ("kind".to_string(), p.payload.kind().name().to_string()),
+        ("from → to".to_string(), format!("{} → {}", ep(p.from), ep(p.to))),
+        ("sent".to_string(), fmt_time(p.sent_at_us)),
+        ("arrives".to_string(), fmt_time(p.deliver_at_us)),
+    ];
+    let body = match &p.payload {
+        Payload::Raft(env) => {
+            rows.push(("term".into(), env.term.to_string()));
+            match &env.body {
+                Message::RequestVote { last_log_index, last_log_term } => {
+                    format!("last log {last_log_index}@t{last_log_term}")
+                }
+                Message::RequestVoteReply { granted } => {
+                    format!("vote {}", if *granted { "granted" } else { "refused" })
+                }
+                Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit } => format!(
+                    "prev {prev_log_index}@t{prev_log_term}, {} entr{}, leader commit {leader_commit}",
+                    entries.len(),
+                    if entries.len() == 1 { "y" } else { "ies" }
+                ),
+                Message::AppendEntriesReply { success: true, match_index, .. } => {
+                    format!("accepted, match {match_index}")
+                }
+                Message::AppendEntriesReply { conflict_index, conflict_term, .. } => match conflict_term {
+                    Some(t) => format!("refused: term {t} from index {conflict_index}"),
+                    None => format!("refused: log ends before {conflict_index}"),
+                },
+            }
+        }
+        Payload::Request { seq, op, .. } => format!("#{seq}: {op}"),
+        Payload::Reply { seq, reply, .. } => format!("#{seq}: {reply:?}"),
+    };
+    rows.push(("content".into(), body));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::sim::Intervention;
+    use crate::ui::model::default_config;
+
+    #[test]
+    fn snapshot_follows_the_world() {
+        let mut m = Model::new(Scenario::new(default_config(11))).expect("valid");
+        m.set_speed(1.0);
+        while m.world.leader().is_none() {
+            m.advance(10.0);
+        }
+        let leader = m.world.leader().expect("elected");
+        let s = servers(&m);
+        assert_eq!(s.len(), 5);
+        assert_eq!(s.iter().filter(|v| v.role == RoleKind::Leader).count(), 1);
+        assert!(s.iter().filter(|v| v.role != RoleKind::Leader).all(|v| v.timer.is_some()));
+        m.request(None);
+        m.advance(5.0);
+        let dots = clients(&m);
+        let msgs = messages(&m, &dots);
+        assert!(!msgs.is_empty(), "a leader always has something in flight");
+        let (first, rows) = log_rows(&m);
+        assert_eq!(first, 1);
+        assert!(rows.iter().any(|r| r.is_leader && r.id == leader));
+        assert!(!requests(&m, 5).is_empty());
+        m.act(Intervention::Crash(leader));
+        let s = servers(&m);
+        assert!(!s[usize::from(leader) - 1].up);
+    }
+}

@@ -1,0 +1,59 @@
+// End-to-end smoke test of the built dist/ in Debian's headless Chromium:
+// loads with no console errors, 5 servers, a leader within a bounded simulated time, a click
+// crashes a server. Saves a screenshot under target/. Prints "N passed, N failed".
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const site = await serveDist(root + 'dist');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try { await fn(); passed++; console.log(`ok   ${name}`); }
+  catch (e) { failed++; console.log(`FAIL ${name}: ${e.message}`); }
+}
+const simTime = () => page.$eval('[data-clock]', (el) => Number(el.dataset.simTimeUs));
+
+try {
+  await page.goto(site.url);
+  await page.waitForSelector('[data-node]', { timeout: 15000 });
+  await check('five servers are drawn', async () => {
+    const n = await page.$$eval('[data-node]', (els) => els.length);
+    if (n !== 5) throw new Error(`found ${n}`);
+  });
+  await check('a leader within 2 simulated seconds', async () => {
+    await page.evaluate(() => window.raftPlayground.setSpeed(1));
+    await page.waitForFunction(() => document.querySelector('[data-role="leader"]')
+      || Number(document.querySelector('[data-clock]').dataset.simTimeUs) > 2e6, null, { timeout: 20000 });
+    const leader = await page.$('[data-role="leader"]');
+    if (!leader) throw new Error(`no leader by ${await simTime()} µs`);
+  });
+  await check('clicking a server crashes it', async () => {
+    await page.evaluate(() => window.raftPlayground.pause());
+    await page.click('[data-node="2"]');
+    const state = await page.$eval('[data-node="2"]', (el) => el.dataset.state);
+    if (state !== 'down') throw new Error(`state is ${state}`);
+    await page.click('[data-node="2"]');
+    const again = await page.$eval('[data-node="2"]', (el) => el.dataset.state);
+    if (again !== 'up') throw new Error(`state after a second click is ${again}`);
+  });
+  await check('mid-replication screenshot', async () => {
+    await page.evaluate(() => { const p = window.raftPlayground; p.request(); p.request(); p.advance(12); });
+    await mkdir(root + 'target', { recursive: true });
+    await page.screenshot({ path: root + 'target/e2e-smoke.png' });
+  });
+  await check('no console errors', async () => {
+    if (errors.length) throw new Error(errors.join(' | '));
+  });
+} finally {
+  await browser.close();
+  site.close();
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
