@@ -15,7 +15,7 @@ use super::components::panels::{About, Clients, Clock, Events, Monitor};
 use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
-use super::state::{Action, State, initial_state};
+use super::state::{Action, initial_state};
 use super::view;
 use crate::raft::RoleKind;
 use crate::sim::Intervention;
@@ -61,15 +61,50 @@ fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
     }
 }
 
+/// Callbacks made once per App, so children's props compare equal between frames and Yew
+/// skips re-rendering what did not change.
+struct Callbacks {
+    dispatch: Callback<Action>,
+    toggle: Callback<u8>,
+    inspect: Callback<u8>,
+    message: Callback<u64>,
+    request: Callback<()>,
+    help_close: Callback<()>,
+    new_seed: Callback<(), u64>,
+}
+
+impl Callbacks {
+    fn new(dispatch: Callback<Action>) -> Callbacks {
+        Callbacks {
+            toggle: dispatch.reform(Action::ClickServer),
+            inspect: dispatch.reform(|id| Action::Select(Some(Selection::Server(id)))),
+            message: dispatch.reform(|id| Action::Select(Some(Selection::Message(id)))),
+            request: dispatch.reform(|_| Action::Request(None)),
+            help_close: dispatch.reform(|_| Action::ToggleHelp),
+            new_seed: Callback::from(|_| fresh_seed()),
+            dispatch,
+        }
+    }
+}
+
+/// The panels that change only when something happens in the world, not every frame.
+struct Panels {
+    first: u64,
+    rows: Rc<Vec<view::LogRow>>,
+    requests: Rc<Vec<view::RequestView>>,
+    lines: Rc<Vec<String>>,
+}
+
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let seed = props.seed;
     let state = use_reducer_eq(move || initial_state(seed.unwrap_or_else(fresh_seed)));
     let visible = use_state(page_visible);
-    let dispatch: Callback<Action> = {
-        let state = state.clone();
-        Callback::from(move |a| state.dispatch(a))
+    let callbacks = {
+        let dispatcher = state.dispatcher();
+        use_memo((), move |_| Callbacks::new(Callback::from(move |a| dispatcher.dispatch(a))))
     };
+    let dispatch = callbacks.dispatch.clone();
     use_visibility(visible.clone());
     let running = !state.model.borrow().paused && *visible;
     {
@@ -87,7 +122,24 @@ pub fn App(props: &AppProps) -> Html {
             move || drop(api)
         });
     }
-    render(&state, &dispatch)
+    let content = {
+        let m = state.model.borrow();
+        (m.generation, m.world.trace().count())
+    };
+    let panels = {
+        let model = state.model.clone();
+        use_memo(content, move |_| {
+            let m = model.borrow();
+            let (first, rows) = view::log_rows(&m);
+            Panels {
+                first,
+                rows: Rc::new(rows),
+                requests: Rc::new(view::requests(&m, 6)),
+                lines: Rc::new(view::trace_lines(&m, 12)),
+            }
+        })
+    };
+    render(&state.model.borrow(), &callbacks, &panels)
 }
 
 #[hook]
@@ -142,19 +194,15 @@ fn key_action(key: &str) -> Option<Action> {
     })
 }
 
-fn render(state: &UseReducerHandle<State>, dispatch: &Callback<Action>) -> Html {
-    let m = state.model.borrow();
-    let servers = Rc::new(view::servers(&m));
-    let clients = Rc::new(view::clients(&m));
-    let messages = Rc::new(view::messages(&m, &clients));
-    let (first, rows) = view::log_rows(&m);
+fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
+    let servers = Rc::new(view::servers(m));
+    let clients = Rc::new(view::clients(m));
+    let messages = Rc::new(view::messages(m, &clients));
     let config = m.world.config();
     let violation =
         m.world.checker().violations().first().map(|v| {
             (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone()))
         });
-    let select = |f: fn(u8) -> Selection| dispatch.reform(move |id| Action::Select(Some(f(id))));
-    let on_message = dispatch.reform(|id| Action::Select(Some(Selection::Message(id))));
     let net = config.net;
     let raft = config.raft;
     html! {
@@ -166,32 +214,33 @@ fn render(state: &UseReducerHandle<State>, dispatch: &Callback<Action>) -> Html 
             </header>
             if let Some(alert) = &m.alert {
                 <div class="alert" role="alert">{ alert.clone() }
-                    <button onclick={dispatch.reform(|_: MouseEvent| Action::DismissAlert)} aria-label="Dismiss">{ "×" }</button>
+                    <button onclick={cb.dispatch.reform(|_: MouseEvent| Action::DismissAlert)} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }
             <Controls paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} nodes={config.nodes}
+                clients={config.clients.count}
                 latency={format!("{}..{}", net.latency_min_us / 1000, net.latency_max_us / 1000)}
                 loss_pct={f64::from(net.loss_ppm) / 10_000.0} dup_pct={f64::from(net.dup_ppm) / 10_000.0}
                 election={format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)}
-                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} dispatch={dispatch.clone()}
-                new_seed={Callback::from(|_| fresh_seed())} />
+                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} dispatch={cb.dispatch.clone()}
+                new_seed={cb.new_seed.clone()} />
             <main>
                 <div class="stage">
                     <Cluster servers={servers} messages={messages} clients={clients}
-                        on_toggle={dispatch.reform(Action::ClickServer)} on_inspect={select(Selection::Server)} on_message={on_message} />
+                        on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()} />
                 </div>
                 <aside>
-                    if let Some(inspected) = inspected(&m) {
-                        <Inspector inspected={inspected} dispatch={dispatch.clone()} />
+                    if let Some(inspected) = inspected(m) {
+                        <Inspector inspected={inspected} dispatch={cb.dispatch.clone()} />
                     }
-                    <Clients requests={Rc::new(view::requests(&m, 6))} on_request={dispatch.reform(|_| Action::Request(None))} />
-                    <Events lines={Rc::new(view::trace_lines(&m, 12))} />
+                    <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
+                    <Events lines={panels.lines.clone()} />
                     <About seed={config.seed} trace_hash={m.world.trace().hash_hex()} events={m.world.stats().events}
                         interventions={m.scenario.interventions.len()} />
                 </aside>
             </main>
-            <Logs first={first} rows={Rc::new(rows)} on_inspect={select(Selection::Server)} />
-            if m.help_open { <Help on_close={dispatch.reform(|_| Action::ToggleHelp)} /> }
+            <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} />
+            if m.help_open { <Help on_close={cb.help_close.clone()} /> }
         </div>
     }
 }

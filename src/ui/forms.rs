@@ -76,6 +76,18 @@ pub fn set_heartbeat(m: &mut Model, text: &str) {
     }
 }
 
+/// Self-driven clients (0–16); like the cluster size, a new number starts a new run.
+pub fn set_clients(m: &mut Model, text: &str) {
+    match text.trim().parse::<u8>() {
+        Ok(n) if n <= 16 => {
+            let mut config = m.world.config().clone();
+            config.clients.count = n;
+            m.reset(Scenario::new(config));
+        }
+        _ => m.alert = Some(format!("clients must be a whole number from 0 to 16, got '{text}'")),
+    }
+}
+
 pub fn set_loss(m: &mut Model, text: &str) {
     set_ppm(m, text, "loss", |net, ppm| net.loss_ppm = ppm);
 }
@@ -116,6 +128,7 @@ mod tests {
             (set_loss, "150", "loss must be between 0 and 100"),
             (set_nodes, "0", "cluster size must be a whole number from 1 to 15"),
             (set_nodes, "<b>9</b>", "cluster size"),
+            (set_clients, "17", "clients must be a whole number from 0 to 16"),
             (set_election, "10s..1ms", "election timeout minimum"),
             (set_heartbeat, "0", "heartbeat interval"),
         ] {

@@ -38,6 +38,8 @@ pub struct Model {
     pub help_open: bool,
     /// The last problem to show in the alert banner.
     pub alert: Option<String>,
+    /// Bumped by every reset, so views cached by trace length know the world was replaced.
+    pub generation: u64,
 }
 
 /// The playground's starting cluster: five servers and one client that sends now and then.
@@ -60,6 +62,7 @@ impl Model {
             selection: None,
             help_open: false,
             alert: None,
+            generation: 0,
         })
     }
 
@@ -154,8 +157,8 @@ impl Model {
     pub fn reset(&mut self, scenario: Scenario) {
         match Model::new(scenario) {
             Ok(fresh) => {
-                let (speed, paused) = (self.speed, self.paused);
-                *self = Model { speed, paused, ..fresh };
+                let (speed, paused, generation) = (self.speed, self.paused, self.generation + 1);
+                *self = Model { speed, paused, generation, ..fresh };
             }
             Err(e) => self.alert = Some(e),
         }

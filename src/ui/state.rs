@@ -25,6 +25,7 @@ pub enum Action {
     /// A fresh cluster with the same settings and a new seed.
     Reset(u64),
     SetNodes(String),
+    SetClients(String),
     LoadPreset(String, u64),
     Act(Intervention),
     ClickServer(NodeId),
@@ -90,6 +91,7 @@ fn apply(m: &mut Model, action: Action) -> bool {
             m.reset(Scenario::new(config));
         }
         Action::SetNodes(text) => forms::set_nodes(m, &text),
+        Action::SetClients(text) => forms::set_clients(m, &text),
         Action::LoadPreset(name, seed) => match presets::find(&name) {
             Some(p) => m.reset((p.build)(seed)),
             None => m.alert = Some(format!("unknown preset '{name}'")),

@@ -84,6 +84,8 @@ pub struct RequestView {
     pub result: Option<String>,
 }
 
+const TIMER_STEPS: f64 = 120.0;
+
 /// Radius of a client dot.
 pub const CLIENT_RADIUS: f64 = 9.0;
 
@@ -102,7 +104,10 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
             let role = node.map_or(RoleKind::Follower, |n| n.role_kind());
             let timer = node
                 .filter(|n| n.role_kind() != RoleKind::Leader)
-                .map(|n| (n.election_deadline_us().saturating_sub(now) as f64 / max_timeout).clamp(0.0, 1.0));
+                .map(|n| (n.election_deadline_us().saturating_sub(now) as f64 / max_timeout).clamp(0.0, 1.0))
+                // Quantised to 1/120 of a turn: invisible to the eye, and at slow speeds most
+                // frames then leave the arc, and its repaint, alone.
+                .map(|left| (left * TIMER_STEPS).ceil() / TIMER_STEPS);
             ServerView {
                 id: s.id,
                 up: node.is_some(),

@@ -15,6 +15,7 @@ pub struct ControlsProps {
     pub speed: f64,
     pub fast_forward: bool,
     pub nodes: u8,
+    pub clients: u8,
     pub latency: AttrValue,
     pub loss_pct: f64,
     pub dup_pct: f64,
@@ -70,6 +71,8 @@ pub fn Controls(p: &ControlsProps) -> Html {
             <div class="group">
                 <label>{ "servers " }<input type="number" data-control="nodes" min="1" max="15" value={p.nodes.to_string()}
                     onchange={on(Action::SetNodes)} /></label>
+                <label>{ "clients " }<input type="number" data-control="clients" min="0" max="16" value={p.clients.to_string()}
+                    onchange={on(Action::SetClients)} /></label>
                 <label>{ "latency ms " }<input type="text" data-control="latency" size="7" value={p.latency.clone()}
                     onchange={on(Action::SetLatency)} /></label>
                 <label>{ "loss % " }<input type="number" data-control="loss" min="0" max="100" step="1" value={p.loss_pct.to_string()}

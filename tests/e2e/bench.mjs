@@ -1,0 +1,89 @@
+// Browser benchmark of the built dist/ (prints figures; asserts nothing). Needs a release build:
+//   trunk build --release && node tests/e2e/bench.mjs
+// Measures main-thread busy time (CDP TaskDuration over wall time) at the default speed with 5
+// servers, while paused, the frame-interval p95 at 15 servers with 3 clients sending, and the
+// gzip size of what the page downloads.
+import { chromium } from 'playwright-core';
+import { readdir, readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const site = await serveDist(root + 'dist');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+
+async function taskSeconds() {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'TaskDuration').value;
+}
+
+async function busyShare(label) {
+  const t0 = await taskSeconds();
+  const w0 = performance.now();
+  await page.waitForTimeout(seconds * 1000);
+  const busy = (await taskSeconds()) - t0;
+  const wall = (performance.now() - w0) / 1000;
+  const share = (100 * busy) / wall;
+  console.log(`${label.padEnd(46)} main thread busy ${share.toFixed(1).padStart(5)}% of ${wall.toFixed(1)} s`);
+  return share;
+}
+
+async function frameIntervals(label) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = 0;
+    const tick = (t) => {
+      if (last) window.__frames.push(t - last);
+      last = t;
+      if (!window.__stopFrames) requestAnimationFrame(tick);
+    };
+    window.__stopFrames = false;
+    requestAnimationFrame(tick);
+  });
+  await page.waitForTimeout(seconds * 1000);
+  const frames = await page.evaluate(() => { window.__stopFrames = true; return window.__frames; });
+  frames.sort((a, b) => a - b);
+  const p = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
+  const late = frames.filter((f) => f > 25).length; // a frame later than 1.5 vsync periods is a dropped frame
+  console.log(`${label.padEnd(46)} ${frames.length} frames, interval p50 ${p(0.5).toFixed(2)} ms, p95 ${p(0.95).toFixed(2)} ms, max ${frames[frames.length - 1].toFixed(2)} ms, dropped ${late}`);
+}
+
+const setControl = (sel, value) => page.$eval(sel, (el, v) => {
+  el.value = v;
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+}, value);
+
+try {
+  await page.goto(site.url);
+  await page.waitForSelector('[data-node]');
+  await page.waitForTimeout(1000);
+  await busyShare('5 servers, default speed (1/50×), running');
+  await page.evaluate(() => window.raftPlayground.pause());
+  await busyShare('5 servers, paused');
+  await page.evaluate(() => window.raftPlayground.play());
+  await setControl('[data-control="nodes"]', '15');
+  await setControl('[data-control="clients"]', '3');
+  await page.evaluate(() => { window.raftPlayground.play(); window.raftPlayground.setSpeed(0.02); });
+  await page.waitForTimeout(1000);
+  await frameIntervals('15 servers, 3 clients, default speed');
+  await busyShare('15 servers, 3 clients, default speed');
+  await page.evaluate(() => window.raftPlayground.setSpeed(1));
+  await frameIntervals('15 servers, 3 clients, 1× speed');
+  await busyShare('15 servers, 3 clients, 1× speed');
+} finally {
+  await browser.close();
+  site.close();
+}
+
+let total = 0;
+for (const f of await readdir(root + 'dist')) {
+  if (!/\.(wasm|js|css|html)$/.test(f)) continue;
+  const gz = gzipSync(await readFile(root + 'dist/' + f), { level: 9 }).length;
+  total += gz;
+  console.log(`${f.padEnd(46)} ${(gz / 1024).toFixed(1).padStart(7)} KB gzip`);
+}
+console.log(`${'download total'.padEnd(46)} ${(total / 1024).toFixed(1).padStart(7)} KB gzip`);
