@@ -3,6 +3,7 @@
 //! scripts for `--faults` and the swarm.
 
 pub mod faults;
+pub mod link;
 pub mod presets;
 pub mod recipe;
 mod run;

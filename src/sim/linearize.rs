@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::client::{HistoryOp, Output};
+use super::client::{HistoryOp, Output, append_bounded};
 use crate::raft::Op;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ fn step(state: &[u32], op: &KeyOp) -> Option<Vec<u32>> {
         Op::Put { value, .. } => Some(vec![value]),
         Op::Append { value, .. } => {
             let mut next = state.to_vec();
-            next.push(value);
+            append_bounded(&mut next, value);
             Some(next)
         }
         Op::Get { .. } => match &op.output {

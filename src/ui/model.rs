@@ -2,6 +2,7 @@
 //! clock and what the person has selected. The Yew reducer wraps this; tests drive it natively.
 
 use crate::raft::{NodeId, RoleKind, Time};
+use crate::scenario::link::{self, Link, LinkError};
 use crate::scenario::{Scenario, Timed};
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, SimConfig, World};
 
@@ -17,6 +18,11 @@ pub const FAST_FORWARD_SPEED: f64 = 10.0;
 pub const MAX_FRAME_GAP_MS: f64 = 500.0;
 /// Recent trace lines kept for the event log.
 pub const TRACE_KEEP: usize = 400;
+/// Time travel keeps at most this many snapshots of the world. When they fill up, every other
+/// one goes and the spacing doubles, so memory stays bounded however long the run (RaftScope
+/// keeps a copy per change and grows without end).
+pub const MAX_CHECKPOINTS: usize = 8;
+pub const FIRST_CHECKPOINT_SPACING_US: Time = 10_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selection {
@@ -38,8 +44,18 @@ pub struct Model {
     pub help_open: bool,
     /// The last problem to show in the alert banner.
     pub alert: Option<String>,
-    /// Bumped by every reset, so views cached by trace length know the world was replaced.
+    /// Bumped whenever the world is replaced (reset, link, seek back), so views cached by
+    /// trace length know to recompute.
     pub generation: u64,
+    /// Snapshots for time travel, in time order.
+    checkpoints: Vec<World>,
+    checkpoint_every_us: Time,
+    /// The furthest simulated time of this timeline; acting before it forks the history.
+    pub horizon_us: Time,
+    /// A link that failed to open stays in the address bar until the person acts.
+    pub keep_fragment: bool,
+    /// The last share link made, shown in a read-only field.
+    pub share: Option<String>,
 }
 
 /// The playground's starting cluster: five servers and one client that sends now and then.
@@ -63,7 +79,96 @@ impl Model {
             help_open: false,
             alert: None,
             generation: 0,
+            checkpoints: Vec::new(),
+            checkpoint_every_us: FIRST_CHECKPOINT_SPACING_US,
+            horizon_us: 0,
+            keep_fragment: false,
+            share: None,
         })
+    }
+
+    /// Rebuilds the world a link describes, at its time, paused. Interventions that name a
+    /// message not in flight at their moment mark the link as forged or corrupted.
+    pub fn from_link(text: &str) -> Result<Model, LinkError> {
+        let link = link::decode(text)?;
+        let mut m = Model::new(link.scenario).map_err(LinkError::Invalid)?;
+        m.run_to(link.time_us).map_err(LinkError::Invalid)?;
+        if let Some(why) = m.world.rejected().first() {
+            return Err(LinkError::Invalid(why.clone()));
+        }
+        m.speed = (f64::from(link.speed_ppm) / 1e6).clamp(MIN_SPEED, MAX_SPEED);
+        m.paused = true;
+        Ok(m)
+    }
+
+    /// The fragment (without `#`) that replays this run to the current time.
+    pub fn link(&self) -> String {
+        let speed_ppm = (self.speed * 1e6).round() as u32;
+        link::encode(&Link { scenario: self.scenario.clone(), time_us: self.now_us(), speed_ppm })
+    }
+
+    /// Runs forward to `target_us`, taking checkpoints on the way.
+    fn run_to(&mut self, target_us: Time) -> Result<(), String> {
+        loop {
+            let last = self.checkpoints.last().map_or(0, World::now_us);
+            let due = last + self.checkpoint_every_us;
+            if due > target_us || due <= self.now_us() {
+                self.world.run_until(target_us.max(self.now_us()))?;
+                break;
+            }
+            self.world.run_until(due)?;
+            self.checkpoint();
+        }
+        self.horizon_us = self.horizon_us.max(self.now_us());
+        Ok(())
+    }
+
+    /// Checkpoints hold no scheduled interventions: the scenario is the one record of those,
+    /// and a restore schedules the ones still to come (a fork may have changed them since).
+    fn checkpoint(&mut self) {
+        let mut snapshot = self.world.clone();
+        snapshot.cancel_interventions_after(snapshot.now_us());
+        self.checkpoints.push(snapshot);
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            let kept = std::mem::take(&mut self.checkpoints).into_iter().skip(1).step_by(2).collect();
+            self.checkpoints = kept;
+            self.checkpoint_every_us *= 2;
+        }
+    }
+
+    /// Time travel: the exact state at `t_us`, from the nearest earlier checkpoint (or the
+    /// start) and deterministic re-simulation; past the end it simulates ahead. Pauses.
+    pub fn seek(&mut self, t_us: Time) {
+        let t = t_us.min(MAX_SIM_TIME_US);
+        self.paused = true;
+        if t < self.now_us() {
+            let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).cloned();
+            let world = match base {
+                Some(mut w) => {
+                    let from = w.now_us();
+                    let later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
+                    later.map(|i| w.schedule(i.at_us, i.what.clone())).collect::<Result<(), String>>().map(|_| w)
+                }
+                None => self.scenario.build(TRACE_KEEP),
+            };
+            match world {
+                Ok(w) => self.world = w,
+                Err(e) => return self.alert = Some(e),
+            }
+            self.generation += 1;
+        }
+        if let Err(e) = self.run_to(t) {
+            self.alert = Some(e);
+        }
+    }
+
+    /// Acting in the past discards the future that followed.
+    fn fork_here(&mut self) {
+        let now = self.now_us();
+        self.scenario.interventions.retain(|i| i.at_us <= now);
+        self.world.cancel_interventions_after(now);
+        self.checkpoints.retain(|w| w.now_us() <= now);
+        self.horizon_us = now;
     }
 
     pub fn now_us(&self) -> Time {
@@ -87,22 +192,33 @@ impl Model {
         if target == self.now_us() {
             return false;
         }
-        if let Err(e) = self.world.run_until(target) {
+        if let Err(e) = self.run_to(target) {
             self.alert = Some(e);
             self.paused = true;
         }
         true
     }
 
-    /// Runs to the next event, whatever its time, and pauses there.
+    /// Runs every event of the next instant that has any, and pauses there.
     pub fn step(&mut self) {
         self.paused = true;
-        self.world.step_event();
+        if let Some(next) = self.world.next_event_us() {
+            self.seek(next);
+        }
     }
 
     /// Applies an intervention now and records it in the scenario.
     pub fn intervene(&mut self, what: Intervention) -> Result<(), String> {
         let now = self.now_us();
+        what.validate(self.world.config().nodes)?;
+        if let Intervention::DropMessage(id) = what
+            && self.world.network().get(id).is_none()
+        {
+            return Err(format!("message #{id} is no longer in flight"));
+        }
+        if now < self.horizon_us {
+            self.fork_here();
+        }
         self.world.schedule(now, what.clone())?;
         self.world.run_until(now)?;
         self.scenario.interventions.push(Timed { at_us: now, what });
@@ -235,5 +351,77 @@ mod tests {
         let times: Vec<Time> = m.scenario.interventions.iter().map(|t| t.at_us).collect();
         assert_eq!(times, vec![m.now_us(), m.now_us()]);
         assert!(m.intervene(Intervention::Crash(99)).is_err());
+    }
+
+    fn busy_model(seed: u64) -> Model {
+        let mut config = default_config(seed);
+        config.clients.count = 3;
+        let mut m = Model::new(Scenario::new(config)).expect("valid");
+        m.set_speed(1.0);
+        m
+    }
+
+    #[test]
+    fn seeking_back_shows_the_exact_past() {
+        let mut m = busy_model(5);
+        let mut seen = Vec::new();
+        for t in 1..=40u64 {
+            m.seek(t * 1_500_000);
+            seen.push((m.now_us(), m.world.trace().hash_hex()));
+            if t == 10 {
+                m.act(Intervention::Crash(2));
+            }
+        }
+        assert!(m.checkpoints.len() <= MAX_CHECKPOINTS);
+        for &(t, ref hash) in seen.iter().rev().step_by(7) {
+            m.seek(t);
+            assert_eq!(&m.world.trace().hash_hex(), hash, "state at {t} µs differs on the way back");
+        }
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_the_history() {
+        let mut m = busy_model(6);
+        m.seek(2_000_000);
+        m.act(Intervention::Crash(1));
+        m.seek(4_000_000);
+        m.act(Intervention::Crash(2));
+        m.seek(3_000_000);
+        assert_eq!(m.scenario.interventions.len(), 2, "going back alone changes nothing");
+        m.act(Intervention::Crash(3));
+        let kept: Vec<_> = m.scenario.interventions.iter().map(|t| t.what.clone()).collect();
+        assert_eq!(kept, vec![Intervention::Crash(1), Intervention::Crash(3)], "the later future is discarded");
+        m.seek(5_000_000);
+        assert!(m.world.node(2).is_some(), "the discarded crash never happens");
+        assert!(m.world.node(3).is_none());
+    }
+
+    #[test]
+    fn a_link_rebuilds_the_same_world() {
+        let mut m = busy_model(7);
+        m.seek(1_000_000);
+        let leader = m.world.leader().expect("a leader");
+        m.act(Intervention::Crash(leader));
+        m.request(None);
+        m.act(Intervention::Isolate(leader % 5 + 1));
+        m.seek(2_345_678);
+        let text = m.link();
+        let opened = Model::from_link(&text).expect("opens");
+        assert!(opened.paused);
+        assert_eq!(opened.now_us(), m.now_us());
+        assert_eq!(opened.world.trace().hash_hex(), m.world.trace().hash_hex());
+        assert_eq!(opened.link(), text, "a reopened link shares the same link");
+    }
+
+    #[test]
+    fn forged_message_ids_are_refused() {
+        let mut m = busy_model(8);
+        m.seek(500_000);
+        assert!(m.intervene(Intervention::DropMessage(999_999)).is_err());
+        let mut link = crate::scenario::link::decode(&m.link()).expect("valid");
+        link.scenario.interventions.push(Timed { at_us: 500_000, what: Intervention::DropMessage(999_999) });
+        let forged = crate::scenario::link::encode(&link);
+        let err = Model::from_link(&forged).err().expect("refused").to_string();
+        assert!(err.contains("not in flight"), "{err}");
     }
 }

@@ -31,6 +31,10 @@ impl World {
                 if self.network.take(id).is_some() {
                     self.trace.record(self.now_us, TraceEvent::Dropped { id, reason: DropReason::User });
                     self.stats.messages_dropped += 1;
+                } else {
+                    // Only a forged or corrupted scenario names a message that is not in flight.
+                    let at = crate::sim::trace::fmt_time(self.now_us);
+                    self.rejected.push(format!("it drops message #{id}, which is not in flight at {at}"));
                 }
             }
             Intervention::Isolate(n) => self.network.isolate(n),

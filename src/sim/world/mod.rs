@@ -35,9 +35,18 @@ struct Scheduled {
     event: Event,
 }
 
+impl Scheduled {
+    /// Interventions come after every other event of their instant. A person acts between
+    /// instants (the clock stops after all of an instant's events), and a replay from a link,
+    /// which schedules every intervention up front, must put them in the same place.
+    fn key(&self) -> (Time, bool, u64) {
+        (self.at, matches!(self.event, Event::Intervene(_)), self.seq)
+    }
+}
+
 impl Ord for Scheduled {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+        self.key().cmp(&other.key())
     }
 }
 
@@ -75,6 +84,8 @@ pub struct World {
     stats: Stats,
     outbox: Outbox,
     clients_stopped: bool,
+    /// Interventions that named something that did not exist when they ran.
+    rejected: Vec<String>,
 }
 
 fn slot(id: NodeId) -> usize {
@@ -107,6 +118,7 @@ impl World {
             stats: Stats::default(),
             outbox: Outbox::default(),
             clients_stopped: false,
+            rejected: Vec::new(),
         };
         for id in 1..=world.config.nodes {
             world.with_node(id, |_, _, _| ());
@@ -146,6 +158,11 @@ impl World {
     pub fn trace_mut(&mut self) -> &mut Trace {
         &mut self.trace
     }
+    /// Interventions that could not be carried out (see `Intervention::DropMessage`).
+    pub fn rejected(&self) -> &[String] {
+        &self.rejected
+    }
+
     pub fn stats(&self) -> Stats {
         self.stats
     }
@@ -192,6 +209,20 @@ impl World {
         };
         self.stats.events += u64::from(acted);
         Some(at)
+    }
+
+    /// Processes every event of the next instant that has any (the UI's "step").
+    pub fn step_instant(&mut self) -> Option<Time> {
+        let at = self.next_event_us()?;
+        self.run_until(at).ok()?;
+        Some(at)
+    }
+
+    /// Forgets scheduled interventions later than `t_us`: acting in the past forks history.
+    pub fn cancel_interventions_after(&mut self, t_us: Time) {
+        let events = std::mem::take(&mut self.queue).into_vec();
+        self.queue =
+            events.into_iter().filter(|Reverse(s)| !(matches!(s.event, Event::Intervene(_)) && s.at > t_us)).collect();
     }
 
     fn push(&mut self, at: Time, event: Event) {

@@ -1,0 +1,547 @@
+//! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
+//!
+//! Format 1: `#s=` then base64url (no padding) of
+//! `version (1 byte) · length of what follows the length, before the checksum (varint) · fields
+//! as LEB128 varints · interventions · checksum (4 bytes)`; the length tells a link that was cut
+//! short from one that was changed.
+//! Fields, in order: cluster size, seed, election timeout min and max, heartbeat, entries per
+//! AppendEntries, log limit, bug bits, latency min and max, loss ppm, duplication ppm, client
+//! count, interval, timeout and keys, simulated time, speed in ppm, and the number of
+//! interventions; then each intervention as (microseconds since the previous one, tag, args).
+//! The checksum is FNV-1a (32 bits) of everything before it. All times are integer
+//! microseconds; nothing is a float or a `usize`.
+//!
+//! A link is untrusted input: its length is capped before anything is decoded, every count is
+//! checked against the bytes that remain before anything is allocated, every value against its
+//! range, and the result against `Scenario::validate`. Nothing is decompressed. Old formats must
+//! keep decoding: `tests/links.rs` replays a fixture of links of every version.
+
+use std::fmt;
+
+use super::{Scenario, Timed};
+use crate::raft::{Bug, Bugs, Config, MAX_NODES, Time};
+use crate::sim::intervention::limits;
+use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
+
+pub const VERSION: u8 = 1;
+/// Longest fragment accepted, in characters.
+pub const MAX_LINK_CHARS: usize = 8_192;
+/// Most interventions a link may carry.
+pub const MAX_LINK_INTERVENTIONS: u64 = 2_000;
+pub const PREFIX: &str = "s=";
+
+/// Everything a link restores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub scenario: Scenario,
+    /// The sender's simulated time: the receiver runs to it and pauses.
+    pub time_us: Time,
+    /// Simulated per wall time, in parts per million (1/1000× = 1000, 1× = 1_000_000).
+    pub speed_ppm: u32,
+}
+
+/// Why a link cannot be opened; each variant explains itself to a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Empty,
+    TooLong { chars: usize },
+    BadCharacter { position: usize },
+    Truncated,
+    Checksum,
+    Version { found: u8 },
+    OutOfRange { field: &'static str, value: u64, allowed: String },
+    UnknownIntervention { tag: u8 },
+    TooMany { count: u64 },
+    TrailingData,
+    Invalid(String),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Empty => write!(f, "This link holds no scenario (nothing after “#s=”)."),
+            LinkError::TooLong { chars } => {
+                write!(f, "This link is {chars} characters long; scenario links are at most {MAX_LINK_CHARS}.")
+            }
+            LinkError::BadCharacter { position } => write!(
+                f,
+                "This link contains a character that links never use (at position {position}); \
+                 only letters, digits, “-” and “_” may follow “#s=”."
+            ),
+            LinkError::Truncated => {
+                write!(f, "This link is cut short: it ends in the middle of the scenario. Was it copied completely?")
+            }
+            LinkError::Checksum => {
+                write!(f, "This link is damaged: its checksum does not match, so a character was changed or lost.")
+            }
+            LinkError::Version { found } => write!(
+                f,
+                "This link uses scenario format {found}, which this version of the playground does not know (it reads format {VERSION})."
+            ),
+            LinkError::OutOfRange { field, value, allowed } => {
+                write!(f, "This link sets {field} to {value}, but it must be {allowed}.")
+            }
+            LinkError::UnknownIntervention { tag } => {
+                write!(f, "This link contains an unknown kind of intervention ({tag}).")
+            }
+            LinkError::TooMany { count } => {
+                write!(f, "This link claims {count} interventions; a link holds at most {MAX_LINK_INTERVENTIONS}.")
+            }
+            LinkError::TrailingData => write!(f, "This link has extra data after the scenario."),
+            LinkError::Invalid(why) => write!(f, "This link describes an impossible scenario: {why}."),
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811C_9DC5u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Result<Vec<u8>, LinkError> {
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for (i, c) in text.bytes().enumerate() {
+        let v = ALPHABET.iter().position(|&a| a == c).ok_or(LinkError::BadCharacter { position: i + 1 })? as u32;
+        bits = bits << 6 | v;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    if text.len() % 4 == 1 {
+        return Err(LinkError::Truncated);
+    }
+    Ok(out)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8, LinkError> {
+        let b = *self.bytes.get(self.at).ok_or(LinkError::Truncated)?;
+        self.at += 1;
+        Ok(b)
+    }
+    fn varint(&mut self) -> Result<u64, LinkError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                break;
+            }
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(LinkError::Invalid("a number in it is too large".into()))
+    }
+    fn ranged(&mut self, field: &'static str, lo: u64, hi: u64) -> Result<u64, LinkError> {
+        let value = self.varint()?;
+        if (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            Err(LinkError::OutOfRange { field, value, allowed: format!("between {lo} and {hi}") })
+        }
+    }
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+}
+
+/// The fragment (without `#`) for a link.
+pub fn encode(link: &Link) -> String {
+    let mut w = Writer(vec![VERSION]);
+    let c = &link.scenario.config;
+    let r = &c.raft;
+    for v in [
+        u64::from(c.nodes),
+        c.seed,
+        r.election_timeout_min_us,
+        r.election_timeout_max_us,
+        r.heartbeat_interval_us,
+        u64::from(r.max_entries_per_append),
+        r.max_log_len,
+        u64::from(r.bugs.bits()),
+        c.net.latency_min_us,
+        c.net.latency_max_us,
+        u64::from(c.net.loss_ppm),
+        u64::from(c.net.dup_ppm),
+        u64::from(c.clients.count),
+        c.clients.interval_us,
+        c.clients.timeout_us,
+        u64::from(c.clients.keys),
+        link.time_us,
+        u64::from(link.speed_ppm),
+        link.scenario.interventions.len() as u64,
+    ] {
+        w.varint(v);
+    }
+    let mut last = 0;
+    for t in &link.scenario.interventions {
+        w.varint(t.at_us - last);
+        last = t.at_us;
+        write_intervention(&mut w, &t.what);
+    }
+    let body = w.0.split_off(1);
+    w.varint(body.len() as u64);
+    w.0.extend_from_slice(&body);
+    let sum = fnv1a(&w.0);
+    w.0.extend_from_slice(&sum.to_be_bytes());
+    format!("{PREFIX}{}", base64_encode(&w.0))
+}
+
+fn write_intervention(w: &mut Writer, what: &Intervention) {
+    use Intervention::*;
+    let node = |w: &mut Writer, tag: u8, n: u8| {
+        w.byte(tag);
+        w.byte(n);
+    };
+    match what {
+        Crash(n) => node(w, 1, *n),
+        Restart(n) => node(w, 2, *n),
+        Timeout(n) => node(w, 3, *n),
+        Request(n) => node(w, 4, *n),
+        DropMessage(id) => {
+            w.byte(5);
+            w.varint(*id);
+        }
+        Isolate(n) => node(w, 6, *n),
+        Rejoin(n) => node(w, 7, *n),
+        Cut { from, to } => {
+            node(w, 8, *from);
+            w.byte(*to);
+        }
+        Partition(groups) => {
+            w.byte(9);
+            groups.iter().for_each(|&g| w.byte(g));
+        }
+        Heal => w.byte(10),
+        AlignTimers => w.byte(11),
+        SpreadTimers => w.byte(12),
+        SetNetwork(n) => {
+            w.byte(13);
+            [n.latency_min_us, n.latency_max_us, u64::from(n.loss_ppm), u64::from(n.dup_ppm)]
+                .into_iter()
+                .for_each(|v| w.varint(v));
+        }
+        SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
+            w.byte(14);
+            [*election_timeout_min_us, *election_timeout_max_us, *heartbeat_interval_us]
+                .into_iter()
+                .for_each(|v| w.varint(v));
+        }
+        SetBug { bug, on } => {
+            w.byte(15);
+            w.byte(*bug as u8);
+            w.byte(u8::from(*on));
+        }
+        StopClients => w.byte(16),
+    }
+}
+
+/// Accepts a whole URL, a fragment with or without `#`, or just the `s=…` part.
+pub fn decode(input: &str) -> Result<Link, LinkError> {
+    if input.len() > MAX_LINK_CHARS + 2048 {
+        return Err(LinkError::TooLong { chars: input.chars().count() });
+    }
+    let fragment = input.rsplit_once('#').map_or(input, |(_, f)| f).trim();
+    let body = fragment.strip_prefix(PREFIX).unwrap_or(fragment);
+    if body.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    if body.len() > MAX_LINK_CHARS {
+        return Err(LinkError::TooLong { chars: body.chars().count() });
+    }
+    let bytes = base64_decode(body)?;
+    let mut header = Reader { bytes: &bytes, at: 0 };
+    let version = header.byte()?;
+    if version != VERSION {
+        return Err(LinkError::Version { found: version });
+    }
+    let declared = header.varint()?;
+    let expected = (header.at as u64).saturating_add(declared).saturating_add(4);
+    if (bytes.len() as u64) < expected {
+        return Err(LinkError::Truncated);
+    }
+    if bytes.len() as u64 > expected {
+        return Err(LinkError::TrailingData);
+    }
+    let (payload, sum) = bytes.split_at(bytes.len() - 4);
+    if fnv1a(payload).to_be_bytes() != sum {
+        return Err(LinkError::Checksum);
+    }
+    let mut r = Reader { bytes: payload, at: header.at };
+    let link = read_link(&mut r)?;
+    if r.remaining() > 0 {
+        return Err(LinkError::TrailingData);
+    }
+    link.scenario.validate().map_err(LinkError::Invalid)?;
+    Ok(link)
+}
+
+fn read_config(r: &mut Reader) -> Result<SimConfig, LinkError> {
+    use limits::*;
+    let nodes = r.ranged("the cluster size", 1, u64::from(MAX_NODES))? as u8;
+    let seed = r.varint()?;
+    let raft = Config {
+        election_timeout_min_us: r.ranged("the minimum election timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
+        election_timeout_max_us: r.ranged("the maximum election timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
+        heartbeat_interval_us: r.ranged("the heartbeat interval (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
+        max_entries_per_append: r.ranged("entries per AppendEntries", 1, 1024)? as u32,
+        max_log_len: r.ranged("the log limit", 1, 1_000_000)?,
+        bugs: Bugs::from_bits(r.ranged("the bug switches", 0, (1 << Bug::ALL.len()) - 1)? as u8).unwrap_or_default(),
+    };
+    let net = NetConfig {
+        latency_min_us: r.ranged("the minimum latency (µs)", 0, LATENCY_MAX_US)?,
+        latency_max_us: r.ranged("the maximum latency (µs)", 0, LATENCY_MAX_US)?,
+        loss_ppm: r.ranged("the loss (parts per million)", 0, u64::from(PPM_MAX))? as u32,
+        dup_ppm: r.ranged("the duplication (parts per million)", 0, u64::from(PPM_MAX))? as u32,
+    };
+    let clients = ClientConfig {
+        count: r.ranged("the number of clients", 0, 16)? as u8,
+        interval_us: r.ranged("the client interval (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
+        timeout_us: r.ranged("the client timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
+        keys: r.ranged("the number of keys", 1, 26)? as u8,
+    };
+    Ok(SimConfig { nodes, seed, raft, net, clients })
+}
+
+fn read_link(r: &mut Reader) -> Result<Link, LinkError> {
+    let config = read_config(r)?;
+    let time_us = r.ranged("the simulated time (µs)", 0, MAX_SIM_TIME_US)?;
+    let speed_ppm = r.ranged("the speed (ppm)", 1_000, 10_000_000)? as u32;
+    let count = r.varint()?;
+    // Every intervention takes at least two bytes: refuse counts the data cannot hold before
+    // allocating anything for them.
+    if count > MAX_LINK_INTERVENTIONS || count > r.remaining() as u64 / 2 {
+        return Err(LinkError::TooMany { count });
+    }
+    let mut interventions = Vec::with_capacity(count as usize);
+    let mut at_us: Time = 0;
+    for _ in 0..count {
+        let delta = r.varint()?;
+        at_us = at_us.checked_add(delta).filter(|&t| t <= MAX_SIM_TIME_US).ok_or(LinkError::OutOfRange {
+            field: "an intervention's time (µs)",
+            value: at_us.saturating_add(delta),
+            allowed: format!("at most {MAX_SIM_TIME_US} (one day)"),
+        })?;
+        let what = read_intervention(r, config.nodes)?;
+        interventions.push(Timed { at_us, what });
+    }
+    if interventions.last().is_some_and(|t| t.at_us > time_us) {
+        return Err(LinkError::Invalid("an intervention happens after the link's own time".into()));
+    }
+    Ok(Link { scenario: Scenario { config, interventions }, time_us, speed_ppm })
+}
+
+fn read_intervention(r: &mut Reader, nodes: u8) -> Result<Intervention, LinkError> {
+    use Intervention::*;
+    let node = |r: &mut Reader| -> Result<u8, LinkError> {
+        let n = r.byte()?;
+        if (1..=nodes).contains(&n) {
+            Ok(n)
+        } else {
+            Err(LinkError::OutOfRange {
+                field: "a server id",
+                value: u64::from(n),
+                allowed: format!("between 1 and {nodes}"),
+            })
+        }
+    };
+    let tag = r.byte()?;
+    Ok(match tag {
+        1 => Crash(node(r)?),
+        2 => Restart(node(r)?),
+        3 => Timeout(node(r)?),
+        4 => Request(node(r)?),
+        5 => DropMessage(r.varint()?),
+        6 => Isolate(node(r)?),
+        7 => Rejoin(node(r)?),
+        8 => Cut { from: node(r)?, to: node(r)? },
+        9 => Partition((0..nodes).map(|_| r.byte()).collect::<Result<_, _>>()?),
+        10 => Heal,
+        11 => AlignTimers,
+        12 => SpreadTimers,
+        13 => SetNetwork(NetConfig {
+            latency_min_us: r.ranged("a latency (µs)", 0, limits::LATENCY_MAX_US)?,
+            latency_max_us: r.ranged("a latency (µs)", 0, limits::LATENCY_MAX_US)?,
+            loss_ppm: r.ranged("a loss (ppm)", 0, u64::from(limits::PPM_MAX))? as u32,
+            dup_ppm: r.ranged("a duplication (ppm)", 0, u64::from(limits::PPM_MAX))? as u32,
+        }),
+        14 => SetTiming {
+            election_timeout_min_us: r.ranged(
+                "an election timeout (µs)",
+                limits::TIMEOUT_MIN_US,
+                limits::TIMEOUT_MAX_US,
+            )?,
+            election_timeout_max_us: r.ranged(
+                "an election timeout (µs)",
+                limits::TIMEOUT_MIN_US,
+                limits::TIMEOUT_MAX_US,
+            )?,
+            heartbeat_interval_us: r.ranged(
+                "a heartbeat interval (µs)",
+                limits::TIMEOUT_MIN_US,
+                limits::TIMEOUT_MAX_US,
+            )?,
+        },
+        15 => {
+            let bug = r.byte()?;
+            let bug = *Bug::ALL.get(usize::from(bug)).ok_or(LinkError::OutOfRange {
+                field: "a bug switch",
+                value: u64::from(bug),
+                allowed: format!("below {}", Bug::ALL.len()),
+            })?;
+            SetBug { bug, on: r.byte()? != 0 }
+        }
+        16 => StopClients,
+        tag => return Err(LinkError::UnknownIntervention { tag }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::presets::PRESETS;
+
+    fn sample() -> Link {
+        let mut scenario = (PRESETS[0].build)(99);
+        scenario.interventions.push(Timed { at_us: 1_000_000, what: Intervention::DropMessage(12_345) });
+        scenario.interventions.push(Timed {
+            at_us: 1_200_000,
+            what: Intervention::SetNetwork(NetConfig {
+                latency_min_us: 1,
+                latency_max_us: 9_000,
+                loss_ppm: 5,
+                dup_ppm: 0,
+            }),
+        });
+        scenario
+            .interventions
+            .push(Timed { at_us: 1_300_000, what: Intervention::SetBug { bug: Bug::VoteIgnoresLog, on: true } });
+        Link { scenario, time_us: 1_400_000, speed_ppm: 20_000 }
+    }
+
+    #[test]
+    fn round_trip() {
+        let link = sample();
+        let text = encode(&link);
+        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b's' || b == b'='));
+        assert_eq!(decode(&text), Ok(link.clone()));
+        assert_eq!(decode(&format!("https://example.org/raft/#{text}")), Ok(link));
+    }
+
+    #[test]
+    fn twenty_interventions_fit_well_under_a_thousand_characters() {
+        let mut link = sample();
+        link.scenario.interventions.truncate(0);
+        for i in 0..20u64 {
+            let what = if i % 2 == 0 {
+                Intervention::Crash(1 + (i % 5) as u8)
+            } else {
+                Intervention::Restart(1 + (i % 5) as u8)
+            };
+            link.scenario.interventions.push(Timed { at_us: 10_000 + i * 123_457, what });
+        }
+        link.time_us = 5_000_000;
+        let text = encode(&link);
+        assert!(text.len() < 300, "{} characters", text.len());
+    }
+
+    #[test]
+    fn each_kind_of_damage_has_its_own_message() {
+        let good = encode(&sample());
+        let body = &good[2..];
+        let cases: Vec<(String, &str)> = vec![
+            (String::new(), "no scenario"),
+            ("s=".to_string(), "no scenario"),
+            (format!("s={}", &body[..body.len() / 2]), "cut short"),
+            (format!("s={body}AAAA"), "extra data"),
+            (format!("s={}", &body[..3]), "cut short"),
+            (format!("s=<script>alert(1)</script>{body}"), "character that links never use"),
+            (format!("s={}", "A".repeat(MAX_LINK_CHARS + 10)), "characters long"),
+            (flip(body, 10), "checksum"),
+        ];
+        for (input, expected) in cases {
+            let err = decode(&input).expect_err(&input).to_string();
+            assert!(err.contains(expected), "{input:.40}: expected '{expected}' in '{err}'");
+        }
+    }
+
+    fn flip(body: &str, at: usize) -> String {
+        let mut chars: Vec<char> = body.chars().collect();
+        chars[at] = if chars[at] == 'A' { 'B' } else { 'A' };
+        format!("s={}", chars.into_iter().collect::<String>())
+    }
+
+    /// Re-encodes raw payload bytes with a valid checksum, to reach the decoder's inner checks.
+    pub fn forge(payload: &[u8]) -> String {
+        let mut bytes = vec![payload[0]];
+        let mut len = Writer(Vec::new());
+        len.varint(payload.len() as u64 - 1);
+        bytes.extend_from_slice(&len.0);
+        bytes.extend_from_slice(&payload[1..]);
+        let sum = fnv1a(&bytes);
+        bytes.extend_from_slice(&sum.to_be_bytes());
+        format!("{PREFIX}{}", base64_encode(&bytes))
+    }
+
+    #[test]
+    fn forged_links_are_checked_field_by_field() {
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (vec![9, 1, 2], "format 9"),
+            (vec![1, 40], "cluster size to 40"),
+            (vec![1, 3, 1, 0x80, 0x80], "cut short"),
+            (vec![1, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "too large"),
+        ];
+        for (payload, expected) in cases {
+            let err = decode(&forge(&payload)).expect_err("forged").to_string();
+            assert!(err.contains(expected), "{payload:?}: expected '{expected}' in '{err}'");
+        }
+        // A plausible header claiming a million interventions.
+        let mut w = Writer(vec![VERSION]);
+        for v in [
+            5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 0, 20_000,
+            1_000_000,
+        ] {
+            w.varint(v);
+        }
+        let err = decode(&forge(&w.0)).expect_err("too many").to_string();
+        assert!(err.contains("claims 1000000 interventions"), "{err}");
+    }
+}
