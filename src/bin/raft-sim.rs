@@ -12,11 +12,12 @@ use raft_playground::raft::{Bug, MAX_NODES};
 use raft_playground::scenario::presets::PRESETS;
 use raft_playground::scenario::recipe::{self, LIVENESS_BOUND_US, Recipe};
 use raft_playground::scenario::{RunOptions, RunReport, run};
-use raft_playground::sim::Violation;
 use raft_playground::sim::trace::fmt_time;
+use raft_playground::sim::{Violation, World};
 use serde_json::json;
 
 const USAGE: &str = "usage:
+  raft-sim run   --link '<share link or #s=… fragment>' [--json] [--trace]
   raft-sim run   [--nodes N] [--seed S] [--duration 60s] [--loss PCT] [--dup PCT]
                  [--latency 10ms..20ms] [--faults] [--clients K] [--max-entries M]
                  [--bug NAME]... [--preset NAME]
@@ -27,6 +28,7 @@ const USAGE: &str = "usage:
 
 struct Args {
     recipe: Recipe,
+    link: Option<String>,
     json: bool,
     trace: bool,
     seeds: u64,
@@ -79,7 +81,14 @@ fn ranged(name: &str, value: &str, lo: u64, hi: u64) -> Result<u64, String> {
 }
 
 fn parse(argv: &[String], swarm: bool) -> Result<Args, String> {
-    let mut a = Args { recipe: Recipe { seed: 1, ..Recipe::default() }, json: false, trace: false, seeds: 0, jobs: 1 };
+    let mut a = Args {
+        recipe: Recipe { seed: 1, ..Recipe::default() },
+        link: None,
+        json: false,
+        trace: false,
+        seeds: 0,
+        jobs: 1,
+    };
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
@@ -106,12 +115,18 @@ fn parse(argv: &[String], swarm: bool) -> Result<Args, String> {
             "--faults" => r.faults = true,
             "--json" => a.json = true,
             "--trace" if !swarm => a.trace = true,
+            "--link" if !swarm => a.link = Some(value("--link")?),
             "--seeds" if swarm => a.seeds = ranged("--seeds", &value("--seeds")?, 1, 1_000_000)?,
             "--jobs" if swarm => a.jobs = ranged("--jobs", &value("--jobs")?, 1, 64)?,
             other => {
                 return Err(format!("unknown option '{other}' for {}\n{USAGE}", if swarm { "swarm" } else { "run" }));
             }
         }
+    }
+    if a.link.is_some()
+        && argv.iter().filter(|f| f.starts_with("--")).any(|f| !matches!(f.as_str(), "--link" | "--json" | "--trace"))
+    {
+        return Err("--link replays the link exactly: it takes no other options than --json and --trace".into());
     }
     if swarm && a.seeds == 0 {
         return Err("swarm needs --seeds N (1 to 1000000)".into());
@@ -148,10 +163,31 @@ fn violation_json(v: &Violation) -> serde_json::Value {
     json!({ "invariant": v.invariant, "time_us": v.time_us, "nodes": v.nodes, "detail": v.detail })
 }
 
+/// Replays a share link to its simulated time, as the page does when it opens the link.
+fn link_run(text: &str, trace_keep: usize) -> Result<(RunReport, World), String> {
+    let link = raft_playground::scenario::link::decode(text).map_err(|e| format!("--link: {e}"))?;
+    let opts = RunOptions { duration_us: link.time_us, liveness_us: None, trace_keep, ..RunOptions::default() };
+    let (report, world) = run(&link.scenario, &opts)?;
+    match world.rejected().first() {
+        Some(why) => Err(format!("--link: this link describes an impossible scenario: {why}")),
+        None => Ok((report, world)),
+    }
+}
+
 fn cmd_run(args: Args) -> Result<ExitCode, String> {
+    let keep = if args.trace { 1_000_000 } else { 0 };
+    if let Some(text) = &args.link {
+        let started = Instant::now();
+        let (report, world) = link_run(text, keep)?;
+        return finish_run(&args, report, &world, started);
+    }
     let scenario = args.recipe.scenario()?;
     let started = Instant::now();
-    let (report, world) = run(&scenario, &run_options(&args.recipe, if args.trace { 1_000_000 } else { 0 }))?;
+    let (report, world) = run(&scenario, &run_options(&args.recipe, keep))?;
+    finish_run(&args, report, &world, started)
+}
+
+fn finish_run(args: &Args, report: RunReport, world: &World, started: Instant) -> Result<ExitCode, String> {
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     if args.trace {
         for (t, event) in world.trace().recent() {

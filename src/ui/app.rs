@@ -7,11 +7,11 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::components::cluster::Cluster;
-use super::components::controls::{Controls, speed_label};
+use super::components::controls::{Controls, Timeline, speed_label};
 use super::components::help::Help;
 use super::components::inspector::{Inspected, Inspector};
 use super::components::logs::Logs;
-use super::components::panels::{About, Clients, Clock, Events, Monitor};
+use super::components::panels::{About, Clients, Clock, Events, Monitor, Share};
 use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
@@ -71,6 +71,7 @@ struct Callbacks {
     request: Callback<()>,
     help_close: Callback<()>,
     new_seed: Callback<(), u64>,
+    preset_links: Rc<Vec<String>>,
 }
 
 impl Callbacks {
@@ -82,6 +83,7 @@ impl Callbacks {
             request: dispatch.reform(|_| Action::Request(None)),
             help_close: dispatch.reform(|_| Action::ToggleHelp),
             new_seed: Callback::from(|_| fresh_seed()),
+            preset_links: Rc::new(preset_links()),
             dispatch,
         }
     }
@@ -98,7 +100,7 @@ struct Panels {
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let seed = props.seed;
-    let state = use_reducer_eq(move || initial_state(seed.unwrap_or_else(fresh_seed)));
+    let state = use_reducer_eq(move || initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref()));
     let visible = use_state(page_visible);
     let callbacks = {
         let dispatcher = state.dispatcher();
@@ -115,6 +117,9 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     use_keyboard(dispatch.clone());
+    use_hash_change(dispatch.clone());
+    use_clipboard(state.model.borrow().share.clone());
+    use_address_bar(state.model.clone());
     {
         let (model, dispatch) = (state.model.clone(), dispatch.clone());
         use_effect_with((), move |_| {
@@ -140,6 +145,74 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     render(&state.model.borrow(), &callbacks, &panels)
+}
+
+/// A link per preset at time 0, so the preset menu is a list of links to share.
+fn preset_links() -> Vec<String> {
+    use crate::scenario::link::{Link, encode};
+    use crate::scenario::presets::PRESETS;
+    let speed_ppm = (super::model::DEFAULT_SPEED * 1e6) as u32;
+    PRESETS.iter().map(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm })).collect()
+}
+
+fn location_hash() -> Option<String> {
+    web_sys::window()?.location().hash().ok().filter(|h| !h.is_empty())
+}
+
+/// The page's address without its fragment, for share links.
+fn page_address() -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let href = location.and_then(|l| l.href().ok()).unwrap_or_default();
+    href.split('#').next().unwrap_or_default().to_string()
+}
+
+/// A new share link goes to the clipboard (where the browser allows it) and the address bar.
+#[hook]
+fn use_clipboard(share: Option<String>) {
+    use_effect_with(share, |share| {
+        if let (Some(link), Some(window)) = (share, web_sys::window()) {
+            let url = format!("{}#{link}", page_address());
+            // The promise settles on its own; a refusal leaves the visible field to copy from.
+            let _ = window.navigator().clipboard().write_text(&url);
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{link}")));
+            }
+        }
+    });
+}
+
+/// Someone edited the fragment or followed a preset link: open it.
+#[hook]
+fn use_hash_change(dispatch: Callback<Action>) {
+    use_effect_with((), move |_| {
+        let window = web_sys::window().expect("a browser window");
+        let listener = EventListener::new(&window, "hashchange", move |_| {
+            if let Some(hash) = location_hash() {
+                dispatch.emit(Action::OpenLink(hash));
+            }
+        });
+        move || drop(listener)
+    });
+}
+
+/// Keeps the fragment equal to the current scenario, rewritten when the person acts or
+/// pauses (never per frame), and never over a bad link the person has not acted on yet.
+#[hook]
+fn use_address_bar(model: Rc<std::cell::RefCell<Model>>) {
+    let key = {
+        let m = model.borrow();
+        let paused_at = if m.paused { m.now_us() } else { 0 };
+        (m.generation, m.scenario.interventions.len(), m.paused, paused_at, m.keep_fragment, m.speed.to_bits())
+    };
+    use_effect_with(key, move |_| {
+        let link = {
+            let m = model.borrow();
+            (!m.keep_fragment).then(|| m.link())
+        };
+        if let (Some(link), Some(history)) = (link, web_sys::window().and_then(|w| w.history().ok())) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{link}")));
+        }
+    });
 }
 
 #[hook]
@@ -223,7 +296,8 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                 loss_pct={f64::from(net.loss_ppm) / 10_000.0} dup_pct={f64::from(net.dup_ppm) / 10_000.0}
                 election={format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)}
                 heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} dispatch={cb.dispatch.clone()}
-                new_seed={cb.new_seed.clone()} />
+                new_seed={cb.new_seed.clone()} preset_links={cb.preset_links.clone()} />
+            <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
             <main>
                 <div class="stage">
                     <Cluster servers={servers} messages={messages} clients={clients}
@@ -232,6 +306,9 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                 <aside>
                     if let Some(inspected) = inspected(m) {
                         <Inspector inspected={inspected} dispatch={cb.dispatch.clone()} />
+                    }
+                    if let Some(link) = &m.share {
+                        <Share url={format!("{}#{link}", page_address())} />
                     }
                     <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
                     <Events lines={panels.lines.clone()} />

@@ -71,7 +71,7 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
     })
 }
 
-pub const ACTIONS: [&str; 17] = [
+pub const ACTIONS: [&str; 18] = [
     "crash",
     "restart",
     "timeout",
@@ -87,6 +87,7 @@ pub const ACTIONS: [&str; 17] = [
     "setSpeed",
     "reset",
     "preset",
+    "open",
     "seek",
     "advance",
 ];
@@ -112,6 +113,12 @@ impl ConsoleApi {
             Reflect::set(&api, &JsValue::from_str(name), f.as_ref())?;
             closures.push(f);
         }
+        let link_model = model.clone();
+        let link = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |_: JsValue, _: JsValue| {
+            JsValue::from_str(&format!("#{}", link_model.borrow().link()))
+        });
+        Reflect::set(&api, &JsValue::from_str("link"), link.as_ref())?;
+        closures.push(link);
         let snap_model = model.clone();
         let snapshot = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |_: JsValue, _: JsValue| {
             serde_wasm_bindgen::to_value(&snapshot(&snap_model.borrow())).unwrap_or(JsValue::NULL)
@@ -131,11 +138,8 @@ fn run_to(model: &Rc<RefCell<Model>>, name: &str, a: &JsValue) -> Result<(), Str
     }
     let mut m = model.borrow_mut();
     let target = if name == "advance" { m.now_us() + (ms * 1000.0) as u64 } else { (ms * 1000.0) as u64 };
-    m.paused = true;
-    if target < m.now_us() {
-        return Err("seeking backwards needs time travel, which this build does not have yet".into());
-    }
-    m.world.run_until(target)
+    m.seek(target);
+    m.alert.clone().map_or(Ok(()), Err)
 }
 
 #[derive(Serialize)]

@@ -101,6 +101,21 @@ impl Model {
         Ok(m)
     }
 
+    /// Opens a link in place of the current run. A bad one leaves the run as it is, explains
+    /// itself in the alert banner, and stays in the address bar until the person acts.
+    pub fn open_link(&mut self, text: &str) {
+        match Model::from_link(text) {
+            Ok(opened) => {
+                let generation = self.generation + 1;
+                *self = Model { generation, ..opened };
+            }
+            Err(e) => {
+                self.alert = Some(e.to_string());
+                self.keep_fragment = true;
+            }
+        }
+    }
+
     /// The fragment (without `#`) that replays this run to the current time.
     pub fn link(&self) -> String {
         let speed_ppm = (self.speed * 1e6).round() as u32;

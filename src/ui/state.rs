@@ -42,6 +42,12 @@ pub enum Action {
     SetElectionTimeout(String),
     SetHeartbeat(String),
     ToggleBug(Bug),
+    /// Time travel to this simulated time, in microseconds.
+    Seek(u64),
+    /// Make a share link (the app copies it and shows it).
+    Share,
+    /// Open a link (a fragment from the address bar or a preset).
+    OpenLink(String),
     /// Redraw only (the console API changed the model directly).
     Refresh,
 }
@@ -68,7 +74,14 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let changed = apply(&mut self.model.borrow_mut(), action);
+        let changed = {
+            let mut m = self.model.borrow_mut();
+            if !matches!(action, Action::Frame(_) | Action::Refresh | Action::OpenLink(_)) {
+                // The person acted: the address bar may follow the run again.
+                m.keep_fragment = false;
+            }
+            apply(&mut m, action)
+        };
         if !changed {
             return self;
         }
@@ -117,13 +130,20 @@ fn apply(m: &mut Model, action: Action) -> bool {
             let on = !m.world.config().raft.bugs.has(bug);
             m.act(Intervention::SetBug { bug, on });
         }
+        Action::Seek(t) => m.seek(t),
+        Action::Share => m.share = Some(m.link()),
+        Action::OpenLink(text) => m.open_link(&text),
         Action::Refresh => {}
     }
     true
 }
 
-/// The cluster the page opens with.
-pub fn initial_state(seed: u64) -> State {
-    let model = Model::new(Scenario::new(default_config(seed))).expect("the default scenario is valid");
+/// The cluster the page opens with: the link in the address bar if there is one, else a fresh
+/// five-server cluster (also when the link is bad, with the reason in the alert banner).
+pub fn initial_state(seed: u64, fragment: Option<&str>) -> State {
+    let mut model = Model::new(Scenario::new(default_config(seed))).expect("the default scenario is valid");
+    if let Some(text) = fragment.filter(|f| !f.trim_start_matches('#').is_empty()) {
+        model.open_link(text);
+    }
     State::new(model)
 }

@@ -1,7 +1,7 @@
 //! The control bar: clock controls, cluster and network settings, timing, bug switches and
 //! presets. Every control carries `data-action` or `data-control` for automation.
 
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::raft::{Bug, Bugs};
@@ -24,6 +24,8 @@ pub struct ControlsProps {
     pub bugs: Bugs,
     pub dispatch: Callback<Action>,
     pub new_seed: Callback<(), u64>,
+    /// A share link per preset, in `PRESETS` order: a teacher can copy one for a class.
+    pub preset_links: std::rc::Rc<Vec<String>>,
 }
 
 /// "1/50×", "1×", "10×".
@@ -61,6 +63,7 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 <button data-action="fast-forward" aria-pressed={p.fast_forward.to_string()}
                     onclick={click(|| Action::ToggleFastForward)} title="Run at 10× real time (F)">{ "Fast ≫" }</button>
                 <button data-action="reset" onclick={reset} title="A fresh cluster with these settings">{ "Reset" }</button>
+                <button data-action="share" onclick={click(|| Action::Share)} title="Copy a link that replays this run">{ "Share" }</button>
                 <label>{ "speed " }
                     <input type="range" data-control="speed" min={((MIN_SPEED.log10() * 1000.0) as i64).to_string()}
                         max={((MAX_SPEED.log10() * 1000.0) as i64).to_string()} step="10" value={speed_pos.to_string()}
@@ -93,14 +96,11 @@ pub fn Controls(p: &ControlsProps) -> Html {
                     title="Fresh random election timeouts (T)">{ "Spread timers" }</button>
                 <button onclick={d.reform(|_: MouseEvent| Action::Act(crate::sim::Intervention::Heal))}
                     title="Undo every partition and cut link (H)">{ "Heal network" }</button>
-                <label>{ "preset " }
-                    <select data-control="preset" onchange={d.reform(|e: Event| {
-                        Action::LoadPreset(e.target_unchecked_into::<HtmlSelectElement>().value(), 1)
-                    })}>
-                        <option value="" selected=true disabled=true>{ "choose…" }</option>
-                        { for PRESETS.iter().map(|pr| html! { <option value={pr.name} title={pr.summary}>{ pr.name }</option> }) }
-                    </select>
-                </label>
+                <nav class="presets" aria-label="Presets">{ "presets: " }
+                    { for PRESETS.iter().zip(p.preset_links.iter()).map(|(pr, link)| html! {
+                        <a href={format!("#{link}")} data-preset={pr.name} title={pr.summary}>{ pr.name }</a>
+                    }) }
+                </nav>
                 <button onclick={click(|| Action::ToggleHelp)} title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
             <fieldset class="group bugs">
@@ -117,5 +117,30 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 }) }
             </fieldset>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub now_us: u64,
+    pub horizon_us: u64,
+    pub dispatch: Callback<Action>,
+}
+
+/// Simulated time you can drag: back shows the exact past, forward simulates ahead.
+#[component]
+pub fn Timeline(p: &TimelineProps) -> Html {
+    let max_ms = (p.horizon_us.max(p.now_us) + 30_000_000) / 1000;
+    let on_input = p.dispatch.reform(|e: InputEvent| {
+        let ms: u64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0);
+        Action::Seek(ms * 1000)
+    });
+    html! {
+        <label class="timeline">{ "time travel " }
+            <input type="range" data-control="timeline" min="0" max={max_ms.to_string()} step="1"
+                value={(p.now_us / 1000).to_string()} oninput={on_input}
+                aria-valuetext={format!("{} ms of simulated time", p.now_us / 1000)} />
+            <span class="muted">{ format!("{} ms · recorded to {} ms", p.now_us / 1000, p.horizon_us / 1000) }</span>
+        </label>
     }
 }

@@ -127,3 +127,21 @@ pub fn About(props: &AboutProps) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct ShareProps {
+    pub url: AttrValue,
+}
+
+/// The last share link, selectable, for when the clipboard is not available.
+#[component]
+pub fn Share(props: &ShareProps) -> Html {
+    let select = Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select());
+    html! {
+        <section class="share" aria-label="Share link">
+            <h2>{ "Share this run" }</h2>
+            <p class="muted small">{ "Copied to the clipboard. Whoever opens it sees this run at this moment, paused." }</p>
+            <input type="text" readonly=true data-share-link={props.url.clone()} value={props.url.clone()} onfocus={select} />
+        </section>
+    }
+}
