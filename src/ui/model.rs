@@ -162,7 +162,7 @@ impl Model {
                 Some(mut w) => {
                     let from = w.now_us();
                     let later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
-                    later.map(|i| w.schedule(i.at_us, i.what.clone())).collect::<Result<(), String>>().map(|_| w)
+                    later.try_for_each(|i| w.schedule(i.at_us, i.what.clone())).map(|_| w)
                 }
                 None => self.scenario.build(TRACE_KEEP),
             };
@@ -436,7 +436,7 @@ mod tests {
         let mut link = crate::scenario::link::decode(&m.link()).expect("valid");
         link.scenario.interventions.push(Timed { at_us: 500_000, what: Intervention::DropMessage(999_999) });
         let forged = crate::scenario::link::encode(&link);
-        let err = Model::from_link(&forged).err().expect("refused").to_string();
+        let err = Model::from_link(&forged).expect_err("refused").to_string();
         assert!(err.contains("not in flight"), "{err}");
     }
 }
