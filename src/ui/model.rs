@@ -161,7 +161,7 @@ impl Model {
             let world = match base {
                 Some(mut w) => {
                     let from = w.now_us();
-                    let later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
+                    let mut later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
                     later.try_for_each(|i| w.schedule(i.at_us, i.what.clone())).map(|_| w)
                 }
                 None => self.scenario.build(TRACE_KEEP),
