@@ -3,6 +3,7 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test browser`.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
@@ -14,6 +15,7 @@ use raft_playground::ui::{App, AppProps};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, MouseEvent, MouseEventInit};
+use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -21,13 +23,62 @@ fn document() -> web_sys::Document {
     web_sys::window().and_then(|w| w.document()).expect("document")
 }
 
-/// Mounts a fresh App with a fixed seed into its own element.
-async fn mount(seed: u64) -> Element {
+thread_local! {
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The address bar and `window.raftPlayground` are shared by the whole page, and the runner
+/// interleaves async tests: each test takes its turn and unmounts its Apps when done.
+struct Turn;
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        BUSY.with(|b| b.set(false));
+    }
+}
+
+async fn turn() -> Turn {
+    while BUSY.with(|b| b.replace(true)) {
+        sleep(Duration::from_millis(5)).await;
+    }
+    Turn
+}
+
+/// A mounted App; dropping it unmounts it, which removes its listeners and console API.
+struct Mounted {
+    handle: Option<AppHandle<App>>,
+    root: Element,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = Element;
+    fn deref(&self) -> &Element {
+        &self.root
+    }
+}
+
+/// Mounts a fresh App with a fixed seed into its own element, with no link in the address bar.
+async fn mount(seed: u64) -> Mounted {
+    set_hash("");
+    mount_here(seed).await
+}
+
+/// Mounts a fresh App that reads whatever the address bar holds, as a freshly opened page does.
+async fn mount_here(seed: u64) -> Mounted {
     let root = document().create_element("div").expect("div");
     document().body().expect("body").append_child(&root).expect("append");
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { seed: Some(seed) }).render();
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { seed: Some(seed) }).render();
     yew::scheduler::flush().await;
-    root
+    Mounted { handle: Some(handle), root }
 }
 
 /// Calls `window.raftPlayground[name](arg)`.
@@ -57,6 +108,7 @@ fn click(el: &Element) {
 
 #[wasm_bindgen_test]
 async fn a_leader_appears_as_the_clock_runs() {
+    let _turn = turn().await;
     let root = mount(3).await;
     assert_eq!(root.query_selector_all("[data-node]").expect("query").length(), 5);
     api("setSpeed", 1.0.into()).await;
@@ -69,11 +121,13 @@ async fn a_leader_appears_as_the_clock_runs() {
         }
         sleep(Duration::from_millis(50)).await;
     }
-    panic!("no leader after 10 s of wall time at 1× speed");
+    let clock = query(&root, "[data-clock]").map(|c| c.text_content().unwrap_or_default());
+    panic!("no leader after 10 s of wall time at 1× speed; clock {clock:?}");
 }
 
 #[wasm_bindgen_test]
 async fn clicking_the_leader_crashes_it_and_another_is_elected() {
+    let _turn = turn().await;
     let root = mount(5).await;
     api("pause", JsValue::UNDEFINED).await;
     api("advance", 1500.0.into()).await;
@@ -96,6 +150,7 @@ async fn clicking_the_leader_crashes_it_and_another_is_elected() {
 
 #[wasm_bindgen_test]
 async fn trace_hash_matches_the_native_build() {
+    let _turn = turn().await;
     // The same scenario hashed natively in tests/swarm.rs (trace_hash_is_pinned).
     let recipe = Recipe { seed: 7, duration_us: Some(3_000_000), ..Recipe::default() };
     let opts =
@@ -111,6 +166,7 @@ async fn trace_hash_matches_the_native_build() {
 
 #[wasm_bindgen_test]
 async fn bad_form_input_shows_an_alert_and_keeps_working() {
+    let _turn = turn().await;
     let root = mount(9).await;
     api("pause", JsValue::UNDEFINED).await;
     let input: web_sys::HtmlInputElement =
@@ -122,4 +178,101 @@ async fn bad_form_input_shows_an_alert_and_keeps_working() {
     assert!(alert.text_content().unwrap_or_default().contains("latency minimum"), "{:?}", alert.text_content());
     api("advance", 1000.0.into()).await;
     assert!(query(&root, "[data-role='leader']").is_some(), "the cluster still works");
+}
+
+/// Every server's automation attributes, in id order.
+fn servers_state(root: &Element) -> Vec<String> {
+    let nodes = root.query_selector_all("[data-node]").expect("query");
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .map(|el| {
+            ["data-node", "data-role", "data-term", "data-state", "data-commit", "data-last-index"]
+                .iter()
+                .map(|a| attr(&el, a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn page_facts(root: &Element) -> (Vec<String>, String, String) {
+    let clock = query(root, "[data-clock]").expect("clock");
+    let hash = query(root, "[data-trace-hash]").expect("about panel");
+    (servers_state(root), attr(&clock, "data-sim-time-us"), attr(&hash, "data-trace-hash"))
+}
+
+fn set_hash(fragment: &str) {
+    web_sys::window().expect("window").location().set_hash(fragment).expect("set hash");
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_link_rebuilds_what_the_sender_saw() {
+    let _turn = turn().await;
+    let root = mount(21).await;
+    api("pause", JsValue::UNDEFINED).await;
+    api("advance", 1200.0.into()).await;
+    let leader = query(&root, "[data-role='leader'][data-state='up']").expect("a leader");
+    click(&leader);
+    api("advance", 900.0.into()).await;
+    for _ in 0..3 {
+        click(&query(&root, "[data-action='request']").expect("request button"));
+        api("advance", 40.0.into()).await;
+    }
+    click(&query(&root, "[data-inspect='3']").expect("inspect badge"));
+    yew::scheduler::flush().await;
+    click(&query(&root, "[data-action='isolate']").expect("isolate button"));
+    api("advance", 777.0.into()).await;
+    click(&query(&root, "[data-action='share']").expect("share button"));
+    yew::scheduler::flush().await;
+    let link = attr(&query(&root, "[data-share-link]").expect("share field"), "data-share-link");
+    let fragment = link.split_once('#').expect("a fragment").1.to_string();
+    assert!(fragment.len() < 1000, "{} characters", fragment.len());
+    let sent = page_facts(&root);
+
+    set_hash(&fragment);
+    let opened = mount_here(1).await;
+    assert_eq!(page_facts(&opened), sent, "the receiver must see what the sender saw");
+    assert!(query(&opened, "[role='alert']").is_none());
+    let reopened = mount_here(2).await;
+    assert_eq!(page_facts(&reopened), sent, "a reload gives the same");
+}
+
+#[wasm_bindgen_test]
+async fn each_kind_of_bad_link_explains_itself_and_the_page_still_works() {
+    let _turn = turn().await;
+    let good = {
+        let root = mount(4).await;
+        api("link", JsValue::UNDEFINED).await;
+        let window = web_sys::window().expect("window");
+        let obj = Reflect::get(&window, &"raftPlayground".into()).expect("api");
+        let f: Function = Reflect::get(&obj, &"link".into()).expect("fn").dyn_into().expect("callable");
+        let link = f.call0(&obj);
+        drop(root);
+        link.expect("link").as_string().expect("string")
+    };
+    let body = good.trim_start_matches("#s=").to_string();
+    let mut flipped: Vec<char> = body.chars().collect();
+    flipped[8] = if flipped[8] == 'A' { 'B' } else { 'A' };
+    let cases: Vec<(String, &str)> = vec![
+        (format!("s={}", &body[..body.len() / 2]), "cut short"),
+        (format!("s={}", flipped.into_iter().collect::<String>()), "checksum"),
+        ("s=CQAAAAAA".to_string(), "format 9"),
+        (format!("s={}", "A".repeat(9000)), "characters long"),
+        ("s=%3Cimg%20src=x%20onerror=alert(1)%3E".to_string(), "character that links never use"),
+        ("s=AQEoGcyZDQ".to_string(), "cluster size to 40"),
+    ];
+    for (fragment, expected) in cases {
+        set_hash(&fragment);
+        let root = mount_here(5).await;
+        let alert = query(&root, "[role='alert']").unwrap_or_else(|| panic!("no alert for {fragment:.40}"));
+        let text = alert.text_content().unwrap_or_default();
+        assert!(text.contains(expected), "{fragment:.40}: expected '{expected}' in '{text}'");
+        assert!(query(&root, "img").is_none(), "markup from a link must never be rendered");
+        assert_eq!(servers_state(&root).len(), 5, "the default cluster is there");
+        let hash = web_sys::window().expect("window").location().hash().expect("hash");
+        assert!(hash.len() > 3, "the bad fragment stays until the person acts");
+        api("advance", 1500.0.into()).await;
+        assert!(query(&root, "[data-role='leader']").is_some(), "and it works");
+    }
 }

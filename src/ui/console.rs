@@ -138,8 +138,7 @@ fn run_to(model: &Rc<RefCell<Model>>, name: &str, a: &JsValue) -> Result<(), Str
     }
     let mut m = model.borrow_mut();
     let target = if name == "advance" { m.now_us() + (ms * 1000.0) as u64 } else { (ms * 1000.0) as u64 };
-    m.seek(target);
-    m.alert.clone().map_or(Ok(()), Err)
+    m.try_seek(target)
 }
 
 #[derive(Serialize)]

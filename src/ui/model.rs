@@ -104,6 +104,9 @@ impl Model {
     /// Opens a link in place of the current run. A bad one leaves the run as it is, explains
     /// itself in the alert banner, and stays in the address bar until the person acts.
     pub fn open_link(&mut self, text: &str) {
+        if text.trim_start_matches('#') == self.link() {
+            return; // the address bar already shows this very run
+        }
         match Model::from_link(text) {
             Ok(opened) => {
                 let generation = self.generation + 1;
@@ -154,27 +157,29 @@ impl Model {
     /// Time travel: the exact state at `t_us`, from the nearest earlier checkpoint (or the
     /// start) and deterministic re-simulation; past the end it simulates ahead. Pauses.
     pub fn seek(&mut self, t_us: Time) {
+        if let Err(e) = self.try_seek(t_us) {
+            self.alert = Some(e);
+        }
+    }
+
+    /// `seek`, reporting a failure to the caller instead of the alert banner.
+    pub fn try_seek(&mut self, t_us: Time) -> Result<(), String> {
         let t = t_us.min(MAX_SIM_TIME_US);
         self.paused = true;
         if t < self.now_us() {
             let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).cloned();
-            let world = match base {
+            self.world = match base {
                 Some(mut w) => {
                     let from = w.now_us();
                     let mut later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
-                    later.try_for_each(|i| w.schedule(i.at_us, i.what.clone())).map(|_| w)
+                    later.try_for_each(|i| w.schedule(i.at_us, i.what.clone()))?;
+                    w
                 }
-                None => self.scenario.build(TRACE_KEEP),
+                None => self.scenario.build(TRACE_KEEP)?,
             };
-            match world {
-                Ok(w) => self.world = w,
-                Err(e) => return self.alert = Some(e),
-            }
             self.generation += 1;
         }
-        if let Err(e) = self.run_to(t) {
-            self.alert = Some(e);
-        }
+        self.run_to(t)
     }
 
     /// Acting in the past discards the future that followed.

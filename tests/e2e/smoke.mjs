@@ -3,6 +3,7 @@
 // crashes a server. Saves a screenshot under target/. Prints "N passed, N failed".
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -47,6 +48,44 @@ try {
     await page.evaluate(() => { const p = window.raftPlayground; p.request(); p.request(); p.advance(12); });
     await mkdir(root + 'target', { recursive: true });
     await page.screenshot({ path: root + 'target/e2e-smoke.png' });
+  });
+  await check('a share link opens the same run in a fresh page, after a reload, and in raft-sim', async () => {
+    await page.evaluate(() => { const p = window.raftPlayground; p.pause(); p.seek(1500); });
+    const leader = await page.$('[data-role="leader"][data-state="up"]');
+    if (leader) await leader.click();
+    await page.click('[data-action="request"]');
+    await page.evaluate(() => window.raftPlayground.advance(321));
+    await page.click('[data-inspect="4"]');
+    await page.click('[data-action="isolate"]');
+    await page.evaluate(() => window.raftPlayground.advance(654));
+    await page.click('[data-action="share"]');
+    const link = await page.$eval('[data-share-link]', (el) => el.dataset.shareLink);
+    const facts = () => page.evaluate(() => ({
+      servers: [...document.querySelectorAll('[data-node]')].map((el) =>
+        ['node', 'role', 'term', 'state', 'commit', 'lastIndex'].map((k) => el.dataset[k]).join(' ')),
+      time: document.querySelector('[data-clock]').dataset.simTimeUs,
+      hash: document.querySelector('[data-trace-hash]').dataset.traceHash,
+    }));
+    const sent = await facts();
+    const fresh = await browser.newPage();
+    fresh.on('pageerror', (e) => errors.push(String(e)));
+    await fresh.goto(link);
+    await fresh.waitForSelector('[data-node]');
+    const received = await fresh.evaluate(() => ({
+      servers: [...document.querySelectorAll('[data-node]')].map((el) =>
+        ['node', 'role', 'term', 'state', 'commit', 'lastIndex'].map((k) => el.dataset[k]).join(' ')),
+      time: document.querySelector('[data-clock]').dataset.simTimeUs,
+      hash: document.querySelector('[data-trace-hash]').dataset.traceHash,
+    }));
+    if (JSON.stringify(received) !== JSON.stringify(sent)) throw new Error(`fresh page differs:\n${JSON.stringify(sent)}\n${JSON.stringify(received)}`);
+    await page.reload();
+    await page.waitForSelector('[data-node]');
+    const reloaded = await facts();
+    if (JSON.stringify(reloaded) !== JSON.stringify(sent)) throw new Error('a reload differs');
+    await fresh.close();
+    const cli = execFileSync(root + 'target/debug/raft-sim', ['run', '--link', link, '--json']).toString();
+    const hash = JSON.parse(cli).trace_hash;
+    if (hash !== sent.hash) throw new Error(`raft-sim says ${hash}, the page ${sent.hash}`);
   });
   await check('no console errors', async () => {
     if (errors.length) throw new Error(errors.join(' | '));
