@@ -1,8 +1,8 @@
 // Browser benchmark of the built dist/ (prints figures; asserts nothing). Needs a release build:
 //   trunk build --release && node tests/e2e/bench.mjs
 // Measures main-thread busy time (CDP TaskDuration over wall time) at the default speed with 5
-// servers, while paused, the frame-interval p95 at 15 servers with 3 clients sending, and the
-// gzip size of what the page downloads.
+// servers, while paused, the frame-interval p95 at 15 servers with 3 clients sending, time-travel
+// seeks and the memory they leave behind, and the gzip size of what the page downloads.
 import { chromium } from 'playwright-core';
 import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const site = await serveDist(root + 'dist');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable');
 
@@ -74,6 +75,28 @@ try {
   await page.evaluate(() => window.raftPlayground.setSpeed(1));
   await frameIntervals('15 servers, 3 clients, 1× speed');
   await busyShare('15 servers, 3 clients, 1× speed');
+  // Time travel: seek times and memory (wasm linear memory + JS heap).
+  await setControl('[data-control="nodes"]', '5');
+  await setControl('[data-control="clients"]', '3');
+  await page.evaluate(() => window.raftPlayground.pause());
+  const seek = (ms) => page.evaluate((ms) => {
+    const t0 = performance.now();
+    window.raftPlayground.seek(ms);
+    return performance.now() - t0;
+  }, ms);
+  const memory = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
+    const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength);
+    return `wasm memory ${(wasm / 2 ** 20).toFixed(1)} MB + JS heap ${(heap / 2 ** 20).toFixed(1)} MB = ${((wasm + heap) / 2 ** 20).toFixed(1)} MB`;
+  };
+  console.log(`${'seek 0 → 10 simulated minutes (5 servers, 3 clients)'.padEnd(56)} ${(await seek(600_000)).toFixed(0)} ms`);
+  console.log(`${'seek back to 5 minutes'.padEnd(56)} ${(await seek(300_000)).toFixed(0)} ms`);
+  console.log(`${'seek 5 → 60 simulated minutes'.padEnd(56)} ${(await seek(3_600_000)).toFixed(0)} ms`);
+  console.log(`${'memory after seeking to 1 simulated hour'.padEnd(56)} ${await memory()}`);
+  console.log(`${'seek back to 59 minutes'.padEnd(56)} ${(await seek(3_540_000)).toFixed(0)} ms`);
+  console.log(`${'seek back to 1 minute'.padEnd(56)} ${(await seek(60_000)).toFixed(0)} ms`);
+  console.log(`${'memory after the seeks back'.padEnd(56)} ${await memory()}`);
 } finally {
   await browser.close();
   site.close();

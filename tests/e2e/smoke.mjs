@@ -45,7 +45,13 @@ try {
     if (again !== 'up') throw new Error(`state after a second click is ${again}`);
   });
   await check('mid-replication screenshot', async () => {
-    await page.evaluate(() => { const p = window.raftPlayground; p.request(); p.request(); p.advance(12); });
+    await page.evaluate(() => {
+      const p = window.raftPlayground;
+      p.seek(4000);
+      p.request();
+      p.request();
+      p.advance(25);
+    });
     await mkdir(root + 'target', { recursive: true });
     await page.screenshot({ path: root + 'target/e2e-smoke.png' });
   });

@@ -83,8 +83,8 @@ fn request(r: &RequestView) -> Html {
         <li class={classes!("request", done.then_some("done"))} data-request={format!("{}-{}", r.client, r.seq)}>
             <span class="op">{ format!("c{} #{} {}", r.client, r.seq, r.op) }</span>
             <span class="stages">
-                { for r.stages.iter().map(|(label, kind)| html! { <span class={classes!("stage", *kind)}>{ label }</span> }) }
-                if let Some(result) = &r.result { <span class="stage result">{ format!("= {result}") }</span> }
+                { for r.stages.iter().map(|(label, kind)| html! { <span class={classes!("chip", *kind)}>{ label }</span> }) }
+                if let Some(result) = &r.result { <span class="chip result">{ format!("= {result}") }</span> }
             </span>
         </li>
     }
