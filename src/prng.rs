@@ -99,14 +99,6 @@ impl Prng {
     pub fn ratio(&mut self, num: u64, den: u64) -> bool {
         self.below(den) < num
     }
-
-    /// A uniformly chosen element; `None` for an empty slice.
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
-        if items.is_empty() {
-            return None;
-        }
-        Some(items[self.below(items.len() as u64) as usize])
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use gloo_timers::future::sleep;
 use js_sys::{Function, Reflect};
+use raft_playground::scenario::link;
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
 use raft_playground::scenario::{RunOptions, run};
 use raft_playground::ui::model::DEFAULT_WORLD_HASH_SEED_42;
@@ -202,6 +203,15 @@ fn page_facts(root: &Element) -> (Vec<String>, String, String) {
     (servers_state(root), attr(&clock, "data-sim-time-us"), attr(&hash, "data-trace-hash"))
 }
 
+/// A format-1 link for five servers at 900 ms with the given intervention bytes.
+fn forged(interventions: &[u8], count: u64) -> String {
+    let mut fields =
+        link::varints(&[5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3]);
+    fields.extend(link::varints(&[900_000, 20_000, count]));
+    fields.extend_from_slice(interventions);
+    link::wrap_payload(&fields)
+}
+
 fn set_hash(fragment: &str) {
     web_sys::window().expect("window").location().set_hash(fragment).expect("set hash");
 }
@@ -260,7 +270,11 @@ async fn each_kind_of_bad_link_explains_itself_and_the_page_still_works() {
         ("s=CQAAAAAA".to_string(), "format 9"),
         (format!("s={}", "A".repeat(9000)), "characters long"),
         ("s=%3Cimg%20src=x%20onerror=alert(1)%3E".to_string(), "character that links never use"),
-        ("s=AQEoGcyZDQ".to_string(), "cluster size to 40"),
+        (link::wrap_payload(&[40]).to_string(), "cluster size to 40"),
+        (forged(&[10, 1, 9], 1), "sets a server id to 9"),
+        (forged(&[], 1_000_000), "claims 1000000 interventions"),
+        (forged(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 1], 1), "an intervention's time"),
+        (forged(&[0xA0, 0xC2, 0x1E, 5, 0xBF, 0x84, 0x3D], 1), "not in flight"),
     ];
     for (fragment, expected) in cases {
         set_hash(&fragment);

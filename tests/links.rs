@@ -155,29 +155,8 @@ fn mutate(text: &str, rng: &mut Prng, alphabet: &[char]) -> String {
     chars.into_iter().collect()
 }
 
-/// Random payload bytes under a correct header and checksum.
+/// Random field bytes under a correct header and checksum.
 fn forge(rng: &mut Prng) -> String {
-    let payload: Vec<u8> = (0..rng.below(60)).map(|_| rng.below(256) as u8).collect();
-    let mut bytes = vec![1u8];
-    let mut n = payload.len() as u64;
-    loop {
-        let b = (n & 0x7F) as u8;
-        n >>= 7;
-        bytes.push(if n > 0 { b | 0x80 } else { b });
-        if n == 0 {
-            break;
-        }
-    }
-    bytes.extend_from_slice(&payload);
-    let sum = bytes.iter().fold(0x811C_9DC5u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    bytes.extend_from_slice(&sum.to_be_bytes());
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::from("s=");
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-    }
-    out
+    let fields: Vec<u8> = (0..rng.below(60)).map(|_| rng.below(256) as u8).collect();
+    link::wrap_payload(&fields)
 }

@@ -77,7 +77,4 @@ impl Bugs {
     pub fn from_bits(bits: u8) -> Option<Bugs> {
         (bits < 1 << Bug::ALL.len()).then_some(Bugs(bits))
     }
-    pub fn iter(self) -> impl Iterator<Item = Bug> {
-        Bug::ALL.into_iter().filter(move |b| self.has(*b))
-    }
 }

@@ -72,8 +72,4 @@ impl Message {
             _ => None,
         }
     }
-
-    pub fn is_request(&self) -> bool {
-        matches!(self, Message::RequestVote { .. } | Message::AppendEntries { .. })
-    }
 }

@@ -274,6 +274,24 @@ fn write_intervention(w: &mut Writer, what: &Intervention) {
     }
 }
 
+/// Wraps raw bytes as the fields of a format-1 link, with a correct length and checksum, so
+/// tests and fuzzers can reach the field decoders with arbitrary content.
+pub fn wrap_payload(fields: &[u8]) -> String {
+    let mut w = Writer(vec![VERSION]);
+    w.varint(fields.len() as u64);
+    w.0.extend_from_slice(fields);
+    let sum = fnv1a(&w.0);
+    w.0.extend_from_slice(&sum.to_be_bytes());
+    format!("{PREFIX}{}", base64_encode(&w.0))
+}
+
+/// LEB128 varints, as the link format writes numbers (for building test links).
+pub fn varints(values: &[u64]) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    values.iter().for_each(|&v| w.varint(v));
+    w.0
+}
+
 /// Accepts a whole URL, a fragment with or without `#`, or just the `s=…` part.
 pub fn decode(input: &str) -> Result<Link, LinkError> {
     if input.len() > MAX_LINK_CHARS + 2048 {
@@ -509,39 +527,37 @@ mod tests {
         format!("s={}", chars.into_iter().collect::<String>())
     }
 
-    /// Re-encodes raw payload bytes with a valid checksum, to reach the decoder's inner checks.
-    pub fn forge(payload: &[u8]) -> String {
-        let mut bytes = vec![payload[0]];
-        let mut len = Writer(Vec::new());
-        len.varint(payload.len() as u64 - 1);
-        bytes.extend_from_slice(&len.0);
-        bytes.extend_from_slice(&payload[1..]);
-        let sum = fnv1a(&bytes);
-        bytes.extend_from_slice(&sum.to_be_bytes());
-        format!("{PREFIX}{}", base64_encode(&bytes))
-    }
-
     #[test]
     fn forged_links_are_checked_field_by_field() {
+        let header = |interventions: u64| {
+            let mut h =
+                varints(&[5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3]);
+            h.extend(varints(&[900_000, 20_000, interventions]));
+            h
+        };
+        let with = |extra: &[u8], count: u64| [header(count), extra.to_vec()].concat();
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (vec![9, 1, 2], "format 9"),
-            (vec![1, 40], "cluster size to 40"),
-            (vec![1, 3, 1, 0x80, 0x80], "cut short"),
-            (vec![1, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "too large"),
+            (vec![40], "cluster size to 40"),
+            (vec![3, 1, 0x80, 0x80], "cut short"),
+            (vec![3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "too large"),
+            (with(&[], 1_000_000), "claims 1000000 interventions"),
+            (with(&[10, 1, 9], 1), "sets a server id to 9"),
+            (with(&[10, 77, 1], 1), "unknown kind of intervention"),
+            (with(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 1], 1), "an intervention's time"),
+            (with(&[10, 1, 1, 10, 1, 2], 2), ""),
+            (with(&[0x80, 0xE2, 0x3C, 1, 1], 1), "after the link's own time"),
         ];
-        for (payload, expected) in cases {
-            let err = decode(&forge(&payload)).expect_err("forged").to_string();
-            assert!(err.contains(expected), "{payload:?}: expected '{expected}' in '{err}'");
+        for (fields, expected) in cases {
+            match (expected, decode(&wrap_payload(&fields))) {
+                ("", Ok(_)) => {}
+                ("", Err(e)) => panic!("{fields:?} should decode: {e}"),
+                (_, Ok(_)) => panic!("{fields:?} should be refused with '{expected}'"),
+                (_, Err(e)) => assert!(e.to_string().contains(expected), "{fields:?}: expected '{expected}' in '{e}'"),
+            }
         }
-        // A plausible header claiming a million interventions.
-        let mut w = Writer(vec![VERSION]);
-        for v in [
-            5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 0, 20_000,
-            1_000_000,
-        ] {
-            w.varint(v);
-        }
-        let err = decode(&forge(&w.0)).expect_err("too many").to_string();
-        assert!(err.contains("claims 1000000 interventions"), "{err}");
+        let mut newer = base64_decode(&wrap_payload(&[1])[2..]).expect("valid base64");
+        newer[0] = 9;
+        let err = decode(&format!("s={}", base64_encode(&newer))).expect_err("version").to_string();
+        assert!(err.contains("format 9"), "{err}");
     }
 }

@@ -217,14 +217,6 @@ impl Network {
         self.cuts.clear();
     }
 
-    pub fn groups(&self) -> &[u8] {
-        &self.groups[1..]
-    }
-
-    pub fn cuts(&self) -> &BTreeSet<(NodeId, NodeId)> {
-        &self.cuts
-    }
-
     pub fn is_isolated(&self, node: NodeId) -> bool {
         let g = self.groups[usize::from(node)];
         self.groups[1..].iter().enumerate().all(|(i, &o)| i + 1 == usize::from(node) || o != g)

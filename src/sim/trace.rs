@@ -260,11 +260,4 @@ impl Trace {
     pub fn recent(&self) -> &VecDeque<(Time, TraceEvent)> {
         &self.recent
     }
-
-    pub fn set_keep(&mut self, keep: usize) {
-        self.keep = keep;
-        while self.recent.len() > keep {
-            self.recent.pop_front();
-        }
-    }
 }

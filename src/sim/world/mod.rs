@@ -155,9 +155,6 @@ impl World {
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
-    pub fn trace_mut(&mut self) -> &mut Trace {
-        &mut self.trace
-    }
     /// Interventions that could not be carried out (see `Intervention::DropMessage`).
     pub fn rejected(&self) -> &[String] {
         &self.rejected
@@ -208,13 +205,6 @@ impl World {
             }
         };
         self.stats.events += u64::from(acted);
-        Some(at)
-    }
-
-    /// Processes every event of the next instant that has any (the UI's "step").
-    pub fn step_instant(&mut self) -> Option<Time> {
-        let at = self.next_event_us()?;
-        self.run_until(at).ok()?;
         Some(at)
     }
 
