@@ -19,6 +19,13 @@ async function check(name, fn) {
   try { await fn(); passed++; console.log(`ok   ${name}`); }
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.message}`); }
 }
+// What a person sees of the run: every server's attributes, the clock and the trace hash.
+const facts = (p) => p.evaluate(() => ({
+  servers: [...document.querySelectorAll('[data-node]')].map((el) =>
+    ['node', 'role', 'term', 'state', 'commit', 'lastIndex'].map((k) => el.dataset[k]).join(' ')),
+  time: document.querySelector('[data-clock]').dataset.simTimeUs,
+  hash: document.querySelector('[data-trace-hash]').dataset.traceHash,
+}));
 const simTime = () => page.$eval('[data-clock]', (el) => Number(el.dataset.simTimeUs));
 
 try {
@@ -66,27 +73,16 @@ try {
     await page.evaluate(() => window.raftPlayground.advance(654));
     await page.click('[data-action="share"]');
     const link = await page.$eval('[data-share-link]', (el) => el.dataset.shareLink);
-    const facts = () => page.evaluate(() => ({
-      servers: [...document.querySelectorAll('[data-node]')].map((el) =>
-        ['node', 'role', 'term', 'state', 'commit', 'lastIndex'].map((k) => el.dataset[k]).join(' ')),
-      time: document.querySelector('[data-clock]').dataset.simTimeUs,
-      hash: document.querySelector('[data-trace-hash]').dataset.traceHash,
-    }));
-    const sent = await facts();
+    const sent = await facts(page);
     const fresh = await browser.newPage();
     fresh.on('pageerror', (e) => errors.push(String(e)));
     await fresh.goto(link);
     await fresh.waitForSelector('[data-node]');
-    const received = await fresh.evaluate(() => ({
-      servers: [...document.querySelectorAll('[data-node]')].map((el) =>
-        ['node', 'role', 'term', 'state', 'commit', 'lastIndex'].map((k) => el.dataset[k]).join(' ')),
-      time: document.querySelector('[data-clock]').dataset.simTimeUs,
-      hash: document.querySelector('[data-trace-hash]').dataset.traceHash,
-    }));
+    const received = await facts(fresh);
     if (JSON.stringify(received) !== JSON.stringify(sent)) throw new Error(`fresh page differs:\n${JSON.stringify(sent)}\n${JSON.stringify(received)}`);
     await page.reload();
     await page.waitForSelector('[data-node]');
-    const reloaded = await facts();
+    const reloaded = await facts(page);
     if (JSON.stringify(reloaded) !== JSON.stringify(sent)) throw new Error('a reload differs');
     await fresh.close();
     const cli = execFileSync(root + 'target/debug/raft-sim', ['run', '--link', link, '--json']).toString();
