@@ -37,14 +37,14 @@ pub fn fresh_seed() -> u64 {
 /// Mounts the playground into `#app` (or the body) and makes panics visible.
 pub fn start() {
     yew::set_custom_panic_hook(Box::new(show_panic));
-    let document = gloo_utils_document();
+    let document = document();
     match document.get_element_by_id("app") {
         Some(root) => yew::Renderer::<App>::with_root(root).render(),
         None => yew::Renderer::<App>::new().render(),
     };
 }
 
-fn gloo_utils_document() -> web_sys::Document {
+fn document() -> web_sys::Document {
     web_sys::window().and_then(|w| w.document()).expect("a browser page has a document")
 }
 
@@ -52,7 +52,7 @@ fn gloo_utils_document() -> web_sys::Document {
 fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
     let message = format!("The playground stopped because of a bug: {info}. Reload the page to start again.");
     web_sys::console::error_1(&message.clone().into());
-    let document = gloo_utils_document();
+    let document = document();
     if let (Ok(banner), Some(body)) = (document.create_element("div"), document.body()) {
         banner.set_class_name("panic");
         let _ = banner.set_attribute("role", "alert");
@@ -118,7 +118,10 @@ pub fn App(props: &AppProps) -> Html {
     }
     use_keyboard(dispatch.clone());
     use_hash_change(dispatch.clone());
-    use_clipboard(state.model.borrow().share.clone());
+    {
+        let m = state.model.borrow();
+        use_clipboard(m.shares, m.share.clone());
+    }
     use_address_bar(state.model.clone());
     {
         let (model, dispatch) = (state.model.clone(), dispatch.clone());
@@ -168,8 +171,8 @@ fn page_address() -> String {
 
 /// A new share link goes to the clipboard (where the browser allows it) and the address bar.
 #[hook]
-fn use_clipboard(share: Option<String>) {
-    use_effect_with(share, |share| {
+fn use_clipboard(shares: u64, share: Option<String>) {
+    use_effect_with((shares, share), |(_, share)| {
         if let (Some(link), Some(window)) = (share, web_sys::window()) {
             let url = format!("{}#{link}", page_address());
             // The promise settles on its own; a refusal leaves the visible field to copy from.
@@ -218,8 +221,7 @@ fn use_address_bar(model: Rc<std::cell::RefCell<Model>>) {
 #[hook]
 fn use_visibility(visible: UseStateHandle<bool>) {
     use_effect_with((), move |_| {
-        let listener =
-            EventListener::new(&gloo_utils_document(), "visibilitychange", move |_| visible.set(page_visible()));
+        let listener = EventListener::new(&document(), "visibilitychange", move |_| visible.set(page_visible()));
         move || drop(listener)
     });
 }
@@ -227,7 +229,7 @@ fn use_visibility(visible: UseStateHandle<bool>) {
 #[hook]
 fn use_keyboard(dispatch: Callback<Action>) {
     use_effect_with((), move |_| {
-        let listener = EventListener::new(&gloo_utils_document(), "keydown", move |e| {
+        let listener = EventListener::new(&document(), "keydown", move |e| {
             let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
             let typing = e
                 .target()

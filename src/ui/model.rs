@@ -54,8 +54,10 @@ pub struct Model {
     pub horizon_us: Time,
     /// A link that failed to open stays in the address bar until the person acts.
     pub keep_fragment: bool,
-    /// The last share link made, shown in a read-only field.
+    /// The last share link made, shown in a read-only field, and how many were made (each
+    /// press of Share copies again, even when the link is the same).
     pub share: Option<String>,
+    pub shares: u64,
 }
 
 /// The playground's starting cluster: five servers and one client that sends now and then.
@@ -84,6 +86,7 @@ impl Model {
             horizon_us: 0,
             keep_fragment: false,
             share: None,
+            shares: 0,
         })
     }
 

@@ -131,7 +131,10 @@ fn apply(m: &mut Model, action: Action) -> bool {
             m.act(Intervention::SetBug { bug, on });
         }
         Action::Seek(t) => m.seek(t),
-        Action::Share => m.share = Some(m.link()),
+        Action::Share => {
+            m.share = Some(m.link());
+            m.shares += 1;
+        }
         Action::OpenLink(text) => m.open_link(&text),
         Action::Refresh => {}
     }

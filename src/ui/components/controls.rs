@@ -59,7 +59,7 @@ pub fn Controls(p: &ControlsProps) -> Html {
             <div class="group">
                 <button data-action="play-pause" onclick={click(|| Action::TogglePlay)} title="Play or pause (space)">
                     { if p.paused { "▶ Play" } else { "❚❚ Pause" } }</button>
-                <button data-action="step" onclick={click(|| Action::Step)} title="Run to the next event (.)">{ "Step" }</button>
+                <button data-action="step" onclick={click(|| Action::Step)} title="Run the next moment that has events (.)">{ "Step" }</button>
                 <button data-action="fast-forward" aria-pressed={p.fast_forward.to_string()}
                     onclick={click(|| Action::ToggleFastForward)} title="Run at 10× real time (F)">{ "Fast ≫" }</button>
                 <button data-action="reset" onclick={reset} title="A fresh cluster with these settings">{ "Reset" }</button>

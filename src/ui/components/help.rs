@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 pub const SHORTCUTS: [(&str, &str); 13] = [
     ("space", "play or pause"),
-    (".", "step to the next event"),
+    (".", "step: run the next moment that has events, then pause"),
     ("F", "fast-forward on or off"),
     ("C", "send a client request (through the leader)"),
     ("R", "restart the leader (crash it; it comes back with only its disk)"),
