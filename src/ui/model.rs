@@ -132,8 +132,9 @@ impl Model {
     fn run_to(&mut self, target_us: Time) -> Result<(), String> {
         loop {
             let last = self.checkpoints.last().map_or(0, World::now_us);
-            let due = last + self.checkpoint_every_us;
-            if due > target_us || due <= self.now_us() {
+            // Never in the past: after a fork or a thinning the last checkpoint may be old.
+            let due = (last + self.checkpoint_every_us).max(self.now_us());
+            if due > target_us {
                 self.world.run_until(target_us.max(self.now_us()))?;
                 break;
             }
