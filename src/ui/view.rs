@@ -188,22 +188,24 @@ pub fn messages(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
 fn vanishing(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
     let now = m.now_us();
     let recent = m.world.trace().recent();
-    let dropped = recent.iter().rev().take_while(|(t, _)| *t + VANISH_US >= now).filter_map(|(_, e)| match e {
-        TraceEvent::Dropped { id, .. } => Some(*id),
+    let dropped = recent.iter().rev().take_while(|(t, _)| *t + VANISH_US >= now).filter_map(|(t, e)| match e {
+        TraceEvent::Dropped { id, .. } => Some((*t, *id)),
         _ => None,
     });
     dropped
-        .filter_map(|id| {
-            let sent = recent.iter().rev().find_map(|(_, e)| match e {
-                TraceEvent::Sent { id: sid, from, to, kind, success, .. } if *sid == id => {
-                    Some((*from, *to, *kind, *success))
+        .filter_map(|(dropped_at, id)| {
+            let sent = recent.iter().rev().find_map(|(sent_at, e)| match e {
+                TraceEvent::Sent { id: sid, from, to, kind, success, deliver_at_us } if *sid == id => {
+                    Some((*sent_at, *deliver_at_us, *from, *to, *kind, *success))
                 }
                 _ => None,
             })?;
-            let (from, edge) = endpoint_pos(m, sent.0, clients);
-            let (to, _) = endpoint_pos(m, sent.1, clients);
-            let pos = geometry::message_position(from, to, edge, 1.0);
-            Some(MessageView { id, kind: sent.2.name(), success: sent.3, pos, selected: false, vanishing: true })
+            let (sent_at, deliver_at, from, to, kind, success) = sent;
+            let (from, edge) = endpoint_pos(m, from, clients);
+            let (to, _) = endpoint_pos(m, to, clients);
+            let t = geometry::progress(sent_at, deliver_at, dropped_at);
+            let pos = geometry::message_position(from, to, edge, t);
+            Some(MessageView { id, kind: kind.name(), success, pos, selected: false, vanishing: true })
         })
         .collect()
 }

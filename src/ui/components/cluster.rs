@@ -37,7 +37,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
 fn client_dot(c: &ClientDot) -> Html {
     let class = classes!("client", c.waiting.then_some("waiting"));
     html! {
-        <g class={class} data-client={c.id.to_string()}>
+        <g key={format!("c{}", c.id)} class={class} data-client={c.id.to_string()}>
             <rect x={fmt(c.pos.x - CLIENT_RADIUS)} y={fmt(c.pos.y - CLIENT_RADIUS)} width={fmt(2.0 * CLIENT_RADIUS)}
                 height={fmt(2.0 * CLIENT_RADIUS)} rx="3" />
             <text x={fmt(c.pos.x)} y={fmt(c.pos.y + 4.0)}>{ format!("c{}", c.id) }</text>
@@ -169,7 +169,7 @@ fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
         None => "",
     };
     html! {
-        <g class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
+        <g key={id} class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
             role="button" aria-label={format!("{} message {id}", m.kind)}>
             { shape }
             { if reply { html! { <text x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
