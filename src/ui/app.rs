@@ -205,7 +205,7 @@ fn use_address_bar(model: Rc<std::cell::RefCell<Model>>) {
     let key = {
         let m = model.borrow();
         let paused_at = if m.paused { m.now_us() } else { 0 };
-        (m.generation, m.scenario.interventions.len(), m.paused, paused_at, m.keep_fragment, m.speed.to_bits())
+        (m.generation, m.revision, m.paused, paused_at, m.keep_fragment, m.speed.to_bits())
     };
     use_effect_with(key, move |_| {
         let link = {

@@ -44,6 +44,8 @@ pub struct Model {
     pub help_open: bool,
     /// The last problem to show in the alert banner.
     pub alert: Option<String>,
+    /// Bumped by every intervention (a fork can leave their number unchanged).
+    pub revision: u64,
     /// Bumped whenever the world is replaced (reset, link, seek back), so views cached by
     /// trace length know to recompute.
     pub generation: u64,
@@ -81,6 +83,7 @@ impl Model {
             help_open: false,
             alert: None,
             generation: 0,
+            revision: 0,
             checkpoints: Vec::new(),
             checkpoint_every_us: FIRST_CHECKPOINT_SPACING_US,
             horizon_us: 0,
@@ -246,6 +249,7 @@ impl Model {
         self.world.schedule(now, what.clone())?;
         self.world.run_until(now)?;
         self.scenario.interventions.push(Timed { at_us: now, what });
+        self.revision += 1;
         Ok(())
     }
 
