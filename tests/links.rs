@@ -5,7 +5,8 @@
 
 use std::process::Command;
 
-use raft_playground::prng::{Prng, Stream};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use raft_playground::scenario::link::{self, Link};
 use raft_playground::scenario::presets::PRESETS;
 use raft_playground::scenario::{Scenario, Timed};
@@ -115,48 +116,41 @@ fn fixture_scenarios_encode_as_pinned() {
     }
 }
 
-/// A million hostile inputs: random text, damaged real links, and random bytes wrapped with a
-/// valid length and checksum so they reach the field decoders. Decoding may fail, never panic.
+/// A million hostile inputs through proptest (deterministic RNG): arbitrary text, base64-alphabet
+/// soup, real links with random edits, and random field bytes wrapped in a valid length and
+/// checksum so they reach the field decoders. Decoding may fail, never panic.
 #[test]
 fn decoder_survives_a_million_hostile_inputs() {
-    let seeds: Vec<String> = fixture(1).into_iter().map(|(t, _, _)| t).collect();
-    let mut rng = Prng::new(2026, Stream::Faults);
-    let mut alphabet: Vec<char> =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=#s<>&é😀 %".chars().collect();
-    alphabet.extend(['"', '\\', '\n']);
-    let mut decoded = 0;
-    for i in 0..1_000_000u32 {
-        let input = match i % 3 {
-            0 => (0..rng.below(120)).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect::<String>(),
-            1 => mutate(&seeds[i as usize % seeds.len()], &mut rng, &alphabet),
-            _ => forge(&mut rng),
-        };
-        if link::decode(&input).is_ok() {
-            decoded += 1;
-        }
-    }
-    assert!(decoded < 1_000_000, "most hostile inputs must be refused");
-}
-
-fn mutate(text: &str, rng: &mut Prng, alphabet: &[char]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for _ in 0..=rng.below(3) {
-        let at = rng.below(chars.len() as u64 + 1) as usize;
-        match rng.below(4) {
-            0 if at < chars.len() => chars[at] = alphabet[rng.below(alphabet.len() as u64) as usize],
-            1 => chars.truncate(at),
-            2 => chars.insert(at, alphabet[rng.below(alphabet.len() as u64) as usize]),
-            _ if at < chars.len() => {
-                chars.remove(at);
+    let links: Vec<String> = fixture(1).into_iter().map(|(t, _, _)| t).collect();
+    let edit = (0usize..400, any::<char>(), 0u8..3);
+    let mutated = (0..links.len(), prop::collection::vec(edit, 1..4)).prop_map(move |(i, edits)| {
+        let mut chars: Vec<char> = links[i].chars().collect();
+        for (at, c, kind) in edits {
+            let at = at % (chars.len() + 1);
+            match kind {
+                0 if at < chars.len() => chars[at] = c,
+                1 => chars.truncate(at),
+                _ => chars.insert(at, c),
             }
-            _ => {}
         }
-    }
-    chars.into_iter().collect()
-}
-
-/// Random field bytes under a correct header and checksum.
-fn forge(rng: &mut Prng) -> String {
-    let fields: Vec<u8> = (0..rng.below(60)).map(|_| rng.below(256) as u8).collect();
-    link::wrap_payload(&fields)
+        chars.into_iter().collect::<String>()
+    });
+    let hostile = prop_oneof![
+        ".{0,120}",
+        "[A-Za-z0-9_=#s<>&%-]{0,300}".prop_map(|b| format!("s={b}")),
+        mutated,
+        prop::collection::vec(any::<u8>(), 0..80).prop_map(|f| link::wrap_payload(&f)),
+    ];
+    let config = Config { cases: 1_000_000, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let refused = std::cell::Cell::new(0u64);
+    runner
+        .run(&hostile, |input| {
+            if link::decode(&input).is_err() {
+                refused.set(refused.get() + 1);
+            }
+            Ok(())
+        })
+        .expect("the decoder never panics");
+    assert!(refused.get() > 500_000, "most hostile inputs must be refused, {} were", refused.get());
 }
