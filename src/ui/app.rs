@@ -95,6 +95,7 @@ struct Panels {
     rows: Rc<Vec<view::LogRow>>,
     requests: Rc<Vec<view::RequestView>>,
     lines: Rc<Vec<String>>,
+    linearizability: AttrValue,
 }
 
 #[component]
@@ -132,7 +133,7 @@ pub fn App(props: &AppProps) -> Html {
     }
     let content = {
         let m = state.model.borrow();
-        (m.generation, m.world.trace().count())
+        (m.generation, m.world.trace().count(), m.paused)
     };
     let panels = {
         let model = state.model.clone();
@@ -144,6 +145,7 @@ pub fn App(props: &AppProps) -> Html {
                 rows: Rc::new(rows),
                 requests: Rc::new(view::requests(&m, 6)),
                 lines: Rc::new(view::trace_lines(&m, 12)),
+                linearizability: view::linearizability(&m).into(),
             }
         })
     };
@@ -315,7 +317,7 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                     <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
                     <Events lines={panels.lines.clone()} />
                     <About seed={config.seed} trace_hash={m.world.trace().hash_hex()} events={m.world.stats().events}
-                        interventions={m.scenario.interventions.len()} />
+                        interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
                 </aside>
             </main>
             <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} />

@@ -274,6 +274,27 @@ fn request_view(h: &HistoryOp) -> RequestView {
     }
 }
 
+/// Search steps the page spends on the linearizability check (the command line uses more).
+pub const PAGE_LINEARIZABILITY_BUDGET: u64 = 300_000;
+
+/// The clients' history checked against the key-value model, in words; only while paused,
+/// since the search is too costly to repeat every frame.
+pub fn linearizability(m: &Model) -> String {
+    if !m.paused {
+        return "checked while paused".to_string();
+    }
+    match crate::sim::linearize::check(m.world.history(), PAGE_LINEARIZABILITY_BUDGET) {
+        crate::sim::linearize::Verdict::Linearizable => "linearizable ✓".to_string(),
+        crate::sim::linearize::Verdict::Violation { key, .. } => {
+            format!(
+                "NOT linearizable: no order of the operations on key {} fits what clients saw",
+                char::from(b'a' + key % 26)
+            )
+        }
+        crate::sim::linearize::Verdict::Unknown => "undecided (history too tangled for the page's budget)".to_string(),
+    }
+}
+
 /// Recent trace lines, newest first, with their times.
 pub fn trace_lines(m: &Model, count: usize) -> Vec<String> {
     let recent = m.world.trace().recent();
@@ -356,5 +377,8 @@ mod tests {
         m.act(Intervention::Crash(leader));
         let s = servers(&m);
         assert!(!s[usize::from(leader) - 1].up);
+        assert_eq!(linearizability(&m), "checked while paused");
+        m.seek(m.now_us() + 2_000_000);
+        assert_eq!(linearizability(&m), "linearizable ✓");
     }
 }

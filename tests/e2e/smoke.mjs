@@ -59,6 +59,8 @@ try {
       p.request();
       p.advance(25);
     });
+    const verdict = await page.$eval('[data-linearizability]', (el) => el.textContent);
+    if (!verdict.startsWith('linearizable')) throw new Error(`client history: ${verdict}`);
     await mkdir(root + 'target', { recursive: true });
     await page.screenshot({ path: root + 'target/e2e-smoke.png' });
   });

@@ -111,6 +111,7 @@ pub struct AboutProps {
     pub trace_hash: AttrValue,
     pub events: u64,
     pub interventions: usize,
+    pub linearizability: AttrValue,
 }
 
 #[component]
@@ -123,6 +124,7 @@ pub fn About(props: &AboutProps) -> Html {
                 <dt>{ "trace hash" }</dt><dd data-trace-hash={props.trace_hash.clone()}><code>{ props.trace_hash.clone() }</code></dd>
                 <dt>{ "events" }</dt><dd>{ props.events }</dd>
                 <dt>{ "your interventions" }</dt><dd>{ props.interventions }</dd>
+                <dt>{ "client history" }</dt><dd data-linearizability="">{ props.linearizability.clone() }</dd>
             </dl>
         </section>
     }
