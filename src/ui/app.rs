@@ -118,12 +118,13 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     use_keyboard(dispatch.clone());
-    use_hash_change(dispatch.clone());
+    let written = use_mut_ref(String::new);
+    use_hash_change(dispatch.clone(), written.clone());
     {
         let m = state.model.borrow();
-        use_clipboard(m.shares, m.share.clone());
+        use_clipboard(m.shares, m.share.clone(), written.clone());
     }
-    use_address_bar(state.model.clone());
+    use_address_bar(state.model.clone(), written);
     {
         let (model, dispatch) = (state.model.clone(), dispatch.clone());
         use_effect_with((), move |_| {
@@ -173,26 +174,26 @@ fn page_address() -> String {
 
 /// A new share link goes to the clipboard (where the browser allows it) and the address bar.
 #[hook]
-fn use_clipboard(shares: u64, share: Option<String>) {
-    use_effect_with((shares, share), |(_, share)| {
+fn use_clipboard(shares: u64, share: Option<String>, written: Written) {
+    use_effect_with((shares, share), move |(_, share)| {
         if let (Some(link), Some(window)) = (share, web_sys::window()) {
             let url = format!("{}#{link}", page_address());
             // The promise settles on its own; a refusal leaves the visible field to copy from.
             let _ = window.navigator().clipboard().write_text(&url);
-            if let Ok(history) = window.history() {
-                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{link}")));
-            }
+            write_fragment(&written, link);
         }
     });
 }
 
 /// Someone edited the fragment or followed a preset link: open it.
 #[hook]
-fn use_hash_change(dispatch: Callback<Action>) {
+fn use_hash_change(dispatch: Callback<Action>, written: Written) {
     use_effect_with((), move |_| {
         let window = web_sys::window().expect("a browser window");
         let listener = EventListener::new(&window, "hashchange", move |_| {
-            if let Some(hash) = location_hash() {
+            // A hashchange that arrives late can find our own replaceState in the address bar:
+            // that is not a new link.
+            if let Some(hash) = location_hash().filter(|h| *h != *written.borrow()) {
                 dispatch.emit(Action::OpenLink(hash));
             }
         });
@@ -203,7 +204,7 @@ fn use_hash_change(dispatch: Callback<Action>) {
 /// Keeps the fragment equal to the current scenario, rewritten when the person acts or
 /// pauses (never per frame), and never over a bad link the person has not acted on yet.
 #[hook]
-fn use_address_bar(model: Rc<std::cell::RefCell<Model>>) {
+fn use_address_bar(model: Rc<std::cell::RefCell<Model>>, written: Written) {
     let key = {
         let m = model.borrow();
         let paused_at = if m.paused { m.now_us() } else { 0 };
@@ -214,10 +215,22 @@ fn use_address_bar(model: Rc<std::cell::RefCell<Model>>) {
             let m = model.borrow();
             (!m.keep_fragment).then(|| m.link())
         };
-        if let (Some(link), Some(history)) = (link, web_sys::window().and_then(|w| w.history().ok())) {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{link}")));
+        if let Some(link) = link {
+            write_fragment(&written, &link);
         }
     });
+}
+
+/// The fragment this page last wrote itself.
+type Written = Rc<std::cell::RefCell<String>>;
+
+/// Puts `#link` in the address bar without a history entry (and without a hashchange).
+fn write_fragment(written: &Written, link: &str) {
+    let fragment = format!("#{link}");
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+    }
+    *written.borrow_mut() = fragment;
 }
 
 #[hook]
