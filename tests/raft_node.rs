@@ -54,6 +54,11 @@ impl Net {
         self.deliver(|_| true, |_| false);
     }
 
+    /// The node's election timer fires now.
+    fn time_out(&mut self, id: NodeId) {
+        self.run(id, |n, out, now| n.timeout_now(now, out));
+    }
+
     fn propose(&mut self, id: NodeId, seq: u64) {
         let cmd = Command { client: 1, seq, op: Op::Put { key: 0, value: seq as u32 } };
         self.run(id, |n, out, _| {
@@ -65,7 +70,7 @@ impl Net {
 #[test]
 fn single_server_elects_itself_and_commits_at_once() {
     let mut net = Net::new(1, Config::default());
-    net.run(1, |n, out, now| n.timeout_now(now, out));
+    net.time_out(1);
     assert_eq!(net.node(1).role_kind(), RoleKind::Leader);
     net.propose(1, 1);
     assert_eq!(net.node(1).commit_index(), 2, "the no-op and the command");
@@ -74,16 +79,16 @@ fn single_server_elects_itself_and_commits_at_once() {
 #[test]
 fn votes_go_only_to_up_to_date_candidates() {
     let mut net = Net::new(3, Config::default());
-    net.run(1, |n, out, now| n.timeout_now(now, out));
+    net.time_out(1);
     net.stabilize();
     net.propose(1, 1);
     net.deliver(|e| e.to == 2, |e| e.to == 3); // only n2 gets entry 2
     // n3 is behind: it cannot win, even with a higher term.
-    net.run(3, |n, out, now| n.timeout_now(now, out));
+    net.time_out(3);
     net.stabilize();
     assert_ne!(net.node(3).role_kind(), RoleKind::Leader);
     // n2 is up to date and can.
-    net.run(2, |n, out, now| n.timeout_now(now, out));
+    net.time_out(2);
     net.stabilize();
     assert_eq!(net.node(2).role_kind(), RoleKind::Leader);
     assert_eq!(net.node(1).role_kind(), RoleKind::Follower, "a newer term deposes the old leader");
@@ -92,10 +97,10 @@ fn votes_go_only_to_up_to_date_candidates() {
 #[test]
 fn stale_term_messages_are_refused_with_our_term() {
     let mut net = Net::new(3, Config::default());
-    net.run(1, |n, out, now| n.timeout_now(now, out));
+    net.time_out(1);
     net.stabilize();
-    net.run(2, |n, out, now| n.timeout_now(now, out));
-    net.run(2, |n, out, now| n.timeout_now(now, out)); // term 3, messages of term 2 still queued
+    net.time_out(2);
+    net.time_out(2); // term 3, messages of term 2 still queued
     net.queue.retain(|e| e.term == 3);
     let stale = Envelope { from: 1, to: 2, term: 1, body: Message::RequestVoteReply { granted: true } };
     net.run(2, |n, out, now| n.step(now, stale, out));
@@ -118,12 +123,12 @@ fn stale_term_messages_are_refused_with_our_term() {
 fn old_term_entry_on_majority(bugs: raft_playground::raft::Bugs) -> u64 {
     let config = Config { max_entries_per_append: 1, bugs, ..Config::default() };
     let mut net = Net::new(3, config);
-    net.run(1, |n, out, now| n.timeout_now(now, out));
+    net.time_out(1);
     net.stabilize();
     net.propose(1, 1);
     net.deliver(|e| e.to == 2 && e.from == 1, |e| e.to == 3 || e.to == 1); // 2@t1 on n1, n2 only
     net.queue.clear();
-    net.run(1, |n, out, now| n.timeout_now(now, out)); // term 2 with n3's vote
+    net.time_out(1); // term 2 with n3's vote
     net.deliver(|e| e.to == 1 || (e.to == 3 && matches!(e.body, Message::RequestVote { .. })), |e| e.to == 2);
     assert_eq!(net.node(1).role_kind(), RoleKind::Leader);
     // n3 refuses 3@t2 (it lacks index 2), then accepts 2@t1 alone; 3@t2 stays queued.
@@ -152,7 +157,7 @@ fn cannot_commit_old_term_entry_without_a_new_term_entry() {
 #[test]
 fn restart_keeps_term_vote_and_log_only() {
     let mut net = Net::new(3, Config::default());
-    net.run(1, |n, out, now| n.timeout_now(now, out));
+    net.time_out(1);
     net.stabilize();
     net.propose(1, 1);
     net.stabilize();

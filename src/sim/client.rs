@@ -72,34 +72,37 @@ impl KvStore {
     pub fn answered(&self, client: u32, seq: u64) -> Option<&Output> {
         self.sessions.get(&client).filter(|(s, _)| *s == seq).map(|(_, o)| o)
     }
-
-    pub fn data(&self) -> &BTreeMap<u8, Vec<u32>> {
-        &self.data
-    }
 }
 
 /// A list keeps only its most recent values, so state, reads and histories stay small however
 /// long a run goes (part of the key-value language, not an approximation of it).
 pub const MAX_VALUES_PER_KEY: usize = 8;
 
-/// Appends `value`, dropping the oldest value past `MAX_VALUES_PER_KEY`.
-pub fn append_bounded(list: &mut Vec<u32>, value: u32) -> Output {
-    if list.len() == MAX_VALUES_PER_KEY {
-        list.remove(0);
-    }
-    list.push(value);
-    Output::Written
-}
-
-/// The sequential specification, shared by the servers and the linearizability checker.
-pub fn execute(data: &mut BTreeMap<u8, Vec<u32>>, op: Op) -> Output {
+/// The sequential specification of one key, shared by the servers' state machine and the
+/// linearizability checker: `op` applied to the key's list, and what it answers.
+pub fn apply_to_key(list: &mut Vec<u32>, op: Op) -> Output {
     match op {
-        Op::Put { key, value } => {
-            data.insert(key, vec![value]);
+        Op::Put { value, .. } => {
+            list.clear();
+            list.push(value);
             Output::Written
         }
-        Op::Append { key, value } => append_bounded(data.entry(key).or_default(), value),
+        Op::Append { value, .. } => {
+            if list.len() == MAX_VALUES_PER_KEY {
+                list.remove(0);
+            }
+            list.push(value);
+            Output::Written
+        }
+        Op::Get { .. } => Output::Value(list.clone()),
+    }
+}
+
+/// The whole store: keys are independent, so each operation touches one list.
+pub fn execute(data: &mut BTreeMap<u8, Vec<u32>>, op: Op) -> Output {
+    match op {
         Op::Get { key } => Output::Value(data.get(&key).cloned().unwrap_or_default()),
+        _ => apply_to_key(data.entry(op.key()).or_default(), op),
     }
 }
 
@@ -127,7 +130,6 @@ pub struct HistoryOp {
     pub invoke_us: Time,
     /// `None` while the client has not learned the outcome.
     pub returned: Option<(Time, Output)>,
-    pub attempts: u32,
     pub stages: Vec<(Time, Stage)>,
 }
 

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::client::{HistoryOp, Output, append_bounded};
+use super::client::{HistoryOp, Output, apply_to_key};
 use crate::raft::Op;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,20 +60,11 @@ pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
     if unknown { Verdict::Unknown } else { Verdict::Linearizable }
 }
 
-/// The model step for one key: does `op` with its observed output fit `state`?
+/// The model step for one key: does `op` with its observed output (if any) fit `state`?
 fn step(state: &[u32], op: &KeyOp) -> Option<Vec<u32>> {
-    match op.op {
-        Op::Put { value, .. } => Some(vec![value]),
-        Op::Append { value, .. } => {
-            let mut next = state.to_vec();
-            append_bounded(&mut next, value);
-            Some(next)
-        }
-        Op::Get { .. } => match &op.output {
-            Some(Output::Value(v)) if v.as_slice() == state => Some(state.to_vec()),
-            _ => None,
-        },
-    }
+    let mut next = state.to_vec();
+    let output = apply_to_key(&mut next, op.op);
+    op.output.as_ref().is_none_or(|seen| *seen == output).then_some(next)
 }
 
 const NIL: usize = usize::MAX;
@@ -187,7 +178,7 @@ mod tests {
     use super::*;
 
     fn op(client: u32, op: Op, call: u64, ret: Option<(u64, Output)>) -> HistoryOp {
-        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, attempts: 1, stages: Vec::new() }
+        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, stages: Vec::new() }
     }
 
     #[test]

@@ -96,6 +96,7 @@ struct Panels {
     requests: Rc<Vec<view::RequestView>>,
     lines: Rc<Vec<String>>,
     linearizability: AttrValue,
+    trace_hash: AttrValue,
 }
 
 #[component]
@@ -147,6 +148,7 @@ pub fn App(props: &AppProps) -> Html {
                 requests: Rc::new(view::requests(&m, 6)),
                 lines: Rc::new(view::trace_lines(&m, 12)),
                 linearizability: view::linearizability(&m).into(),
+                trace_hash: m.world.trace().hash_hex().into(),
             }
         })
     };
@@ -165,11 +167,11 @@ fn location_hash() -> Option<String> {
     web_sys::window()?.location().hash().ok().filter(|h| !h.is_empty())
 }
 
-/// The page's address without its fragment, for share links.
-fn page_address() -> String {
+/// The whole address to share: this page without its fragment, then the link.
+fn share_url(link: &str) -> String {
     let location = web_sys::window().map(|w| w.location());
     let href = location.and_then(|l| l.href().ok()).unwrap_or_default();
-    href.split('#').next().unwrap_or_default().to_string()
+    format!("{}#{link}", href.split('#').next().unwrap_or_default())
 }
 
 /// A new share link goes to the clipboard (where the browser allows it) and the address bar.
@@ -177,7 +179,7 @@ fn page_address() -> String {
 fn use_clipboard(shares: u64, share: Option<String>, written: Written) {
     use_effect_with((shares, share), move |(_, share)| {
         if let (Some(link), Some(window)) = (share, web_sys::window()) {
-            let url = format!("{}#{link}", page_address());
+            let url = share_url(link);
             // The promise settles on its own; a refusal leaves the visible field to copy from.
             let _ = window.navigator().clipboard().write_text(&url);
             write_fragment(&written, link);
@@ -325,11 +327,11 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                         <Inspector inspected={inspected} dispatch={cb.dispatch.clone()} />
                     }
                     if let Some(link) = &m.share {
-                        <Share url={format!("{}#{link}", page_address())} />
+                        <Share url={share_url(link)} />
                     }
                     <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
                     <Events lines={panels.lines.clone()} />
-                    <About seed={config.seed} trace_hash={m.world.trace().hash_hex()} events={m.world.stats().events}
+                    <About seed={config.seed} trace_hash={panels.trace_hash.clone()} events={m.world.stats().events}
                         interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
                 </aside>
             </main>

@@ -3,17 +3,22 @@
 
 use super::model::Model;
 use crate::raft::Time;
-use crate::scenario::Scenario;
 use crate::scenario::recipe::{parse_duration, parse_percent};
 use crate::sim::{Intervention, NetConfig};
 
+/// A whole number in `lo..=hi`, or the alert naming `what` and the range.
+fn count(text: &str, what: &str, lo: u8, hi: u8) -> Result<u8, String> {
+    text.trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|n| (lo..=hi).contains(n))
+        .ok_or_else(|| format!("{what} must be a whole number from {lo} to {hi}, got '{text}'"))
+}
+
 pub fn set_nodes(m: &mut Model, text: &str) {
-    match text.trim().parse::<u8>() {
-        Ok(n) if (1..=crate::raft::MAX_NODES).contains(&n) => {
-            let config = crate::sim::SimConfig { nodes: n, ..m.world.config().clone() };
-            m.reset(Scenario::new(config));
-        }
-        _ => m.alert = Some(format!("cluster size must be a whole number from 1 to 15, got '{text}'")),
+    match count(text, "cluster size", 1, crate::raft::MAX_NODES) {
+        Ok(n) => m.reset_with(|c| c.nodes = n),
+        Err(e) => m.alert = Some(e),
     }
 }
 
@@ -78,13 +83,9 @@ pub fn set_heartbeat(m: &mut Model, text: &str) {
 
 /// Self-driven clients (0–16); like the cluster size, a new number starts a new run.
 pub fn set_clients(m: &mut Model, text: &str) {
-    match text.trim().parse::<u8>() {
-        Ok(n) if n <= 16 => {
-            let mut config = m.world.config().clone();
-            config.clients.count = n;
-            m.reset(Scenario::new(config));
-        }
-        _ => m.alert = Some(format!("clients must be a whole number from 0 to 16, got '{text}'")),
+    match count(text, "clients", 0, 16) {
+        Ok(n) => m.reset_with(|c| c.clients.count = n),
+        Err(e) => m.alert = Some(e),
     }
 }
 
@@ -99,6 +100,7 @@ pub fn set_dup(m: &mut Model, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Scenario;
     use crate::ui::model::default_config;
 
     fn model() -> Model {

@@ -308,6 +308,14 @@ impl Model {
         }
     }
 
+    /// Starts a fresh run with the current settings, changed by `change` (a new seed, cluster
+    /// size or number of clients).
+    pub fn reset_with(&mut self, change: impl FnOnce(&mut SimConfig)) {
+        let mut config = self.world.config().clone();
+        change(&mut config);
+        self.reset(Scenario::new(config));
+    }
+
     pub fn set_speed(&mut self, speed: f64) {
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
     }

@@ -99,10 +99,7 @@ fn apply(m: &mut Model, action: Action) -> bool {
         Action::SetSpeed(s) => m.set_speed(s),
         Action::SpeedBy(f) => m.set_speed(m.speed * f),
         Action::ToggleFastForward => m.fast_forward = !m.fast_forward,
-        Action::Reset(seed) => {
-            let config = crate::sim::SimConfig { seed, ..m.world.config().clone() };
-            m.reset(Scenario::new(config));
-        }
+        Action::Reset(seed) => m.reset_with(|c| c.seed = seed),
         Action::SetNodes(text) => forms::set_nodes(m, &text),
         Action::SetClients(text) => forms::set_clients(m, &text),
         Action::LoadPreset(name, seed) => match presets::find(&name) {

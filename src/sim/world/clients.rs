@@ -60,7 +60,6 @@ impl World {
             op,
             invoke_us: self.now_us,
             returned: None,
-            attempts: 0,
             stages: Vec::new(),
         });
         self.trace.record(self.now_us, TraceEvent::ClientInvoke { client: cid, seq, op });
@@ -74,7 +73,6 @@ impl World {
         let p = client.pending.as_mut().expect("client_send needs a pending request");
         p.deadline_us = now + timeout;
         let (seq, op, target, attempt, h) = (p.seq, p.op, p.target, p.attempt, p.history);
-        self.history[h].attempts = attempt + 1;
         self.history[h].note(now, Stage::Sent { to: target });
         self.trace.record(now, TraceEvent::ClientSend { client: cid, seq, to: target, attempt });
         self.send(Endpoint::Client(cid), Endpoint::Node(target), Payload::Request { client: cid, seq, op });
