@@ -44,11 +44,17 @@ fn lists_bugs_and_presets_name_first() {
     let (code, out, _) = raft_sim(&["bugs"]);
     assert_eq!(code, 0);
     let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
-    assert_eq!(names, ["commit-previous-term", "vote-ignores-log", "forget-vote-on-restart", "truncate-on-heartbeat"]);
+    assert_eq!(
+        names,
+        ["commit-previous-term", "vote-ignores-log", "forget-vote-on-restart", "truncate-on-heartbeat", "stale-read"]
+    );
     let (code, out, _) = raft_sim(&["presets"]);
     assert_eq!(code, 0);
     let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
-    assert_eq!(names, ["figure8", "split-vote", "leader-isolated", "figure7"]);
+    assert_eq!(
+        names,
+        ["figure8", "split-vote", "leader-isolated", "figure7", "disruptive-server", "stale-read", "transfer"]
+    );
 }
 
 #[test]

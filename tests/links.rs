@@ -7,6 +7,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use raft_playground::raft::{Bug, Bugs, Op, ReadMode};
 use raft_playground::scenario::link::{self, Link};
 use raft_playground::scenario::presets::PRESETS;
 use raft_playground::scenario::{Scenario, Timed};
@@ -28,18 +29,24 @@ fn fixture(version: u8) -> Vec<(String, String, String)> {
 }
 
 #[test]
-fn every_version_1_link_still_replays_the_same_run() {
-    let links = fixture(1);
-    assert!(links.len() >= 5);
-    for (text, hash, what) in links {
-        let model = Model::from_link(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(model.world.trace().hash_hex(), hash, "{what}: the link now replays differently");
+fn every_link_of_every_version_still_replays_the_same_run() {
+    for version in 1..=link::VERSION {
+        let links = fixture(version);
+        assert!(links.len() >= 5);
+        for (text, hash, what) in links {
+            let model = Model::from_link(&text).unwrap_or_else(|e| panic!("format {version}, {what}: {e}"));
+            assert_eq!(
+                model.world.trace().hash_hex(),
+                hash,
+                "format {version}, {what}: the link now replays differently"
+            );
+        }
     }
 }
 
 #[test]
 fn the_command_line_agrees_with_the_page() {
-    for (text, hash, what) in fixture(1).into_iter().take(3) {
+    for (text, hash, what) in fixture(1).into_iter().take(3).chain(fixture(link::VERSION).into_iter().skip(4)) {
         let out = Command::new(env!("CARGO_BIN_EXE_raft-sim"))
             .args(["run", "--link", &format!("https://example.org/#{text}"), "--json"])
             .output()
@@ -95,7 +102,35 @@ fn fixture_scenarios() -> Vec<(String, Link)> {
         "five servers, three clients, lossy network, twelve interventions".into(),
         Link { scenario: busy, time_us: 6_000_000, speed_ppm },
     ));
+    out.push(("format 2: every protocol switch and the new interventions".into(), protocol_scenario(speed_ppm)));
     out
+}
+
+/// Format 2's additions in one run: PreVote, CheckQuorum and ReadIndex from the start, the
+/// stale-read bug, transfers, scripted client commands and switching the protocol mid-run.
+fn protocol_scenario(speed_ppm: u32) -> Link {
+    let mut s = Scenario::new(default_config(91));
+    s.config.clients.count = 2;
+    s.config.raft.pre_vote = true;
+    s.config.raft.check_quorum = true;
+    s.config.raft.read_mode = ReadMode::ReadIndex;
+    s.config.raft.bugs = Bugs::none().with(Bug::StaleRead);
+    for (i, what) in [
+        Intervention::Transfer(3),
+        Intervention::ClientOp { node: 2, op: Op::Put { key: 4, value: 9 } },
+        Intervention::ClientOp { node: 4, op: Op::Get { key: 4 } },
+        Intervention::Isolate(3),
+        Intervention::Rejoin(3),
+        Intervention::SetProtocol { pre_vote: false, check_quorum: true, read_mode: ReadMode::Log },
+        Intervention::SetBug { bug: Bug::StaleRead, on: false },
+        Intervention::Transfer(1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.interventions.push(Timed { at_us: 500_000 + i as u64 * 400_000, what });
+    }
+    Link { scenario: s, time_us: 5_000_000, speed_ppm }
 }
 
 #[test]
@@ -110,9 +145,10 @@ fn print_fixture() {
 
 #[test]
 fn fixture_scenarios_encode_as_pinned() {
-    let pinned = fixture(1);
+    let pinned = fixture(link::VERSION);
+    assert_eq!(pinned.len(), fixture_scenarios().len());
     for ((what, link), (text, _, _)) in fixture_scenarios().iter().zip(&pinned) {
-        assert_eq!(&link::encode(link), text, "{what}: format 1 encoding changed");
+        assert_eq!(&link::encode(link), text, "{what}: the current format's encoding changed");
     }
 }
 
@@ -121,7 +157,7 @@ fn fixture_scenarios_encode_as_pinned() {
 /// checksum so they reach the field decoders. Decoding may fail, never panic.
 #[test]
 fn decoder_survives_a_million_hostile_inputs() {
-    let links: Vec<String> = fixture(1).into_iter().map(|(t, _, _)| t).collect();
+    let links: Vec<String> = (1..=link::VERSION).flat_map(fixture).map(|(t, _, _)| t).collect();
     let edit = (0usize..400, any::<char>(), 0u8..3);
     let mutated = (0..links.len(), prop::collection::vec(edit, 1..4)).prop_map(move |(i, edits)| {
         let mut chars: Vec<char> = links[i].chars().collect();
@@ -140,6 +176,7 @@ fn decoder_survives_a_million_hostile_inputs() {
         "[A-Za-z0-9_=#s<>&%-]{0,300}".prop_map(|b| format!("s={b}")),
         mutated,
         prop::collection::vec(any::<u8>(), 0..80).prop_map(|f| link::wrap_payload(&f)),
+        prop::collection::vec(any::<u8>(), 0..80).prop_map(|f| link::wrap_payload_version(1, &f)),
     ];
     let config = Config { cases: 1_000_000, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));

@@ -45,7 +45,7 @@ impl Net {
             }
             self.now += 1_000;
             for env in chosen {
-                self.run(env.to, |n, out, now| n.step(now, env, out));
+                self.run(env.to, |n, out, now| n.step(now, env, out).expect("valid message"));
             }
         }
     }
@@ -103,16 +103,22 @@ fn stale_term_messages_are_refused_with_our_term() {
     net.time_out(2); // term 3, messages of term 2 still queued
     net.queue.retain(|e| e.term == 3);
     let stale = Envelope { from: 1, to: 2, term: 1, body: Message::RequestVoteReply { granted: true } };
-    net.run(2, |n, out, now| n.step(now, stale, out));
+    net.run(2, |n, out, now| n.step(now, stale, out).expect("valid"));
     assert_eq!(net.node(2).votes().map(|v| v.len()), Some(1), "a stale reply must not count");
     let stale_append = Envelope {
         from: 1,
         to: 2,
         term: 1,
-        body: Message::AppendEntries { prev_log_index: 0, prev_log_term: 0, entries: vec![], leader_commit: 0 },
+        body: Message::AppendEntries {
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+            read_round: 0,
+        },
     };
     net.queue.clear();
-    net.run(2, |n, out, now| n.step(now, stale_append, out));
+    net.run(2, |n, out, now| n.step(now, stale_append, out).expect("valid"));
     let reply = net.queue.pop().expect("a refusal");
     assert_eq!((reply.to, reply.term), (1, 3));
     assert!(matches!(reply.body, Message::AppendEntriesReply { success: false, .. }));

@@ -17,11 +17,22 @@ pub enum Bug {
     /// A follower deletes every entry after prevLogIndex on AppendEntries, even entries that
     /// agree with the leader's; a reordered, older message then erases committed entries.
     TruncateOnHeartbeat,
+    /// A leader answers a read from its own state machine at once, without confirming that it
+    /// is still leader (dissertation 6.4): a deposed leader that has not heard of its successor
+    /// returns stale values, and the clients' history stops being linearizable.
+    StaleRead,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 4] =
-        [Bug::CommitPreviousTerm, Bug::VoteIgnoresLog, Bug::ForgetVoteOnRestart, Bug::TruncateOnHeartbeat];
+    pub const ALL: [Bug; 5] = [
+        Bug::CommitPreviousTerm,
+        Bug::VoteIgnoresLog,
+        Bug::ForgetVoteOnRestart,
+        Bug::TruncateOnHeartbeat,
+        Bug::StaleRead,
+    ];
+    /// The switches link format 1 knows (its bug field is checked against this many).
+    pub const FORMAT1_COUNT: usize = 4;
 
     pub fn name(self) -> &'static str {
         match self {
@@ -29,6 +40,7 @@ impl Bug {
             Bug::VoteIgnoresLog => "vote-ignores-log",
             Bug::ForgetVoteOnRestart => "forget-vote-on-restart",
             Bug::TruncateOnHeartbeat => "truncate-on-heartbeat",
+            Bug::StaleRead => "stale-read",
         }
     }
 
@@ -38,6 +50,7 @@ impl Bug {
             Bug::VoteIgnoresLog => "votes are granted without the up-to-date log check (section 5.4.1)",
             Bug::ForgetVoteOnRestart => "votedFor is lost on restart, so a server can vote twice in a term",
             Bug::TruncateOnHeartbeat => "followers delete entries after prevLogIndex even when they agree",
+            Bug::StaleRead => "a leader answers reads from its own state without confirming leadership (6.4)",
         }
     }
 

@@ -1,5 +1,9 @@
 //! Messages between servers. Every message carries its sender's current term in the envelope,
 //! so the term rule (section 5.1) is applied once, in `Node::step`, before any body is read.
+//! The one exception is PreVote (dissertation 9.6): a pre-vote request carries the term its
+//! sender *would* campaign at, and a granted pre-vote reply echoes that term; neither changes
+//! anyone's term. `Message::from_leader` says which messages only a leader of the envelope's
+//! term sends, so the term rule can record who leads.
 
 use super::log::Entry;
 use super::{Index, NodeId, Term};
@@ -9,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct Envelope {
     pub from: NodeId,
     pub to: NodeId,
-    /// The sender's currentTerm when it sent the message.
+    /// The sender's currentTerm when it sent the message (for PreVote, see the module doc).
     pub term: Term,
     pub body: Message,
 }
@@ -17,21 +21,50 @@ pub struct Envelope {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// A candidate asks for a vote (section 5.2). The last entry's index and term let the voter
-    /// refuse candidates whose log is behind its own (section 5.4.1).
-    RequestVote { last_log_index: Index, last_log_term: Term },
+    /// refuse candidates whose log is behind its own (section 5.4.1). `transfer` marks the
+    /// election a leadership transfer started (dissertation 3.10): voters answer it even while
+    /// they hear from a leader (leader stickiness, 4.2.3, exempts it).
+    RequestVote { last_log_index: Index, last_log_term: Term, transfer: bool },
     /// The answer to `RequestVote` in the sender's term.
     RequestVoteReply { granted: bool },
+    /// "Would you vote for me at the envelope's term?" (dissertation 9.6). Changes no state.
+    PreVote { last_log_index: Index, last_log_term: Term },
+    /// Granted: the envelope carries the pre-vote's term; refused: the voter's own term.
+    PreVoteReply { granted: bool },
     /// Replicates `entries` after `prev_log_index` and doubles as the heartbeat when empty
-    /// (section 5.3). `leader_commit` lets followers advance their commit index.
-    AppendEntries { prev_log_index: Index, prev_log_term: Term, entries: Vec<Entry>, leader_commit: Index },
+    /// (section 5.3). `leader_commit` lets followers advance their commit index. `read_round`
+    /// numbers the leader's heartbeat rounds that confirm read indexes (dissertation 6.4).
+    AppendEntries {
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+        read_round: u64,
+    },
     /// On success `match_index` is the last index the follower now shares with the leader. On
     /// failure the hint says where to retry: the follower's log is too short (`conflict_term`
     /// is `None`, `conflict_index` is its last index + 1) or holds `conflict_term` at
-    /// prev_log_index, whose first index is `conflict_index`.
-    AppendEntriesReply { success: bool, match_index: Index, conflict_index: Index, conflict_term: Option<Term> },
+    /// prev_log_index, whose first index is `conflict_index`. A refusal of a request from an
+    /// older term has `conflict_index` 0, which no real hint has (indexes start at 1), so a
+    /// leader never mistakes it for a log mismatch. `read_round` echoes the request's.
+    AppendEntriesReply {
+        success: bool,
+        match_index: Index,
+        conflict_index: Index,
+        conflict_term: Option<Term>,
+        read_round: u64,
+    },
+    /// The leader hands over leadership: the receiver campaigns at once (dissertation 3.10).
+    TimeoutNow,
+    /// A follower asks the leader for a read index on behalf of a client read (6.4).
+    ReadIndex { ctx: u64 },
+    /// The leader's answer: the index the follower must apply before serving read `ctx`, or
+    /// `None` when the leader cannot serve reads (it is not leader any more, or too busy).
+    ReadIndexReply { ctx: u64, index: Option<Index> },
 }
 
-/// Message kinds, for traces, statistics and the UI's colours.
+/// Message kinds, for traces, statistics and the UI's colours. The discriminants are part of
+/// the trace hash: new kinds go at the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Kind {
     RequestVote,
@@ -39,6 +72,11 @@ pub enum Kind {
     AppendEntries,
     Heartbeat,
     AppendEntriesReply,
+    PreVote,
+    PreVoteReply,
+    TimeoutNow,
+    ReadIndex,
+    ReadIndexReply,
 }
 
 impl Kind {
@@ -49,6 +87,11 @@ impl Kind {
             Kind::AppendEntries => "append-entries",
             Kind::Heartbeat => "heartbeat",
             Kind::AppendEntriesReply => "append-reply",
+            Kind::PreVote => "pre-vote",
+            Kind::PreVoteReply => "pre-vote-reply",
+            Kind::TimeoutNow => "timeout-now",
+            Kind::ReadIndex => "read-index",
+            Kind::ReadIndexReply => "read-index-reply",
         }
     }
 }
@@ -58,18 +101,59 @@ impl Message {
         match self {
             Message::RequestVote { .. } => Kind::RequestVote,
             Message::RequestVoteReply { .. } => Kind::RequestVoteReply,
+            Message::PreVote { .. } => Kind::PreVote,
+            Message::PreVoteReply { .. } => Kind::PreVoteReply,
             Message::AppendEntries { entries, .. } if entries.is_empty() => Kind::Heartbeat,
             Message::AppendEntries { .. } => Kind::AppendEntries,
             Message::AppendEntriesReply { .. } => Kind::AppendEntriesReply,
+            Message::TimeoutNow => Kind::TimeoutNow,
+            Message::ReadIndex { .. } => Kind::ReadIndex,
+            Message::ReadIndexReply { .. } => Kind::ReadIndexReply,
         }
     }
 
     /// Replies carry a verdict the UI shows as + or −.
     pub fn success(&self) -> Option<bool> {
         match *self {
-            Message::RequestVoteReply { granted } => Some(granted),
+            Message::RequestVoteReply { granted } | Message::PreVoteReply { granted } => Some(granted),
             Message::AppendEntriesReply { success, .. } => Some(success),
-            _ => None,
+            Message::ReadIndexReply { index, .. } => Some(index.is_some()),
+            Message::RequestVote { .. }
+            | Message::PreVote { .. }
+            | Message::AppendEntries { .. }
+            | Message::TimeoutNow
+            | Message::ReadIndex { .. } => None,
+        }
+    }
+
+    /// Whether only the leader of the envelope's term sends this message: receiving one tells
+    /// a follower who leads.
+    pub fn from_leader(&self) -> bool {
+        match self {
+            Message::AppendEntries { .. } | Message::TimeoutNow | Message::ReadIndexReply { .. } => true,
+            Message::RequestVote { .. }
+            | Message::RequestVoteReply { .. }
+            | Message::PreVote { .. }
+            | Message::PreVoteReply { .. }
+            | Message::AppendEntriesReply { .. }
+            | Message::ReadIndex { .. } => false,
+        }
+    }
+
+    /// Requests that expect an answer even when they come from an older term: the refusal
+    /// carries our term and makes the stale sender catch up (a PreVote left unanswered can
+    /// stall elections, as etcd warns).
+    pub fn is_request(&self) -> bool {
+        match self {
+            Message::RequestVote { .. }
+            | Message::PreVote { .. }
+            | Message::AppendEntries { .. }
+            | Message::ReadIndex { .. } => true,
+            Message::RequestVoteReply { .. }
+            | Message::PreVoteReply { .. }
+            | Message::AppendEntriesReply { .. }
+            | Message::TimeoutNow
+            | Message::ReadIndexReply { .. } => false,
         }
     }
 }

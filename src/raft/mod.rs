@@ -38,6 +38,37 @@
 //! depends on state a crash could lose. A crash keeps exactly `Persistent`; commitIndex,
 //! lastApplied, the role, votes and nextIndex/matchIndex are rebuilt from scratch.
 //!
+//! ## Past section 5 (Ongaro's dissertation, "Consensus: Bridging Theory and Practice", 2014)
+//!
+//! Each of these is a switch in [`Config`], off by default, so a person can watch the problem
+//! and then the fix.
+//!
+//! **PreVote (9.6).** A server partitioned away keeps timing out; without PreVote each timeout
+//! raises its term, and when it rejoins, that term deposes a healthy leader. With PreVote a
+//! server that times out first becomes a *pre-candidate*: it asks "would you vote for me at
+//! term T+1?" without changing any term or vote. A voter says yes only if the candidate's log is
+//! at least as up to date as its own and it has not heard from a leader within the minimum
+//! election timeout. Only a majority of yeses starts the real election.
+//!
+//! **CheckQuorum and leader stickiness (6.2, 4.2.3).** A leader that has not heard from a
+//! majority within an election timeout steps down, so clients stop waiting on a leader that
+//! cannot commit. A server that heard from a current leader within the minimum election timeout
+//! ignores RequestVote entirely (no term change, no vote); a leader does too. As in etcd,
+//! stickiness comes with the CheckQuorum switch.
+//!
+//! **Leadership transfer (3.10).** The leader stops taking proposals, brings the target's log up
+//! to date and sends it TimeoutNow; the target campaigns at once, skipping PreVote, and its
+//! RequestVote is exempt from stickiness, so a transfer works with every switch on. If the
+//! target has not taken over within an election timeout, the leader gives up and resumes.
+//!
+//! **Reads (6.4).** Reads can go through the log like writes (the default), or use ReadIndex:
+//! once the leader has committed an entry of its own term, it notes its commit index as the
+//! read index, confirms it is still leader with a round of heartbeats acknowledged by a
+//! majority, waits until it has applied up to the read index, then answers from its state
+//! machine. A follower asks the leader for a read index and waits until it has applied up to
+//! it. The host gives each read a context number and learns in [`Outbox::reads`] when it may
+//! answer.
+//!
 //! Bug switches ([`Bug`]) deviate from the paper on purpose, for teaching and for proving the
 //! checker in `sim::check` can fail.
 
@@ -50,7 +81,10 @@ pub mod quorum;
 pub use bugs::{Bug, Bugs};
 pub use log::{Command, Entry, Log, Op};
 pub use message::{Envelope, Kind, Message};
-pub use node::{Node, NodeEvent, Outbox, ProposeError, Role};
+pub use node::{
+    LeaderState, Node, NodeEvent, Outbox, Progress, ProposeError, ReadError, ReadReady, Role, Setup, StepError,
+    Transfer, TransferError,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +102,8 @@ pub enum RoleKind {
     Follower,
     Candidate,
     Leader,
+    /// Asking for pre-votes (dissertation 9.6). Last, so the trace codes of the others stay.
+    PreCandidate,
 }
 
 impl RoleKind {
@@ -76,7 +112,33 @@ impl RoleKind {
             RoleKind::Follower => "follower",
             RoleKind::Candidate => "candidate",
             RoleKind::Leader => "leader",
+            RoleKind::PreCandidate => "pre-candidate",
         }
+    }
+}
+
+/// How the leader serves client reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ReadMode {
+    /// A read is a log entry like a write: simplest, and linearizable (dissertation 6.4).
+    #[default]
+    Log,
+    /// ReadIndex: confirm leadership with a heartbeat round, wait for apply, read locally (6.4).
+    ReadIndex,
+}
+
+impl ReadMode {
+    pub const ALL: [ReadMode; 2] = [ReadMode::Log, ReadMode::ReadIndex];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadMode::Log => "log",
+            ReadMode::ReadIndex => "read-index",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ReadMode> {
+        ReadMode::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 
@@ -99,6 +161,12 @@ pub struct Config {
     /// Proposals beyond this log length are refused: a bound, not a hang.
     pub max_log_len: Index,
     pub bugs: Bugs,
+    /// Ask for pre-votes before an election (dissertation 9.6).
+    pub pre_vote: bool,
+    /// Leaders step down without a majority; servers that hear from a leader ignore
+    /// RequestVote (dissertation 6.2 and 4.2.3).
+    pub check_quorum: bool,
+    pub read_mode: ReadMode,
 }
 
 impl Default for Config {
@@ -110,6 +178,9 @@ impl Default for Config {
             max_entries_per_append: 64,
             max_log_len: 100_000,
             bugs: Bugs::none(),
+            pre_vote: false,
+            check_quorum: false,
+            read_mode: ReadMode::Log,
         }
     }
 }

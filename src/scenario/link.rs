@@ -1,5 +1,11 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
+//! Format 2 (current) is format 1 with a protocol field after the bug bits (bit 0 PreVote,
+//! bit 1 CheckQuorum, bit 2 ReadIndex reads), a fifth bug switch (`stale-read`), and two more
+//! interventions: 17 transfer leadership (server), 18 set protocol (the same bits), 19 a client
+//! command (server, kind 1 put / 2 append / 3 get, key byte, value varint). Format-1
+//! links still decode, with every new switch off, and replay exactly as before.
+//!
 //! Format 1: `#s=` then base64url (no padding) of
 //! `version (1 byte) · length of what follows the length, before the checksum (varint) · fields
 //! as LEB128 varints · interventions · checksum (4 bytes)`; the length tells a link that was cut
@@ -19,11 +25,13 @@
 use std::fmt;
 
 use super::{Scenario, Timed};
-use crate::raft::{Bug, Bugs, Config, MAX_NODES, Time};
+use crate::raft::{Bug, Bugs, Config, MAX_NODES, Op, ReadMode, Time};
 use crate::sim::intervention::limits;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
 
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
+/// The oldest format this version still opens.
+pub const OLDEST_VERSION: u8 = 1;
 /// Longest fragment accepted, in characters.
 pub const MAX_LINK_CHARS: usize = 8_192;
 /// Most interventions a link may carry.
@@ -76,7 +84,7 @@ impl fmt::Display for LinkError {
             }
             LinkError::Version { found } => write!(
                 f,
-                "This link uses scenario format {found}, which this version of the playground does not know (it reads format {VERSION})."
+                "This link uses scenario format {found}, which this version of the playground does not know (it reads formats {OLDEST_VERSION} to {VERSION})."
             ),
             LinkError::OutOfRange { field, value, allowed } => {
                 write!(f, "This link sets {field} to {value}, but it must be {allowed}.")
@@ -178,6 +186,14 @@ impl Reader<'_> {
             Err(LinkError::OutOfRange { field, value, allowed: format!("between {lo} and {hi}") })
         }
     }
+    fn ranged_byte(&mut self, field: &'static str, lo: u8, hi: u8) -> Result<u8, LinkError> {
+        let value = self.byte()?;
+        if (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            Err(LinkError::OutOfRange { field, value: u64::from(value), allowed: format!("between {lo} and {hi}") })
+        }
+    }
     fn remaining(&self) -> usize {
         self.bytes.len() - self.at
     }
@@ -197,6 +213,7 @@ pub fn encode(link: &Link) -> String {
         u64::from(r.max_entries_per_append),
         r.max_log_len,
         u64::from(r.bugs.bits()),
+        protocol_bits(r.pre_vote, r.check_quorum, r.read_mode),
         c.net.latency_min_us,
         c.net.latency_max_us,
         u64::from(c.net.loss_ppm),
@@ -271,13 +288,65 @@ fn write_intervention(w: &mut Writer, what: &Intervention) {
             w.byte(u8::from(*on));
         }
         StopClients => w.byte(16),
+        Transfer(n) => node(w, 17, *n),
+        SetProtocol { pre_vote, check_quorum, read_mode } => {
+            w.byte(18);
+            w.varint(protocol_bits(*pre_vote, *check_quorum, *read_mode));
+        }
+        ClientOp { node: n, op } => {
+            node(w, 19, *n);
+            let (kind, key, value) = match *op {
+                Op::Put { key, value } => (1, key, value),
+                Op::Append { key, value } => (2, key, value),
+                Op::Get { key } => (3, key, 0),
+            };
+            w.byte(kind);
+            w.byte(key);
+            w.varint(u64::from(value));
+        }
     }
+}
+
+/// A client command: kind (1 put, 2 append, 3 get), key (0–25), value.
+fn read_op(r: &mut Reader) -> Result<Op, LinkError> {
+    let kind = r.byte()?;
+    let key = r.ranged_byte("a key", 0, 25)?;
+    let value = r.ranged("a value", 0, u64::from(u32::MAX))? as u32;
+    match kind {
+        1 => Ok(Op::Put { key, value }),
+        2 => Ok(Op::Append { key, value }),
+        3 => Ok(Op::Get { key }),
+        other => {
+            Err(LinkError::OutOfRange { field: "a command kind", value: u64::from(other), allowed: "1, 2 or 3".into() })
+        }
+    }
+}
+
+fn protocol_bits(pre_vote: bool, check_quorum: bool, read_mode: ReadMode) -> u64 {
+    u64::from(pre_vote) | u64::from(check_quorum) << 1 | u64::from(read_mode == ReadMode::ReadIndex) << 2
+}
+
+/// PreVote, CheckQuorum and the read mode from their bits.
+fn read_protocol(r: &mut Reader) -> Result<(bool, bool, ReadMode), LinkError> {
+    let bits = r.ranged("the protocol switches", 0, 7)?;
+    let mode = if bits & 4 != 0 { ReadMode::ReadIndex } else { ReadMode::Log };
+    Ok((bits & 1 != 0, bits & 2 != 0, mode))
+}
+
+/// How many bug switches a format knows.
+fn bug_count(version: u8) -> usize {
+    if version == 1 { Bug::FORMAT1_COUNT } else { Bug::ALL.len() }
 }
 
 /// Wraps raw bytes as the fields of a format-1 link, with a correct length and checksum, so
 /// tests and fuzzers can reach the field decoders with arbitrary content.
 pub fn wrap_payload(fields: &[u8]) -> String {
-    let mut w = Writer(vec![VERSION]);
+    wrap_payload_version(VERSION, fields)
+}
+
+/// `wrap_payload` for a given format version.
+pub fn wrap_payload_version(version: u8, fields: &[u8]) -> String {
+    let mut w = Writer(vec![version]);
     w.varint(fields.len() as u64);
     w.0.extend_from_slice(fields);
     let sum = fnv1a(&w.0);
@@ -308,7 +377,7 @@ pub fn decode(input: &str) -> Result<Link, LinkError> {
     let bytes = base64_decode(body)?;
     let mut header = Reader { bytes: &bytes, at: 0 };
     let version = header.byte()?;
-    if version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(LinkError::Version { found: version });
     }
     let declared = header.varint()?;
@@ -324,7 +393,7 @@ pub fn decode(input: &str) -> Result<Link, LinkError> {
         return Err(LinkError::Checksum);
     }
     let mut r = Reader { bytes: payload, at: header.at };
-    let link = read_link(&mut r)?;
+    let link = read_link(&mut r, version)?;
     if r.remaining() > 0 {
         return Err(LinkError::TrailingData);
     }
@@ -332,18 +401,23 @@ pub fn decode(input: &str) -> Result<Link, LinkError> {
     Ok(link)
 }
 
-fn read_config(r: &mut Reader) -> Result<SimConfig, LinkError> {
+fn read_config(r: &mut Reader, version: u8) -> Result<SimConfig, LinkError> {
     use limits::*;
     let nodes = r.ranged("the cluster size", 1, u64::from(MAX_NODES))? as u8;
     let seed = r.varint()?;
-    let raft = Config {
+    let mut raft = Config {
         election_timeout_min_us: r.ranged("the minimum election timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         election_timeout_max_us: r.ranged("the maximum election timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         heartbeat_interval_us: r.ranged("the heartbeat interval (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         max_entries_per_append: r.ranged("entries per AppendEntries", 1, 1024)? as u32,
         max_log_len: r.ranged("the log limit", 1, 1_000_000)?,
-        bugs: Bugs::from_bits(r.ranged("the bug switches", 0, (1 << Bug::ALL.len()) - 1)? as u8).unwrap_or_default(),
+        bugs: Bugs::from_bits(r.ranged("the bug switches", 0, (1 << bug_count(version)) - 1)? as u8)
+            .unwrap_or_default(),
+        ..Config::default()
     };
+    if version >= 2 {
+        (raft.pre_vote, raft.check_quorum, raft.read_mode) = read_protocol(r)?;
+    }
     let net = NetConfig {
         latency_min_us: r.ranged("the minimum latency (µs)", 0, LATENCY_MAX_US)?,
         latency_max_us: r.ranged("the maximum latency (µs)", 0, LATENCY_MAX_US)?,
@@ -359,8 +433,8 @@ fn read_config(r: &mut Reader) -> Result<SimConfig, LinkError> {
     Ok(SimConfig { nodes, seed, raft, net, clients })
 }
 
-fn read_link(r: &mut Reader) -> Result<Link, LinkError> {
-    let config = read_config(r)?;
+fn read_link(r: &mut Reader, version: u8) -> Result<Link, LinkError> {
+    let config = read_config(r, version)?;
     let time_us = r.ranged("the simulated time (µs)", 0, MAX_SIM_TIME_US)?;
     let speed_ppm = r.ranged("the speed (ppm)", 1_000, 10_000_000)? as u32;
     let count = r.varint()?;
@@ -378,7 +452,7 @@ fn read_link(r: &mut Reader) -> Result<Link, LinkError> {
             value: at_us.saturating_add(delta),
             allowed: format!("at most {MAX_SIM_TIME_US} (one day)"),
         })?;
-        let what = read_intervention(r, config.nodes)?;
+        let what = read_intervention(r, config.nodes, version)?;
         interventions.push(Timed { at_us, what });
     }
     if interventions.last().is_some_and(|t| t.at_us > time_us) {
@@ -387,7 +461,7 @@ fn read_link(r: &mut Reader) -> Result<Link, LinkError> {
     Ok(Link { scenario: Scenario { config, interventions }, time_us, speed_ppm })
 }
 
-fn read_intervention(r: &mut Reader, nodes: u8) -> Result<Intervention, LinkError> {
+fn read_intervention(r: &mut Reader, nodes: u8, version: u8) -> Result<Intervention, LinkError> {
     use Intervention::*;
     let node = |r: &mut Reader| -> Result<u8, LinkError> {
         let n = r.byte()?;
@@ -440,14 +514,21 @@ fn read_intervention(r: &mut Reader, nodes: u8) -> Result<Intervention, LinkErro
         },
         15 => {
             let bug = r.byte()?;
-            let bug = *Bug::ALL.get(usize::from(bug)).ok_or(LinkError::OutOfRange {
+            let known = &Bug::ALL[..bug_count(version)];
+            let bug = *known.get(usize::from(bug)).ok_or(LinkError::OutOfRange {
                 field: "a bug switch",
                 value: u64::from(bug),
-                allowed: format!("below {}", Bug::ALL.len()),
+                allowed: format!("below {}", known.len()),
             })?;
             SetBug { bug, on: r.byte()? != 0 }
         }
         16 => StopClients,
+        17 if version >= 2 => Transfer(node(r)?),
+        18 if version >= 2 => {
+            let (pre_vote, check_quorum, read_mode) = read_protocol(r)?;
+            SetProtocol { pre_vote, check_quorum, read_mode }
+        }
+        19 if version >= 2 => ClientOp { node: node(r)?, op: read_op(r)? },
         tag => return Err(LinkError::UnknownIntervention { tag }),
     })
 }
@@ -530,8 +611,9 @@ mod tests {
     #[test]
     fn forged_links_are_checked_field_by_field() {
         let header = |interventions: u64| {
-            let mut h =
-                varints(&[5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3]);
+            let mut h = varints(&[
+                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3,
+            ]);
             h.extend(varints(&[900_000, 20_000, interventions]));
             h
         };

@@ -2,6 +2,7 @@
 //! timeouts where the script needs exact timing, so they play the same way for every seed.
 
 use super::Scenario;
+use crate::raft::Op;
 use crate::raft::{self, Time};
 use crate::sim::{ClientConfig, Intervention::*, NetConfig, SimConfig};
 
@@ -14,7 +15,7 @@ pub struct Preset {
     pub build: fn(u64) -> Scenario,
 }
 
-pub const PRESETS: [Preset; 4] = [
+pub const PRESETS: [Preset; 7] = [
     Preset {
         name: "figure8",
         summary: "the paper's Figure 8: why a leader may not commit an older term's entry by counting replicas",
@@ -38,6 +39,24 @@ pub const PRESETS: [Preset; 4] = [
         summary: "followers with missing and extra entries are repaired by a new leader (Figure 7)",
         duration_us: 3_000_000,
         build: figure7,
+    },
+    Preset {
+        name: "disruptive-server",
+        summary: "a cut-off follower campaigns alone and, rejoining, deposes a healthy leader; PreVote stops it (9.6)",
+        duration_us: 4_000_000,
+        build: disruptive_server,
+    },
+    Preset {
+        name: "stale-read",
+        summary: "an isolated old leader is asked for a read; with the stale-read bug it answers with an old value (6.4)",
+        duration_us: 4_000_000,
+        build: stale_read,
+    },
+    Preset {
+        name: "transfer",
+        summary: "leadership is handed to a chosen server, then another, while clients write (3.10)",
+        duration_us: 5_000_000,
+        build: transfer,
     },
 ];
 
@@ -126,4 +145,43 @@ fn figure7(seed: u64) -> Scenario {
         s = s.at(t, Request(3));
     }
     s.at(2_000, Heal)
+}
+
+/// Default timing, fixed 10 ms latency: elections happen on their own, the same way each time.
+fn steady(nodes: u8, seed: u64, clients: u8) -> SimConfig {
+    SimConfig {
+        nodes,
+        seed,
+        net: NetConfig { latency_min_us: 10_000, latency_max_us: 10_000, ..NetConfig::default() },
+        clients: ClientConfig { count: clients, ..ClientConfig::default() },
+        ..SimConfig::default()
+    }
+}
+
+/// Dissertation 9.6: n5 is cut off for two seconds and times out again and again. Without
+/// PreVote each timeout raises its term, and when it rejoins that term deposes n1; with PreVote
+/// its term never moves and n1 stays leader.
+fn disruptive_server(seed: u64) -> Scenario {
+    Scenario::new(steady(5, seed, 1)).at(10, Timeout(1)).at(500, Isolate(5)).at(2_500, Rejoin(5))
+}
+
+/// Dissertation 6.4: n1 leads and stores a=1, then is cut off; the others elect a new leader and
+/// store a=2; a client then asks n1, which still believes it leads, to read a. Through the log
+/// or with ReadIndex the read cannot complete at n1 and the client retries elsewhere; with the
+/// stale-read bug n1 answers "1" at once, and the history is no longer linearizable. With
+/// CheckQuorum n1 has stepped down by then and redirects the read.
+fn stale_read(seed: u64) -> Scenario {
+    Scenario::new(steady(5, seed, 0))
+        .at(10, Timeout(1))
+        .at(300, ClientOp { node: 1, op: Op::Put { key: 0, value: 1 } })
+        .at(800, Isolate(1))
+        .at(1_600, ClientOp { node: 2, op: Op::Put { key: 0, value: 2 } })
+        .at(2_000, ClientOp { node: 1, op: Op::Get { key: 0 } })
+        .at(3_000, Rejoin(1))
+}
+
+/// Dissertation 3.10: n1 hands leadership to n3, then n3 to n5, while two clients write; the
+/// clients are redirected during each hand-over and nothing is lost.
+fn transfer(seed: u64) -> Scenario {
+    Scenario::new(steady(5, seed, 2)).at(10, Timeout(1)).at(1_500, Transfer(3)).at(3_200, Transfer(5))
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Scenario;
 use crate::raft::Time;
 use crate::sim::linearize::{self, Verdict};
-use crate::sim::{Intervention, Invariant, NetConfig, Violation, World};
+use crate::sim::{Intervention, NetConfig, Violation, World};
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -60,17 +60,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World),
     };
     let verdict = linearize::check(world.history(), opts.linearizability_budget);
     let mut violations = world.checker().violations().to_vec();
-    if let Verdict::Violation { key, ops } = verdict {
-        violations.push(Violation {
-            invariant: Invariant::Linearizability,
-            time_us: world.now_us(),
-            nodes: Vec::new(),
-            detail: format!(
-                "no order of the {ops} operations on key {} agrees with what the clients saw",
-                char::from(b'a' + key % 26)
-            ),
-        });
-    }
+    violations.extend(linearize::violation(world.history(), &verdict, world.now_us()));
     let stats = world.stats();
     let report = RunReport {
         seed: scenario.config.seed,

@@ -68,6 +68,11 @@ impl KvStore {
         output
     }
 
+    /// A read served outside the log (ReadIndex): the key's values as applied so far.
+    pub fn read(&self, key: u8) -> Output {
+        Output::Value(self.data.get(&key).cloned().unwrap_or_default())
+    }
+
     /// The remembered answer for `(client, seq)`, if that request was already applied.
     pub fn answered(&self, client: u32, seq: u64) -> Option<&Output> {
         self.sessions.get(&client).filter(|(s, _)| *s == seq).map(|(_, o)| o)
@@ -110,11 +115,30 @@ pub fn execute(data: &mut BTreeMap<u8, Vec<u32>>, op: Op) -> Output {
 /// hears nothing until its entry is committed, and must retry when it hears nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
-    Sent { to: NodeId },
-    Redirected { to: Option<NodeId> },
-    Appended { node: NodeId, index: Index },
-    Committed { node: NodeId, index: Index },
+    Sent {
+        to: NodeId,
+    },
+    Redirected {
+        to: Option<NodeId>,
+    },
+    Appended {
+        node: NodeId,
+        index: Index,
+    },
+    Committed {
+        node: NodeId,
+        index: Index,
+    },
     TimedOut,
+    /// ReadIndex (6.4): the server took the read and waits for a confirmed read index.
+    ReadWaiting {
+        node: NodeId,
+    },
+    /// The read index was confirmed by a majority and applied at `node`.
+    ReadConfirmed {
+        node: NodeId,
+        index: Index,
+    },
     Answered,
 }
 
@@ -130,6 +154,8 @@ pub struct HistoryOp {
     pub invoke_us: Time,
     /// `None` while the client has not learned the outcome.
     pub returned: Option<(Time, Output)>,
+    /// The server whose answer the client took.
+    pub answered_by: Option<NodeId>,
     pub stages: Vec<(Time, Stage)>,
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::network::NetConfig;
-use crate::raft::{Bug, MAX_NODES, NodeId, Time};
+use crate::raft::{Bug, MAX_NODES, NodeId, Op, ReadMode, Time};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intervention {
@@ -47,6 +47,19 @@ pub enum Intervention {
     },
     /// Self-driven clients stop issuing new requests (outstanding ones still retry).
     StopClients,
+    /// The current leader hands leadership to this server (dissertation 3.10).
+    Transfer(NodeId),
+    /// A new one-shot client sends exactly this command to this server (scripted lessons).
+    ClientOp {
+        node: NodeId,
+        op: Op,
+    },
+    /// Switches PreVote, CheckQuorum and the read mode on every server.
+    SetProtocol {
+        pre_vote: bool,
+        check_quorum: bool,
+        read_mode: ReadMode,
+    },
 }
 
 /// Bounds every setting must respect, for interventions, forms, links and the command line.
@@ -102,7 +115,12 @@ impl Intervention {
             | Intervention::Timeout(n)
             | Intervention::Request(n)
             | Intervention::Isolate(n)
-            | Intervention::Rejoin(n) => node_ok(*n),
+            | Intervention::Rejoin(n)
+            | Intervention::Transfer(n) => node_ok(*n),
+            Intervention::ClientOp { node, op } if op.key() >= 26 => {
+                node_ok(*node).and(Err(format!("keys are a to z, got key number {}", op.key())))
+            }
+            Intervention::ClientOp { node, .. } => node_ok(*node),
             Intervention::Cut { from, to } => node_ok(*from).and(node_ok(*to)),
             Intervention::Partition(groups) if groups.len() != usize::from(nodes) => {
                 Err(format!("a partition names {} servers, the cluster has {nodes}", groups.len()))
@@ -142,6 +160,18 @@ impl Intervention {
             }
             SetBug { bug, on } => [15, *bug as u64, u64::from(*on)].into_iter().for_each(w),
             StopClients => w(16),
+            Transfer(n) => [17, u64::from(*n)].into_iter().for_each(w),
+            ClientOp { node, op } => {
+                let (kind, key, value) = match *op {
+                    Op::Put { key, value } => (1, key, value),
+                    Op::Append { key, value } => (2, key, value),
+                    Op::Get { key } => (3, key, 0),
+                };
+                [19, u64::from(*node), kind, u64::from(key), u64::from(value)].into_iter().for_each(w)
+            }
+            SetProtocol { pre_vote, check_quorum, read_mode } => {
+                [18, u64::from(*pre_vote), u64::from(*check_quorum), *read_mode as u64].into_iter().for_each(w)
+            }
         }
     }
 }
@@ -177,6 +207,12 @@ impl fmt::Display for Intervention {
                 write!(f, "bug {} {}", bug.name(), if *on { "on" } else { "off" })
             }
             StopClients => write!(f, "clients stop sending"),
+            Transfer(n) => write!(f, "transfer leadership to n{n}"),
+            ClientOp { node, op } => write!(f, "client sends “{op}” to n{node}"),
+            SetProtocol { pre_vote, check_quorum, read_mode } => {
+                let on = |b: bool| if b { "on" } else { "off" };
+                write!(f, "PreVote {}, CheckQuorum {}, reads {}", on(*pre_vote), on(*check_quorum), read_mode.name())
+            }
         }
     }
 }

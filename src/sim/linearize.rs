@@ -11,53 +11,126 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::check::{Invariant, Violation};
 use super::client::{HistoryOp, Output, apply_to_key};
-use crate::raft::Op;
+use super::trace::{fmt_time, render_output};
+use crate::raft::{Op, Time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Linearizable,
-    /// The first key whose history has no valid order.
+    /// A key whose history has no valid order. `witness` is the history index of the operation
+    /// whose answer first made that key's history impossible (found by bisecting on return
+    /// times), when the budget allowed finding it.
     Violation {
         key: u8,
         ops: usize,
+        witness: Option<usize>,
     },
     /// The search budget ran out before an answer.
     Unknown,
 }
 
 pub const DEFAULT_BUDGET: u64 = 5_000_000;
+/// Memory the memo table of one key's search may take, roughly, before the answer is Unknown.
+pub const MAX_MEMO_BYTES: usize = 64 << 20;
 
+#[derive(Clone)]
 struct KeyOp {
     op: Op,
     call: u64,
     ret: u64,
     output: Option<Output>,
+    /// Position in the history the caller passed.
+    at: usize,
 }
 
+/// Checks every key, the smallest histories first, each with its share of the step budget
+/// (what a small key leaves over goes to the keys after it), so a hard key cannot hide a
+/// violation on an easy one. Any key that proves a violation makes the verdict a violation.
 pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
     let mut per_key: BTreeMap<u8, Vec<KeyOp>> = BTreeMap::new();
-    for h in history {
+    for (at, h) in history.iter().enumerate() {
         let (ret, output) = match &h.returned {
             Some((t, o)) => (*t, Some(o.clone())),
             // An unanswered read has no effect on anyone: leave it out.
             None if matches!(h.op, Op::Get { .. }) => continue,
             None => (u64::MAX, None),
         };
-        per_key.entry(h.op.key()).or_default().push(KeyOp { op: h.op, call: h.invoke_us, ret, output });
+        per_key.entry(h.op.key()).or_default().push(KeyOp { op: h.op, call: h.invoke_us, ret, output, at });
     }
+    let mut keys: Vec<(u8, Vec<KeyOp>)> = per_key.into_iter().collect();
+    keys.sort_by_key(|(key, ops)| (ops.len(), *key));
     let mut left = budget;
     let mut unknown = false;
-    for (key, ops) in &per_key {
-        match check_key(ops, &mut left) {
+    for (i, (key, ops)) in keys.iter().enumerate() {
+        let share = left / (keys.len() - i) as u64;
+        let mut allowance = share;
+        let verdict = check_key(ops, &mut allowance);
+        left -= share - allowance;
+        match verdict {
             Some(true) => {}
             Some(false) => {
-                return Verdict::Violation { key: *key, ops: ops.len() };
+                let witness = find_witness(ops, left / 2);
+                return Verdict::Violation { key: *key, ops: ops.len(), witness };
             }
             None => unknown = true,
         }
     }
     if unknown { Verdict::Unknown } else { Verdict::Linearizable }
+}
+
+/// The verdict as a violation of the `Linearizability` invariant, naming the server that gave
+/// the first impossible answer and when (or the end of the run, without a witness).
+pub fn violation(history: &[HistoryOp], verdict: &Verdict, now_us: Time) -> Option<Violation> {
+    let Verdict::Violation { key, ops, witness } = *verdict else { return None };
+    let key_name = char::from(b'a' + key % 26);
+    let mut detail = format!("no order of the {ops} operations on key {key_name} agrees with what the clients saw");
+    let (mut time_us, mut nodes) = (now_us, Vec::new());
+    if let Some(h) = witness.and_then(|w| history.get(w))
+        && let Some((returned_us, output)) = &h.returned
+    {
+        let by = h.answered_by.map_or(String::new(), |n| format!(" from n{n}"));
+        detail = format!(
+            "c{} got “{}” for {} at {}{by}: {detail} up to that answer",
+            h.client,
+            render_output(output),
+            h.op,
+            fmt_time(*returned_us)
+        );
+        time_us = *returned_us;
+        nodes.extend(h.answered_by);
+    }
+    Some(Violation { invariant: Invariant::Linearizability, time_us, nodes, detail })
+}
+
+/// The history as it stood at time `t`: operations called by then, those that had not
+/// returned yet counted as pending (a read among them left out).
+fn prefix_at(ops: &[KeyOp], t: u64) -> Vec<KeyOp> {
+    let called = ops.iter().filter(|o| o.call <= t);
+    let as_then = called.filter_map(|o| match o.ret <= t {
+        true => Some(o.clone()),
+        false if matches!(o.op, Op::Get { .. }) => None,
+        false => Some(KeyOp { ret: u64::MAX, output: None, ..o.clone() }),
+    });
+    as_then.collect()
+}
+
+/// Bisects on return times for the first answer that makes the history impossible: a prefix
+/// that is not linearizable stays so as the history grows.
+fn find_witness(ops: &[KeyOp], mut budget: u64) -> Option<usize> {
+    let mut times: Vec<u64> = ops.iter().map(|o| o.ret).filter(|&r| r != u64::MAX).collect();
+    times.sort_unstable();
+    times.dedup();
+    let (mut lo, mut hi) = (0, times.len().checked_sub(1)?);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match check_key(&prefix_at(ops, times[mid]), &mut budget)? {
+            true => lo = mid + 1,
+            false => hi = mid,
+        }
+    }
+    ops.iter().find(|o| o.ret == times[lo]).map(|o| o.at)
 }
 
 /// The model step for one key: does `op` with its observed output (if any) fit `state`?
@@ -136,11 +209,12 @@ impl Events {
     }
 }
 
-/// `Some(true)` linearizable, `Some(false)` not, `None` out of budget.
+/// `Some(true)` linearizable, `Some(false)` not, `None` out of budget (steps or memory).
 fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
     let mut ev = Events::new(ops);
     let mut linearized = vec![0u64; ops.len().div_ceil(64)];
     let mut seen: BTreeSet<(Vec<u64>, Vec<u32>)> = BTreeSet::new();
+    let mut memo_bytes = 0usize;
     let mut calls: Vec<(usize, Vec<u32>)> = Vec::new();
     let mut state: Vec<u32> = Vec::new();
     let mut entry = ev.next[0];
@@ -151,6 +225,10 @@ fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
             if let Some(next_state) = step(&state, &ops[i]) {
                 linearized[i / 64] |= 1 << (i % 64);
                 if seen.insert((linearized.clone(), next_state.clone())) {
+                    memo_bytes += 64 + linearized.len() * 8 + next_state.len() * 4;
+                    if memo_bytes > MAX_MEMO_BYTES {
+                        return None;
+                    }
                     calls.push((entry, std::mem::replace(&mut state, next_state)));
                     ev.lift(entry);
                     entry = ev.next[0];
@@ -178,7 +256,7 @@ mod tests {
     use super::*;
 
     fn op(client: u32, op: Op, call: u64, ret: Option<(u64, Output)>) -> HistoryOp {
-        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, stages: Vec::new() }
+        HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, answered_by: None, stages: Vec::new() }
     }
 
     #[test]
@@ -198,7 +276,7 @@ mod tests {
             op(2, Op::Put { key: 0, value: 2 }, 11, Some((20, Output::Written))),
             op(3, Op::Get { key: 0 }, 21, Some((22, Output::Value(vec![1])))),
         ];
-        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Violation { key: 0, ops: 3 });
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Violation { key: 0, ops: 3, witness: Some(2) });
     }
 
     #[test]
@@ -224,5 +302,21 @@ mod tests {
         let mut with_read = h.clone();
         with_read.push(op(99, Op::Get { key: 0 }, 2000, Some((2001, Output::Value(vec![7])))));
         assert_eq!(check(&with_read, 1000), Verdict::Unknown);
+    }
+
+    /// One hard key that eats any budget, and an easy key beside it whose stale read proves a
+    /// violation: the easy key is checked first with its own share, so the verdict is a
+    /// violation within the default budget, and the witness is the stale read.
+    #[test]
+    fn a_hard_key_does_not_hide_a_violation_on_an_easy_one() {
+        let mut h: Vec<HistoryOp> =
+            (0..60).map(|i| op(i, Op::Append { key: 0, value: i }, 0, Some((1000, Output::Written)))).collect();
+        h.push(op(98, Op::Get { key: 0 }, 2000, Some((2001, Output::Value(vec![7, 7, 7])))));
+        h.push(op(100, Op::Put { key: 1, value: 1 }, 0, Some((10, Output::Written))));
+        h.push(op(101, Op::Put { key: 1, value: 2 }, 11, Some((20, Output::Written))));
+        h.push(op(102, Op::Get { key: 1 }, 21, Some((22, Output::Value(vec![1])))));
+        let hard_alone: Vec<HistoryOp> = h[..61].to_vec();
+        assert_eq!(check(&hard_alone, DEFAULT_BUDGET), Verdict::Unknown, "the hard key alone spends the budget");
+        assert_eq!(check(&h, DEFAULT_BUDGET), Verdict::Violation { key: 1, ops: 3, witness: Some(63) });
     }
 }

@@ -22,7 +22,13 @@ pub struct Server {
     pub timer_at: Option<Time>,
     /// Bumped on every restart so each life draws its own election timeouts.
     pub incarnation: u32,
+    /// Reads outside the log waiting at this server: context → (client, seq, key).
+    pub reads: BTreeMap<u64, (u32, u64, u8)>,
+    pub next_read_ctx: u64,
 }
+
+/// Reads one server keeps waiting; the oldest is forgotten past this (its client retries).
+pub const MAX_SERVER_READS: usize = 1024;
 
 impl Server {
     pub fn new(id: NodeId, node: Node) -> Server {
@@ -34,6 +40,8 @@ impl Server {
             waiting: BTreeMap::new(),
             timer_at: None,
             incarnation: 0,
+            reads: BTreeMap::new(),
+            next_read_ctx: 0,
         }
     }
 

@@ -84,6 +84,12 @@ pub enum TraceEvent {
         node: NodeId,
     },
     Intervention(Intervention),
+    /// A leader started (`started`) or gave up a leadership transfer to `target`.
+    Transfer {
+        node: NodeId,
+        target: NodeId,
+        started: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +160,7 @@ impl TraceEvent {
                 i.hash_words(&mut |w| m.word(w));
                 return;
             }
+            Transfer { node, target, started } => &[16, u64::from(node), u64::from(target), u64::from(started)],
         };
         words.iter().for_each(|&w| m.word(w));
     }
@@ -195,6 +202,10 @@ impl TraceEvent {
             Crash { node } => format!("n{node} crashes"),
             Restart { node } => format!("n{node} restarts"),
             Intervention(i) => format!("user: {i}"),
+            Transfer { node, target, started: true } => format!("n{node} hands leadership to n{target}"),
+            Transfer { node, target, started: false } => {
+                format!("n{node} gives up handing leadership to n{target}")
+            }
         }
     }
 }

@@ -255,6 +255,8 @@ fn stage_label(stage: &Stage) -> (String, &'static str) {
         Stage::Appended { node, index } => (format!("appended at n{node} #{index}"), "appended"),
         Stage::Committed { index, .. } => (format!("committed #{index}"), "committed"),
         Stage::TimedOut => ("timed out → retry".to_string(), "timeout"),
+        Stage::ReadWaiting { node } => (format!("read at n{node}: confirming leadership"), "appended"),
+        Stage::ReadConfirmed { node, index } => (format!("read index {index} confirmed at n{node}"), "committed"),
         Stage::Answered => ("answered".to_string(), "answered"),
     }
 }
@@ -319,17 +321,27 @@ pub fn describe_packet(p: &Packet) -> Vec<(String, String)> {
         Payload::Raft(env) => {
             rows.push(("term".into(), env.term.to_string()));
             match &env.body {
-                Message::RequestVote { last_log_index, last_log_term } => {
-                    format!("last log {last_log_index}@t{last_log_term}")
+                Message::RequestVote { last_log_index, last_log_term, transfer } => {
+                    let why = if *transfer { " (leadership transfer)" } else { "" };
+                    format!("last log {last_log_index}@t{last_log_term}{why}")
                 }
-                Message::RequestVoteReply { granted } => {
+                Message::PreVote { last_log_index, last_log_term } => {
+                    format!("would you vote for me in term {}? last log {last_log_index}@t{last_log_term}", env.term)
+                }
+                Message::RequestVoteReply { granted } | Message::PreVoteReply { granted } => {
                     format!("vote {}", if *granted { "granted" } else { "refused" })
                 }
-                Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit } => format!(
-                    "prev {prev_log_index}@t{prev_log_term}, {} entr{}, leader commit {leader_commit}",
-                    entries.len(),
-                    if entries.len() == 1 { "y" } else { "ies" }
-                ),
+                Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, read_round } => {
+                    format!(
+                        "prev {prev_log_index}@t{prev_log_term}, {} entr{}, leader commit {leader_commit}, read round {read_round}",
+                        entries.len(),
+                        if entries.len() == 1 { "y" } else { "ies" }
+                    )
+                }
+                Message::TimeoutNow => "start an election now: leadership is handed to you".to_string(),
+                Message::ReadIndex { ctx } => format!("read #{ctx}: what is the read index?"),
+                Message::ReadIndexReply { ctx, index: Some(i) } => format!("read #{ctx}: read index {i}"),
+                Message::ReadIndexReply { ctx, index: None } => format!("read #{ctx}: refused"),
                 Message::AppendEntriesReply { success: true, match_index, .. } => {
                     format!("accepted, match {match_index}")
                 }

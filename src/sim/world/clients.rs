@@ -2,9 +2,10 @@
 
 use super::{Event, MAX_HISTORY, World, slot};
 use crate::prng::{Prng, Stream};
-use crate::raft::{Command, NodeId, Op, ProposeError, RoleKind, Time};
+use crate::raft::{Bug, Command, NodeId, Op, ProposeError, ReadMode, ReadReady, RoleKind, Time};
 use crate::sim::client::{Client, ClientReply, HistoryOp, Pending, Stage};
 use crate::sim::network::{Endpoint, Payload};
+use crate::sim::server::MAX_SERVER_READS;
 use crate::sim::trace::TraceEvent;
 
 impl World {
@@ -49,9 +50,14 @@ impl World {
     /// Starts a new request (a new sequence number) towards `target`.
     pub(super) fn client_invoke(&mut self, cid: u32, target: NodeId) {
         let keys = self.config.clients.keys;
+        let op = self.clients[cid as usize - 1].next_op(keys);
+        self.client_invoke_op(cid, target, op);
+    }
+
+    /// Starts a new request for `op` towards `target`.
+    pub(super) fn client_invoke_op(&mut self, cid: u32, target: NodeId, op: Op) {
         let client = &mut self.clients[cid as usize - 1];
         client.seq += 1;
-        let op = client.next_op(keys);
         let seq = client.seq;
         client.pending = Some(Pending { seq, op, target, attempt: 0, deadline_us: 0, history: self.history.len() });
         self.history.push(HistoryOp {
@@ -60,6 +66,7 @@ impl World {
             op,
             invoke_us: self.now_us,
             returned: None,
+            answered_by: None,
             stages: Vec::new(),
         });
         self.trace.record(self.now_us, TraceEvent::ClientInvoke { client: cid, seq, op });
@@ -113,6 +120,7 @@ impl World {
                 client.leader_hint = Some(from);
                 let auto = client.auto;
                 self.history[h].returned = Some((now, output.clone()));
+                self.history[h].answered_by = Some(from);
                 self.stats.client_ops_ok += 1;
                 self.trace.record(now, TraceEvent::ClientReturn { client: cid, seq, output });
                 if auto {
@@ -139,9 +147,68 @@ impl World {
         }
     }
 
+    /// Whether a read skips the log: with ReadIndex (6.4), or when the stale-read bug lets a
+    /// leader answer at once.
+    fn read_outside_log(&self, op: Op) -> bool {
+        let raft = &self.config.raft;
+        matches!(op, Op::Get { .. }) && (raft.read_mode == ReadMode::ReadIndex || raft.bugs.has(Bug::StaleRead))
+    }
+
+    /// A read outside the log: the node confirms a read index (or, with the bug, does not) and
+    /// `answer_reads` replies once it is ready. Followers serve reads only with ReadIndex.
+    fn handle_read(&mut self, id: NodeId, client: u32, seq: u64, key: u8) -> Option<ClientReply> {
+        let read_index = self.config.raft.read_mode == ReadMode::ReadIndex;
+        let server = &mut self.servers[slot(id)];
+        let node = server.node.as_ref().expect("requests are delivered to live servers");
+        let serves = match node.role_kind() {
+            RoleKind::Leader => true,
+            RoleKind::Follower => read_index && node.leader_hint().is_some(),
+            RoleKind::Candidate | RoleKind::PreCandidate => false,
+        };
+        if !serves {
+            return Some(ClientReply::Redirect(node.leader_hint()));
+        }
+        server.next_read_ctx += 1;
+        let ctx = server.next_read_ctx;
+        server.reads.insert(ctx, (client, seq, key));
+        if server.reads.len() > MAX_SERVER_READS {
+            server.reads.pop_first();
+        }
+        if let Some(h) = self.history_of(client, seq) {
+            self.history[h].note(self.now_us, Stage::ReadWaiting { node: id });
+        }
+        match self.with_node(id, |node, out, _| node.read_index(ctx, out)) {
+            Some(Ok(())) => None,
+            Some(Err(_)) | None => {
+                self.servers[slot(id)].reads.remove(&ctx);
+                Some(ClientReply::Redirect(None))
+            }
+        }
+    }
+
+    /// Answers the reads a step made ready, from the state machine as it now stands.
+    pub(super) fn answer_reads(&mut self, id: NodeId, ready: &[ReadReady]) {
+        for r in ready {
+            let server = &mut self.servers[slot(id)];
+            let Some((client, seq, key)) = server.reads.remove(&r.ctx) else { continue };
+            let output = server.kv.read(key);
+            if let Some(h) = self.history_of(client, seq) {
+                self.history[h].note(self.now_us, Stage::ReadConfirmed { node: id, index: r.index });
+            }
+            let reply = ClientReply::Done(output);
+            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+        }
+    }
+
     /// A server receives a client command. A leader appends it once (a retry of a request it
     /// is already replicating just waits) and answers only after applying it.
     pub(super) fn handle_request(&mut self, id: NodeId, client: u32, seq: u64, op: Op) {
+        if self.read_outside_log(op) {
+            if let Some(reply) = self.handle_read(id, client, seq, op.key()) {
+                self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+            }
+            return;
+        }
         let server = &mut self.servers[slot(id)];
         let node = server.node.as_ref().expect("requests are delivered to live servers");
         let answer =
@@ -163,7 +230,9 @@ impl World {
                         None
                     }
                     Some(Err(ProposeError::NotLeader { hint })) => Some(ClientReply::Redirect(hint)),
-                    Some(Err(ProposeError::LogFull)) | None => Some(ClientReply::Redirect(None)),
+                    Some(Err(ProposeError::LogFull | ProposeError::Transferring { .. })) | None => {
+                        Some(ClientReply::Redirect(None))
+                    }
                 }
             };
         if let Some(reply) = answer {

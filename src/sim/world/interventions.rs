@@ -61,6 +61,20 @@ impl World {
                 self.for_each_node(|node, _| node.set_config(raft));
             }
             Intervention::StopClients => self.clients_stopped = true,
+            Intervention::Transfer(target) => self.transfer(target),
+            Intervention::ClientOp { node, op } => {
+                if self.clients.len() < MAX_CLIENTS {
+                    let cid = self.add_client(false);
+                    self.client_invoke_op(cid, node, op);
+                }
+            }
+            Intervention::SetProtocol { pre_vote, check_quorum, read_mode } => {
+                self.config.raft.pre_vote = pre_vote;
+                self.config.raft.check_quorum = check_quorum;
+                self.config.raft.read_mode = read_mode;
+                let raft = self.config.raft;
+                self.for_each_node(|node, _| node.set_config(raft));
+            }
         }
     }
 
@@ -76,6 +90,16 @@ impl World {
         self.for_each_node(|node, _| node.set_election_deadline(deadline));
     }
 
+    /// Asks the current leader to hand leadership to `target` (dissertation 3.10). Without a
+    /// leader, or when `target` already leads, there is nothing to hand over.
+    fn transfer(&mut self, target: NodeId) {
+        let Some(leader) = self.leader().filter(|&l| l != target) else { return };
+        // The leader and target exist (validated), so the only refusal left is "not leader",
+        // which `leader()` rules out.
+        let result = self.with_node(leader, |node, out, now| node.transfer_leadership(now, target, out));
+        debug_assert!(matches!(result, Some(Ok(()))), "transfer refused: {result:?}");
+    }
+
     pub(super) fn crash(&mut self, id: NodeId) {
         let server = &mut self.servers[slot(id)];
         let Some(node) = server.node.take() else {
@@ -84,6 +108,7 @@ impl World {
         server.disk = node.into_persistent();
         server.kv = Default::default();
         server.waiting.clear();
+        server.reads.clear();
         server.timer_at = None;
         self.trace.record(self.now_us, TraceEvent::Crash { node: id });
     }

@@ -239,6 +239,7 @@ impl World {
         let node = server.node.as_ref().expect("after_step runs on a live node");
         self.checker.observe(now, node, &out.events, &out.apply, &self.servers);
         let replies = self.apply_entries(id, out);
+        let ready = std::mem::take(&mut out.reads);
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {
             let (from, to) = (Endpoint::Node(env.from), Endpoint::Node(env.to));
@@ -251,6 +252,8 @@ impl World {
                 Payload::Reply { client, seq, reply: ClientReply::Done(output) },
             );
         }
+        self.answer_reads(id, &ready);
+        out.reads = ready;
         self.reschedule_timer(id);
     }
 
@@ -273,6 +276,7 @@ impl World {
                     TraceEvent::Truncated { node: id, from }
                 }
                 NodeEvent::Committed { index } => TraceEvent::Committed { node: id, index },
+                NodeEvent::Transfer { target, started } => TraceEvent::Transfer { node: id, target, started },
             };
             self.trace.record(self.now_us, traced);
         }
@@ -359,7 +363,10 @@ impl World {
         self.stats.messages_delivered += 1;
         match (packet.to, packet.payload) {
             (Endpoint::Node(n), Payload::Raft(env)) => {
-                self.with_node(n, |node, out, now| node.step(now, env, out));
+                let stepped = self.with_node(n, |node, out, now| node.step(now, env, out));
+                if let Some(Err(e)) = stepped {
+                    panic!("the world delivered a message its own servers could not have sent: {e}");
+                }
             }
             (Endpoint::Node(n), Payload::Request { client, seq, op }) => self.handle_request(n, client, seq, op),
             (Endpoint::Client(c), Payload::Reply { seq, reply, .. }) => {

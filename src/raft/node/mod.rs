@@ -1,0 +1,621 @@
+//! One Raft server: roles, the central term rule, and the timers. Elections (with PreVote and
+//! leadership transfer) live in `election`, replication and commitment in `replication`, and
+//! ReadIndex in `read`; each is an `impl Node` block over the state defined here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::log::{Command, Entry, Log};
+use super::message::{Envelope, Message};
+use super::{Bug, Config, Index, NodeId, Persistent, RoleKind, Term, Time};
+use crate::prng::Prng;
+
+mod election;
+mod read;
+mod replication;
+
+pub use read::{MAX_PENDING_READS, PendingRead, ReadError, ReadReady};
+
+/// What a leader knows about one follower (Figure 2, "volatile state on leaders").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Next entry to send; a follower is caught up when this is past our last index.
+    pub next_index: Index,
+    /// Highest entry known to be replicated on the follower.
+    pub match_index: Index,
+    /// Heard from since the last CheckQuorum round (dissertation 6.2).
+    pub recent_active: bool,
+    /// The newest heartbeat round the follower acknowledged (ReadIndex, 6.4).
+    pub read_round: u64,
+}
+
+/// A leadership transfer under way (dissertation 3.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub target: NodeId,
+    /// Given up at this time if the target has not taken over.
+    pub deadline_us: Time,
+    pub timeout_sent: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderState {
+    pub progress: BTreeMap<NodeId, Progress>,
+    pub heartbeat_due_us: Time,
+    /// With CheckQuorum: when the leader next counts who it heard from.
+    pub quorum_check_due_us: Time,
+    pub transfer: Option<Transfer>,
+    /// Heartbeat rounds started for reads; followers echo the newest they saw.
+    pub read_round: u64,
+    pub reads: Vec<PendingRead>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower {
+        leader: Option<NodeId>,
+    },
+    /// Collecting pre-votes for the next term without having changed its own (9.6).
+    PreCandidate {
+        granted: BTreeSet<NodeId>,
+        rejected: BTreeSet<NodeId>,
+    },
+    Candidate {
+        granted: BTreeSet<NodeId>,
+        rejected: BTreeSet<NodeId>,
+    },
+    Leader(Box<LeaderState>),
+}
+
+/// Observable state changes, for the trace, the checker and the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// The role or the term changed (or both).
+    RoleChanged {
+        role: RoleKind,
+        term: Term,
+    },
+    Voted {
+        candidate: NodeId,
+        term: Term,
+    },
+    Appended {
+        first: Index,
+        last: Index,
+    },
+    /// Entries from `from` on were deleted; the first of them had term `term`.
+    Truncated {
+        from: Index,
+        term: Term,
+    },
+    Committed {
+        index: Index,
+    },
+    /// A leadership transfer to `target` started (`started`) or was given up.
+    Transfer {
+        target: NodeId,
+        started: bool,
+    },
+}
+
+/// Everything a step produced. The host persists `Node::persistent()` before it sends
+/// `messages`, applies `apply` in order, records `events`, and then answers `reads` from its
+/// state machine (which by then includes `apply`).
+#[derive(Clone, Debug, Default)]
+pub struct Outbox {
+    pub messages: Vec<Envelope>,
+    pub events: Vec<NodeEvent>,
+    pub apply: Vec<Entry>,
+    pub reads: Vec<ReadReady>,
+}
+
+impl Outbox {
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.events.clear();
+        self.apply.clear();
+        self.reads.clear();
+    }
+}
+
+/// Why a proposal was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProposeError {
+    NotLeader {
+        hint: Option<NodeId>,
+    },
+    LogFull,
+    /// Leadership is being handed to `target`; proposals wait for the new leader (3.10).
+    Transferring {
+        target: NodeId,
+    },
+}
+
+/// Why a leadership transfer could not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferError {
+    NotLeader,
+    ToSelf,
+    UnknownTarget { target: NodeId },
+}
+
+impl fmt::Display for TransferError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransferError::NotLeader => write!(f, "only the leader can hand over leadership"),
+            TransferError::ToSelf => write!(f, "the leader cannot transfer leadership to itself"),
+            TransferError::UnknownTarget { target } => write!(f, "server {target} is not in the cluster"),
+        }
+    }
+}
+
+/// A message the module refuses to take: the host handed it something no correct peer sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    WrongRecipient { to: NodeId, me: NodeId },
+    UnknownSender { from: NodeId },
+    BadEntries { why: String },
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::WrongRecipient { to, me } => write!(f, "message addressed to n{to} was handed to n{me}"),
+            StepError::UnknownSender { from } => write!(f, "message from n{from}, which is not a peer"),
+            StepError::BadEntries { why } => write!(f, "AppendEntries with malformed entries: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+/// A node's state for tests, set directly instead of scripting elections (as etcd's tests do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Setup {
+    pub role: Option<RoleKind>,
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    /// The term of each entry, index 1 first.
+    pub log_terms: Vec<Term>,
+    /// Entries up to here count as committed and applied.
+    pub commit_index: Index,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: NodeId,
+    peers: Vec<NodeId>,
+    config: Config,
+    state: Persistent,
+    commit_index: Index,
+    last_applied: Index,
+    role: Role,
+    election_deadline_us: Time,
+    /// When we last accepted AppendEntries from the leader of our term (stickiness, PreVote).
+    leader_contact_us: Option<Time>,
+    /// Reads this follower asked the leader about: context → read index once known.
+    follower_reads: BTreeMap<u64, Option<Index>>,
+    rng: Prng,
+}
+
+impl Node {
+    /// A server starting from `state` (empty on first boot, the disk's contents after a crash).
+    /// Only the persistent state survives; the server comes up as a follower that knows nothing
+    /// is committed yet (section 5, Figure 2).
+    pub fn new(id: NodeId, cluster_size: u8, config: Config, mut state: Persistent, now: Time, rng: Prng) -> Node {
+        assert!((1..=cluster_size).contains(&id), "node id {id} outside a cluster of {cluster_size}");
+        if config.bugs.has(Bug::ForgetVoteOnRestart) {
+            state.voted_for = None;
+        }
+        let peers = (1..=cluster_size).filter(|&p| p != id).collect();
+        let mut node = Node {
+            id,
+            peers,
+            config,
+            state,
+            commit_index: 0,
+            last_applied: 0,
+            role: Role::Follower { leader: None },
+            election_deadline_us: 0,
+            leader_contact_us: None,
+            follower_reads: BTreeMap::new(),
+            rng,
+        };
+        node.reset_election_timer(now);
+        node
+    }
+
+    /// A node put straight into `setup`'s state, for tests. A leader starts with no knowledge of
+    /// its followers (nextIndex past its log) and without appending a no-op.
+    pub fn with_setup(
+        id: NodeId,
+        size: u8,
+        config: Config,
+        setup: Setup,
+        now: Time,
+        rng: Prng,
+    ) -> Result<Node, String> {
+        if !(1..=size).contains(&id) {
+            return Err(format!("node id {id} outside a cluster of {size}"));
+        }
+        let mut log = Log::default();
+        for (i, &term) in setup.log_terms.iter().enumerate() {
+            if term > setup.term || term < log.last_term() {
+                return Err(format!("entry {} has term {term}: terms must rise and not pass {}", i + 1, setup.term));
+            }
+            log.push(term, None);
+        }
+        if setup.commit_index > log.last_index() {
+            return Err(format!("commit index {} is past the log's end {}", setup.commit_index, log.last_index()));
+        }
+        let state = Persistent { current_term: setup.term, voted_for: setup.voted_for, log };
+        let mut node = Node::new(id, size, config, state, now, rng);
+        node.commit_index = setup.commit_index;
+        node.last_applied = setup.commit_index;
+        match setup.role.unwrap_or(RoleKind::Follower) {
+            RoleKind::Follower => {}
+            RoleKind::PreCandidate => {
+                node.role = Role::PreCandidate { granted: [id].into(), rejected: BTreeSet::new() }
+            }
+            RoleKind::Candidate | RoleKind::Leader if setup.voted_for != Some(id) => {
+                return Err(format!("a candidate or leader has voted for itself; votedFor is {:?}", setup.voted_for));
+            }
+            RoleKind::Candidate => node.role = Role::Candidate { granted: [id].into(), rejected: BTreeSet::new() },
+            RoleKind::Leader => node.role = Role::Leader(Box::new(node.fresh_leader_state(now))),
+        }
+        Ok(node)
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+    pub fn term(&self) -> Term {
+        self.state.current_term
+    }
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.state.voted_for
+    }
+    pub fn log(&self) -> &Log {
+        &self.state.log
+    }
+    pub fn persistent(&self) -> &Persistent {
+        &self.state
+    }
+    pub fn into_persistent(self) -> Persistent {
+        self.state
+    }
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+    pub fn election_deadline_us(&self) -> Time {
+        self.election_deadline_us
+    }
+
+    pub fn role_kind(&self) -> RoleKind {
+        match self.role {
+            Role::Follower { .. } => RoleKind::Follower,
+            Role::PreCandidate { .. } => RoleKind::PreCandidate,
+            Role::Candidate { .. } => RoleKind::Candidate,
+            Role::Leader(_) => RoleKind::Leader,
+        }
+    }
+
+    /// The leader this server believes in, for client redirects.
+    pub fn leader_hint(&self) -> Option<NodeId> {
+        match self.role {
+            Role::Follower { leader } => leader,
+            Role::PreCandidate { .. } | Role::Candidate { .. } => None,
+            Role::Leader(_) => Some(self.id),
+        }
+    }
+
+    /// When `tick` next has work: a leader's heartbeat, quorum check or transfer deadline; the
+    /// election timeout otherwise.
+    pub fn next_deadline_us(&self) -> Time {
+        match &self.role {
+            Role::Leader(l) => {
+                let quorum = if self.config.check_quorum { l.quorum_check_due_us } else { Time::MAX };
+                let transfer = l.transfer.map_or(Time::MAX, |t| t.deadline_us);
+                l.heartbeat_due_us.min(quorum).min(transfer)
+            }
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => self.election_deadline_us,
+        }
+    }
+
+    /// Votes (or pre-votes) a candidate has collected so far, itself included.
+    pub fn votes(&self) -> Option<&BTreeSet<NodeId>> {
+        match &self.role {
+            Role::Candidate { granted, .. } | Role::PreCandidate { granted, .. } => Some(granted),
+            Role::Follower { .. } | Role::Leader(_) => None,
+        }
+    }
+
+    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+        match &self.role {
+            Role::Leader(l) => Some(&l.progress),
+            _ => None,
+        }
+    }
+
+    /// The leadership transfer under way, if this server leads and is handing over.
+    pub fn transfer(&self) -> Option<Transfer> {
+        match &self.role {
+            Role::Leader(l) => l.transfer,
+            _ => None,
+        }
+    }
+
+    /// Moves the election timer (the UI's "align timers" and "spread timers").
+    pub fn set_election_deadline(&mut self, deadline_us: Time) {
+        self.election_deadline_us = deadline_us;
+    }
+
+    /// Draws a fresh election timeout from now (the UI's "spread timers").
+    pub fn restart_election_timer(&mut self, now: Time) {
+        self.reset_election_timer(now);
+    }
+
+    /// Fires whatever timer is due at `now`.
+    pub fn tick(&mut self, now: Time, out: &mut Outbox) {
+        match self.role {
+            Role::Leader(_) => self.tick_leader(now, out),
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
+                if now >= self.election_deadline_us {
+                    self.start_election(now, out);
+                }
+            }
+        }
+        self.process_reads(out);
+    }
+
+    /// The election timer fires now, whatever it says (the UI's "time out").
+    pub fn timeout_now(&mut self, now: Time, out: &mut Outbox) {
+        self.start_election(now, out);
+        self.process_reads(out);
+    }
+
+    /// A client command arrives at this server. Only a leader appends it (section 5.3), and not
+    /// while it hands leadership over (3.10).
+    pub fn propose(&mut self, command: Command, out: &mut Outbox) -> Result<Index, ProposeError> {
+        let Role::Leader(leader) = &self.role else {
+            return Err(ProposeError::NotLeader { hint: self.leader_hint() });
+        };
+        if let Some(t) = leader.transfer {
+            return Err(ProposeError::Transferring { target: t.target });
+        }
+        if self.state.log.last_index() >= self.config.max_log_len {
+            return Err(ProposeError::LogFull);
+        }
+        let index = self.state.log.push(self.term(), Some(command));
+        out.events.push(NodeEvent::Appended { first: index, last: index });
+        self.replicate_to_caught_up(index, out);
+        self.maybe_commit(out);
+        self.process_reads(out);
+        Ok(index)
+    }
+
+    /// Handles one message. Input the module cannot trust is checked first and refused with an
+    /// error; then the term rule (`apply_term_rule`) runs once for every message, so the
+    /// handlers below may assume the message is from the current term.
+    pub fn step(&mut self, now: Time, env: Envelope, out: &mut Outbox) -> Result<(), StepError> {
+        self.validate(&env)?;
+        if !self.apply_term_rule(now, &env, out) {
+            return Ok(());
+        }
+        let from = env.from;
+        self.note_heard_from(from);
+        match env.body {
+            Message::RequestVote { last_log_index, last_log_term, .. } => {
+                self.handle_request_vote(now, from, last_log_index, last_log_term, out)
+            }
+            Message::RequestVoteReply { granted } => self.handle_vote_reply(now, from, granted, out),
+            Message::PreVote { last_log_index, last_log_term } => {
+                self.handle_pre_vote(now, from, env.term, last_log_index, last_log_term, out)
+            }
+            Message::PreVoteReply { granted } => self.handle_pre_vote_reply(now, from, env.term, granted, out),
+            Message::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, read_round } => {
+                let request =
+                    replication::AppendRequest { prev_log_index, prev_log_term, entries, leader_commit, read_round };
+                self.handle_append(now, from, request, out)
+            }
+            Message::AppendEntriesReply { success, match_index, conflict_index, conflict_term, read_round } => {
+                self.note_read_ack(from, read_round);
+                if success {
+                    self.handle_append_success(from, match_index, out)
+                } else if conflict_index > 0 {
+                    self.handle_append_failure(from, conflict_index, conflict_term, out)
+                }
+                // conflict_index 0: the refusal of a request from an older term, not a hint.
+            }
+            Message::TimeoutNow => self.handle_timeout_now(now, out),
+            Message::ReadIndex { ctx } => self.handle_read_index(from, ctx, out),
+            Message::ReadIndexReply { ctx, index } => self.handle_read_index_reply(ctx, index),
+        }
+        self.process_reads(out);
+        Ok(())
+    }
+
+    fn validate(&self, env: &Envelope) -> Result<(), StepError> {
+        if env.to != self.id {
+            return Err(StepError::WrongRecipient { to: env.to, me: self.id });
+        }
+        if !self.peers.contains(&env.from) {
+            return Err(StepError::UnknownSender { from: env.from });
+        }
+        if let Message::AppendEntries { prev_log_index, prev_log_term, entries, .. } = &env.body {
+            let mut last = (*prev_log_index, *prev_log_term);
+            for e in entries {
+                if e.index != last.0 + 1 {
+                    return Err(StepError::BadEntries { why: format!("entry {} follows entry {}", e.index, last.0) });
+                }
+                if e.term < last.1 || e.term > env.term {
+                    let why = format!(
+                        "entry {} has term {} after term {} in a term-{} message",
+                        e.index, e.term, last.1, env.term
+                    );
+                    return Err(StepError::BadEntries { why });
+                }
+                last = (e.index, e.term);
+            }
+        }
+        Ok(())
+    }
+
+    /// The term rule (section 5.1), in one place. A newer term makes us its follower, and if
+    /// the message is one only a leader sends, we know who leads. Three exceptions: PreVote
+    /// requests and granted pre-vote replies carry a hypothetical term and change nothing
+    /// (9.6); and with CheckQuorum, a RequestVote that is not a transfer's is ignored while
+    /// we hear from a leader (4.2.3). An older term's requests are refused with our term and
+    /// its replies dropped. Returns whether the handler should see the message.
+    fn apply_term_rule(&mut self, now: Time, env: &Envelope, out: &mut Outbox) -> bool {
+        use std::cmp::Ordering;
+        match env.term.cmp(&self.term()) {
+            Ordering::Equal => true,
+            Ordering::Less => {
+                self.refuse_stale(env, out);
+                false
+            }
+            Ordering::Greater => match env.body {
+                Message::PreVote { .. } | Message::PreVoteReply { granted: true } => true,
+                Message::RequestVote { transfer: false, .. } if self.in_lease(now) => false,
+                ref body => {
+                    let leader = body.from_leader().then_some(env.from);
+                    self.become_follower(now, env.term, leader, out);
+                    true
+                }
+            },
+        }
+    }
+
+    /// A request from an older term gets a refusal carrying our term, which makes the stale
+    /// sender catch up; an old reply or TimeoutNow is simply dropped.
+    fn refuse_stale(&mut self, env: &Envelope, out: &mut Outbox) {
+        let body = match env.body {
+            Message::RequestVote { .. } => Message::RequestVoteReply { granted: false },
+            Message::PreVote { .. } => Message::PreVoteReply { granted: false },
+            Message::AppendEntries { .. } => Message::AppendEntriesReply {
+                success: false,
+                match_index: 0,
+                conflict_index: 0,
+                conflict_term: None,
+                read_round: 0,
+            },
+            Message::ReadIndex { ctx } => Message::ReadIndexReply { ctx, index: None },
+            Message::RequestVoteReply { .. }
+            | Message::PreVoteReply { .. }
+            | Message::AppendEntriesReply { .. }
+            | Message::TimeoutNow
+            | Message::ReadIndexReply { .. } => return,
+        };
+        self.send(env.from, body, out);
+    }
+
+    /// Leader stickiness (4.2.3), on with CheckQuorum: a leader, or a follower that heard from
+    /// one within the minimum election timeout, does not let RequestVote disturb it.
+    fn in_lease(&self, now: Time) -> bool {
+        self.config.check_quorum && self.heard_from_leader(now)
+    }
+
+    /// Whether we lead, or heard from a leader within the minimum election timeout.
+    fn heard_from_leader(&self, now: Time) -> bool {
+        match self.role {
+            Role::Leader(_) => true,
+            Role::Follower { leader: Some(_) } => {
+                self.leader_contact_us.is_some_and(|t| now < t + self.config.election_timeout_min_us)
+            }
+            Role::Follower { leader: None } | Role::PreCandidate { .. } | Role::Candidate { .. } => false,
+        }
+    }
+
+    fn send(&self, to: NodeId, body: Message, out: &mut Outbox) {
+        self.send_at(to, self.term(), body, out);
+    }
+
+    fn send_at(&self, to: NodeId, term: Term, body: Message, out: &mut Outbox) {
+        out.messages.push(Envelope { from: self.id, to, term, body });
+    }
+
+    fn reset_election_timer(&mut self, now: Time) {
+        let timeout = self.rng.range(self.config.election_timeout_min_us, self.config.election_timeout_max_us);
+        self.election_deadline_us = now + timeout;
+    }
+
+    fn become_follower(&mut self, now: Time, term: Term, leader: Option<NodeId>, out: &mut Outbox) {
+        let was = self.role_kind();
+        let term_changed = term > self.term();
+        if term_changed {
+            self.state.current_term = term;
+            self.state.voted_for = None;
+            self.leader_contact_us = None;
+            // A read index the old leader never sent will not come; known ones stay valid.
+            self.follower_reads.retain(|_, index| index.is_some());
+        }
+        if was != RoleKind::Follower {
+            self.reset_election_timer(now);
+        }
+        self.role = Role::Follower { leader };
+        if term_changed || was != RoleKind::Follower {
+            out.events.push(NodeEvent::RoleChanged { role: RoleKind::Follower, term: self.term() });
+        }
+    }
+
+    /// The leader's timers: heartbeats (5.2), the CheckQuorum round (6.2) and the deadline of
+    /// a leadership transfer (3.10).
+    fn tick_leader(&mut self, now: Time, out: &mut Outbox) {
+        let (min_us, heartbeat_us) = (self.config.election_timeout_min_us, self.config.heartbeat_interval_us);
+        let majority = super::quorum::majority(self.peers.len() + 1);
+        let check_quorum = self.config.check_quorum;
+        let Role::Leader(l) = &mut self.role else { unreachable!("tick_leader runs on leaders") };
+        if let Some(t) = l.transfer.filter(|t| now >= t.deadline_us) {
+            l.transfer = None;
+            out.events.push(NodeEvent::Transfer { target: t.target, started: false });
+        }
+        if check_quorum && now >= l.quorum_check_due_us {
+            let active = 1 + l.progress.values().filter(|p| p.recent_active).count();
+            if active < majority {
+                let term = self.term();
+                return self.become_follower(now, term, None, out);
+            }
+            l.progress.values_mut().for_each(|p| p.recent_active = false);
+            l.quorum_check_due_us = now + min_us;
+        }
+        if now >= l.heartbeat_due_us {
+            l.heartbeat_due_us = now + heartbeat_us;
+            self.broadcast_append(out);
+        }
+    }
+
+    /// CheckQuorum's bookkeeping: any message of our term from a peer shows it is reachable.
+    fn note_heard_from(&mut self, from: NodeId) {
+        if let Role::Leader(l) = &mut self.role
+            && let Some(p) = l.progress.get_mut(&from)
+        {
+            p.recent_active = true;
+        }
+    }
+
+    fn fresh_leader_state(&self, now: Time) -> LeaderState {
+        let next_index = self.state.log.last_index() + 1;
+        let progress = self.peers.iter().map(|&p| (p, Progress { next_index, ..Progress::default() })).collect();
+        LeaderState {
+            progress,
+            heartbeat_due_us: now + self.config.heartbeat_interval_us,
+            quorum_check_due_us: now + self.config.election_timeout_min_us,
+            transfer: None,
+            read_round: 0,
+            reads: Vec::new(),
+        }
+    }
+}

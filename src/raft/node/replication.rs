@@ -1,0 +1,182 @@
+//! Replication and commitment (paper 5.3, 5.4.2, Figure 8): AppendEntries on both sides.
+
+use super::{Node, NodeEvent, Outbox, Role};
+use crate::raft::log::Entry;
+use crate::raft::message::Message;
+use crate::raft::quorum;
+use crate::raft::{Bug, Index, NodeId, Term, Time};
+
+pub(super) struct AppendRequest {
+    pub prev_log_index: Index,
+    pub prev_log_term: Term,
+    pub entries: Vec<Entry>,
+    pub leader_commit: Index,
+    pub read_round: u64,
+}
+
+impl Node {
+    pub(super) fn broadcast_append(&mut self, out: &mut Outbox) {
+        for i in 0..self.peers.len() {
+            self.send_append(self.peers[i], out);
+        }
+    }
+
+    /// Sends new entries only to followers that are caught up; the others already have a
+    /// message on its way, and their reply (or the next heartbeat) carries the rest.
+    pub(super) fn replicate_to_caught_up(&mut self, index: Index, out: &mut Outbox) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let caught_up: Vec<NodeId> =
+            leader.progress.iter().filter(|(_, p)| p.next_index == index).map(|(&n, _)| n).collect();
+        for peer in caught_up {
+            self.send_append(peer, out);
+        }
+    }
+
+    pub(super) fn send_append(&self, peer: NodeId, out: &mut Outbox) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let next = leader.progress[&peer].next_index;
+        let prev_log_index = next - 1;
+        let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
+        let last = prev_log_index + u64::from(self.config.max_entries_per_append);
+        let entries = self.state.log.slice(next, last).to_vec();
+        let body = Message::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit_index,
+            read_round: leader.read_round,
+        };
+        self.send(peer, body, out);
+    }
+
+    /// Figure 2, AppendEntries receiver. A (pre-)candidate that hears from a leader of its own
+    /// term steps down; any follower restarts its election timer and notes the contact.
+    pub(super) fn handle_append(&mut self, now: Time, from: NodeId, req: AppendRequest, out: &mut Outbox) {
+        if matches!(self.role, Role::Leader(_)) {
+            // Two leaders in one term: only possible with a bug switch; the checker reports it.
+            return;
+        }
+        self.become_follower(now, self.term(), Some(from), out);
+        self.reset_election_timer(now);
+        self.leader_contact_us = Some(now);
+        let log = &self.state.log;
+        let read_round = req.read_round;
+        let reject = |conflict_index, conflict_term| Message::AppendEntriesReply {
+            success: false,
+            match_index: 0,
+            conflict_index,
+            conflict_term,
+            read_round,
+        };
+        if req.prev_log_index > log.last_index() {
+            return self.send(from, reject(log.last_index() + 1, None), out);
+        }
+        let local_term = log.term_at(req.prev_log_index).expect("prev_log_index is within the log");
+        if local_term != req.prev_log_term {
+            let first = log.first_index_of_term_at(req.prev_log_index);
+            return self.send(from, reject(first, Some(local_term)), out);
+        }
+        let truncate_always = self.config.bugs.has(Bug::TruncateOnHeartbeat);
+        let outcome = self.state.log.append_from_leader(req.prev_log_index, &req.entries, truncate_always);
+        if let Some((from_index, term)) = outcome.truncated_from {
+            out.events.push(NodeEvent::Truncated { from: from_index, term });
+        }
+        if let Some((first, last)) = outcome.appended {
+            out.events.push(NodeEvent::Appended { first, last });
+        }
+        let last_new = req.prev_log_index + req.entries.len() as Index;
+        if req.leader_commit > self.commit_index {
+            self.advance_commit(req.leader_commit.min(last_new), out);
+        }
+        let reply = Message::AppendEntriesReply {
+            success: true,
+            match_index: last_new,
+            conflict_index: 0,
+            conflict_term: None,
+            read_round,
+        };
+        self.send(from, reply, out);
+    }
+
+    pub(super) fn handle_append_success(&mut self, from: NodeId, match_index: Index, out: &mut Outbox) {
+        let last = self.state.log.last_index();
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let p = leader.progress.get_mut(&from).expect("validated senders are peers");
+        // A leader's log only grows within its term, and it sent every entry it hears about.
+        assert!(match_index <= last, "n{from} acknowledged index {match_index} past our last index {last}");
+        p.match_index = p.match_index.max(match_index);
+        p.next_index = p.next_index.max(p.match_index + 1);
+        let more = p.next_index <= last;
+        let transferring_to_it = leader.transfer.is_some_and(|t| t.target == from);
+        self.maybe_commit(out);
+        if transferring_to_it && self.send_timeout_now_if_caught_up(out) {
+            return;
+        }
+        if more {
+            self.send_append(from, out);
+        }
+    }
+
+    /// Backs nextIndex up using the follower's hint: past the whole conflicting term, or to the
+    /// end of a short log, so a follower far behind is repaired in a few round trips. A hint
+    /// from a reply that crossed a newer one may point behind matchIndex; the clamp keeps
+    /// nextIndex where the newer reply put it.
+    pub(super) fn handle_append_failure(
+        &mut self,
+        from: NodeId,
+        conflict_index: Index,
+        conflict_term: Option<Term>,
+        out: &mut Outbox,
+    ) {
+        let last = self.state.log.last_index();
+        let ours = conflict_term.and_then(|t| self.state.log.last_index_of_term(t));
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let p = leader.progress.get_mut(&from).expect("validated senders are peers");
+        let hinted = ours.map_or(conflict_index, |i| i + 1);
+        p.next_index = hinted.min(p.next_index.saturating_sub(1)).clamp(p.match_index + 1, last + 1);
+        self.send_append(from, out);
+    }
+
+    /// Figure 2's last leader rule and Figure 8: commit N only if a majority stores it **and**
+    /// log[N].term is the current term; older entries then commit with it.
+    pub(super) fn maybe_commit(&mut self, out: &mut Outbox) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let mut matches = [0 as Index; 16];
+        let size = leader.progress.len() + 1;
+        matches[0] = self.state.log.last_index();
+        for (slot, p) in matches[1..].iter_mut().zip(leader.progress.values()) {
+            *slot = p.match_index;
+        }
+        let n = quorum::committed_index(&mut matches[..size]);
+        let current = self.state.log.term_at(n) == Some(self.term());
+        if n > self.commit_index && (current || self.config.bugs.has(Bug::CommitPreviousTerm)) {
+            self.advance_commit(n, out);
+        }
+    }
+
+    pub(super) fn advance_commit(&mut self, index: Index, out: &mut Outbox) {
+        if index <= self.commit_index {
+            return;
+        }
+        self.commit_index = index;
+        out.events.push(NodeEvent::Committed { index });
+        while self.last_applied < self.commit_index {
+            // With the truncate bug the log can be shorter than commitIndex; apply what exists.
+            let Some(entry) = self.state.log.get(self.last_applied + 1) else {
+                break;
+            };
+            out.apply.push(entry.clone());
+            self.last_applied += 1;
+        }
+    }
+}
