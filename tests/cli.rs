@@ -17,25 +17,30 @@ fn raft_sim(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn bad_arguments_exit_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
-        (&["run", "--nodes", "0"], "--nodes must be between 1 and 15"),
-        (&["run", "--nodes", "1000"], "--nodes must be between 1 and 15"),
-        (&["run", "--duration", "-5s"], "--duration"),
-        (&["run", "--loss", "150"], "--loss must be between 0 and 100"),
-        (&["run", "--dup", "-1"], "--dup must be between 0 and 100"),
-        (&["run", "--latency", "20ms..10ms"], "--latency minimum must not exceed its maximum"),
+        (&["run", "--nodes", "0"], "'--nodes <NODES>': must be between 1 and 15"),
+        (&["run", "--nodes", "1000"], "'--nodes <NODES>': must be between 1 and 15"),
+        (&["run", "--duration", "-5s"], "'--duration <DURATION>': '-5s' must be a positive duration"),
+        (&["run", "--loss", "150"], "'--loss <LOSS>': must be between 0 and 100"),
+        (&["run", "--dup", "-1"], "'--dup <DUP>': must be between 0 and 100"),
+        (&["run", "--latency", "20ms..10ms"], "'--latency <LATENCY>': minimum must not exceed its maximum"),
         (&["run", "--bug", "nonsense"], "unknown bug 'nonsense'"),
         (&["run", "--preset", "nonsense"], "unknown preset 'nonsense'"),
-        (&["run", "--frobnicate"], "unknown option '--frobnicate'"),
-        (&["run", "--nodes"], "--nodes needs a value"),
-        (&["swarm"], "swarm needs --seeds"),
-        (&["swarm", "--seeds", "0"], "--seeds must be between 1 and 1000000"),
-        (&["launch"], "unknown command 'launch'"),
+        (&["run", "--reads", "lease"], "'--reads <READS>': must be log or read-index"),
+        (&["run", "--prevote", "maybe"], "must be on or off"),
+        (&["run", "--frobnicate"], "unexpected argument '--frobnicate'"),
+        (&["run", "--nodes"], "a value is required for '--nodes <NODES>'"),
+        (&["run", "--link", "#s=AAAA", "--nodes", "3"], "'--link <LINK>' cannot be used with '--nodes <NODES>'"),
+        (&["swarm"], "required arguments were not provided: --seeds"),
+        (&["swarm", "--seeds", "0"], "'--seeds <SEEDS>': must be between 1 and 1000000"),
+        (&["swarm", "--seeds", "5", "--preset", "figure8"], "--preset cannot be combined with swarm"),
+        (&["launch"], "unrecognized subcommand 'launch'"),
     ];
     for (args, expected) in cases {
         let (code, _, err) = raft_sim(args);
         assert_eq!(code, 2, "{args:?} should exit 2, stderr: {err}");
         assert!(err.contains(expected), "{args:?}: expected '{expected}' in: {err}");
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line, got {err}");
     }
 }
 

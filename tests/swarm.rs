@@ -42,6 +42,7 @@ fn checker_catches_every_bug_switch() {
             Bug::ForgetVoteOnRestart => {
                 &[Invariant::ElectionSafety, Invariant::LogMatching, Invariant::LeaderCompleteness]
             }
+            Bug::StaleRead => &[Invariant::Linearizability],
             _ => &[
                 Invariant::LeaderCompleteness,
                 Invariant::StateMachineSafety,

@@ -6,7 +6,7 @@ use super::Scenario;
 use super::faults::random_faults;
 use super::presets::{self, Preset};
 use crate::prng::{Prng, Stream};
-use crate::raft::{Bug, Bugs, Time};
+use crate::raft::{Bug, Bugs, ReadMode, Time};
 use crate::sim::{ClientConfig, NetConfig, SimConfig};
 
 #[derive(Clone, Debug, Default)]
@@ -20,6 +20,10 @@ pub struct Recipe {
     pub clients: Option<u8>,
     pub max_entries: Option<u32>,
     pub bugs: Vec<Bug>,
+    /// `None`: the preset's or default setting (off); the swarm draws it per seed.
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub read_mode: Option<ReadMode>,
     pub faults: bool,
     pub preset: Option<&'static Preset>,
 }
@@ -65,6 +69,9 @@ impl Recipe {
             c.raft.max_entries_per_append = m;
         }
         c.raft.bugs = self.bugs.iter().fold(Bugs::none(), |b, &bug| b.with(bug));
+        c.raft.pre_vote = self.pre_vote.unwrap_or(c.raft.pre_vote);
+        c.raft.check_quorum = self.check_quorum.unwrap_or(c.raft.check_quorum);
+        c.raft.read_mode = self.read_mode.unwrap_or(c.raft.read_mode);
         if self.faults {
             let mut faults = random_faults(self.seed, c.nodes, self.duration_us());
             scenario.interventions.append(&mut faults);
@@ -91,6 +98,9 @@ impl Recipe {
         r.clients = Some(self.clients.unwrap_or_else(|| rng.range(1, 4) as u8));
         r.max_entries =
             Some(self.max_entries.unwrap_or_else(|| *[1, 2, 4, 64].get(rng.below(4) as usize).unwrap_or(&64)));
+        r.pre_vote = Some(self.pre_vote.unwrap_or_else(|| rng.below(2) == 1));
+        r.check_quorum = Some(self.check_quorum.unwrap_or_else(|| rng.below(2) == 1));
+        r.read_mode = Some(self.read_mode.unwrap_or_else(|| ReadMode::ALL[rng.below(2) as usize]));
         r
     }
 
@@ -121,6 +131,16 @@ impl Recipe {
         }
         for b in &self.bugs {
             cmd += &format!(" --bug {}", b.name());
+        }
+        let on = |b: bool| if b { "on" } else { "off" };
+        if let Some(p) = self.pre_vote {
+            cmd += &format!(" --prevote {}", on(p));
+        }
+        if let Some(q) = self.check_quorum {
+            cmd += &format!(" --check-quorum {}", on(q));
+        }
+        if let Some(m) = self.read_mode {
+            cmd += &format!(" --reads {}", m.name());
         }
         if self.faults {
             cmd += " --faults";

@@ -619,3 +619,6 @@ impl Node {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

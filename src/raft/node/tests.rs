@@ -1,0 +1,153 @@
+//! Unit tests keyed to the dissertation's sections, one rule each, with nodes set up directly.
+//! `tests/scripts/` shows the same mechanisms as whole interleavings.
+
+use super::*;
+use crate::prng::Stream;
+use crate::raft::ReadMode;
+use crate::raft::message::Kind;
+
+const MIN_US: Time = 150_000;
+
+fn node(id: NodeId, config: Config, setup: Setup) -> Node {
+    Node::with_setup(id, 3, config, setup, 0, Prng::new(1, Stream::Node { id, incarnation: 0 })).expect("valid setup")
+}
+
+fn follower_of(leader: NodeId, term: Term) -> Setup {
+    Setup { term, voted_for: Some(leader), log_terms: vec![term], commit_index: 1, ..Setup::default() }
+}
+
+fn leader(term: Term) -> Setup {
+    Setup { role: Some(RoleKind::Leader), term, voted_for: Some(1), log_terms: vec![term], commit_index: 1 }
+}
+
+fn heartbeat(from: NodeId, to: NodeId, term: Term, read_round: u64) -> Envelope {
+    let body = Message::AppendEntries {
+        prev_log_index: 1,
+        prev_log_term: term,
+        entries: vec![],
+        leader_commit: 1,
+        read_round,
+    };
+    Envelope { from, to, term, body }
+}
+
+fn ack(from: NodeId, term: Term, read_round: u64) -> Envelope {
+    let body = Message::AppendEntriesReply {
+        success: true,
+        match_index: 1,
+        conflict_index: 0,
+        conflict_term: None,
+        read_round,
+    };
+    Envelope { from, to: 1, term, body }
+}
+
+fn step(n: &mut Node, now: Time, env: Envelope) -> Outbox {
+    let mut out = Outbox::default();
+    n.step(now, env, &mut out).expect("valid message");
+    out
+}
+
+fn pre_vote(from: NodeId, to: NodeId, term: Term) -> Envelope {
+    Envelope { from, to, term, body: Message::PreVote { last_log_index: 1, last_log_term: 1 } }
+}
+
+#[test]
+fn pre_vote_9_6_is_granted_only_without_a_recent_leader_and_changes_nothing() {
+    let config = Config { pre_vote: true, ..Config::default() };
+    let mut n2 = node(2, config, follower_of(1, 1));
+    let out = step(&mut n2, 1_000, heartbeat(1, 2, 1, 0));
+    assert_eq!(out.messages.len(), 1);
+    let refused = step(&mut n2, 1_000 + MIN_US - 1, pre_vote(3, 2, 2));
+    assert_eq!(refused.messages[0].body, Message::PreVoteReply { granted: false });
+    assert_eq!(refused.messages[0].term, 1, "a refusal carries our own term");
+    let granted = step(&mut n2, 1_000 + MIN_US, pre_vote(3, 2, 2));
+    assert_eq!(granted.messages[0].body, Message::PreVoteReply { granted: true });
+    assert_eq!(granted.messages[0].term, 2, "a yes carries the asked term");
+    assert_eq!((n2.term(), n2.voted_for()), (1, Some(1)), "a pre-vote changes no term and no vote");
+}
+
+#[test]
+fn pre_vote_9_6_candidate_raises_its_term_only_with_a_majority() {
+    let config = Config { pre_vote: true, ..Config::default() };
+    let mut n3 = node(3, config, follower_of(1, 1));
+    let mut out = Outbox::default();
+    n3.timeout_now(500_000, &mut out);
+    assert_eq!((n3.role_kind(), n3.term()), (RoleKind::PreCandidate, 1));
+    assert!(out.messages.iter().all(|m| m.term == 2 && m.body.kind() == Kind::PreVote));
+    let yes = Envelope { from: 2, to: 3, term: 2, body: Message::PreVoteReply { granted: true } };
+    step(&mut n3, 500_001, yes);
+    assert_eq!((n3.role_kind(), n3.term()), (RoleKind::Candidate, 2));
+}
+
+#[test]
+fn check_quorum_6_2_leader_without_a_majority_steps_down() {
+    let config = Config { check_quorum: true, ..Config::default() };
+    let mut n1 = node(1, config, leader(1));
+    let mut out = Outbox::default();
+    step(&mut n1, 10_000, ack(2, 1, 0));
+    n1.tick(MIN_US, &mut out);
+    assert_eq!(n1.role_kind(), RoleKind::Leader, "n2 answered within the first round");
+    n1.tick(2 * MIN_US, &mut out);
+    assert_eq!(n1.role_kind(), RoleKind::Follower, "nobody answered in the second round");
+    assert_eq!(n1.term(), 1);
+}
+
+#[test]
+fn stickiness_4_2_3_ignores_a_disruptive_request_vote_but_not_a_transfer() {
+    let config = Config { check_quorum: true, ..Config::default() };
+    let mut n2 = node(2, config, follower_of(1, 1));
+    step(&mut n2, 1_000, heartbeat(1, 2, 1, 0));
+    let vote = |transfer| Message::RequestVote { last_log_index: 1, last_log_term: 1, transfer };
+    let out = step(&mut n2, 2_000, Envelope { from: 3, to: 2, term: 5, body: vote(false) });
+    assert!(out.messages.is_empty() && n2.term() == 1, "ignored: no reply, no new term");
+    let out = step(&mut n2, 3_000, Envelope { from: 3, to: 2, term: 5, body: vote(true) });
+    assert_eq!(out.messages[0].body, Message::RequestVoteReply { granted: true });
+    assert_eq!((n2.term(), n2.voted_for()), (5, Some(3)));
+    let mut plain = node(2, Config::default(), follower_of(1, 1));
+    step(&mut plain, 1_000, heartbeat(1, 2, 1, 0));
+    step(&mut plain, 2_000, Envelope { from: 3, to: 2, term: 5, body: vote(false) });
+    assert_eq!(plain.term(), 5, "without CheckQuorum the newer term is taken");
+}
+
+#[test]
+fn transfer_3_10_completes_and_is_abandoned_on_timeout() {
+    let config = Config { pre_vote: true, check_quorum: true, ..Config::default() };
+    let mut n1 = node(1, config, leader(1));
+    let mut out = Outbox::default();
+    n1.transfer_leadership(0, 2, &mut out).expect("n1 leads");
+    let cmd = Command { client: 1, seq: 1, op: crate::raft::Op::Get { key: 0 } };
+    assert_eq!(n1.propose(cmd, &mut out), Err(ProposeError::Transferring { target: 2 }));
+    let out = step(&mut n1, 1_000, ack(2, 1, 0));
+    assert!(out.messages.iter().any(|m| m.to == 2 && m.body == Message::TimeoutNow), "caught up: TimeoutNow");
+    let mut n2 = node(2, config, follower_of(1, 1));
+    let out = step(&mut n2, 2_000, Envelope { from: 1, to: 2, term: 1, body: Message::TimeoutNow });
+    assert_eq!((n2.role_kind(), n2.term()), (RoleKind::Candidate, 2), "no PreVote for a transfer");
+    assert!(out.messages.iter().all(|m| matches!(m.body, Message::RequestVote { transfer: true, .. })));
+    let mut out = Outbox::default();
+    n1.tick(config.election_timeout_max_us, &mut out);
+    assert_eq!(n1.transfer(), None, "given up after an election timeout");
+    assert!(n1.propose(cmd, &mut out).is_ok(), "proposals resume");
+}
+
+#[test]
+fn read_index_6_4_waits_for_its_heartbeat_round_and_for_apply() {
+    let config = Config { read_mode: ReadMode::ReadIndex, ..Config::default() };
+    let mut n1 = node(1, config, leader(1));
+    let mut out = Outbox::default();
+    n1.read_index(7, &mut out).expect("a leader takes reads");
+    assert!(out.reads.is_empty(), "not before a majority confirms the round");
+    let round = out.messages.iter().find_map(|m| match m.body {
+        Message::AppendEntries { read_round, .. } => Some(read_round),
+        _ => None,
+    });
+    assert_eq!(round, Some(1));
+    assert!(step(&mut n1, 1_000, ack(2, 1, 0)).reads.is_empty(), "an older round does not count");
+    let out = step(&mut n1, 1_000, ack(2, 1, 1));
+    assert_eq!(out.reads, vec![ReadReady { ctx: 7, index: 1 }]);
+    // A new leader whose no-op is not committed yet must wait for it (and apply it).
+    let fresh = Setup { log_terms: vec![1, 2], commit_index: 1, ..leader(2) };
+    let mut n1 = node(1, config, fresh);
+    n1.read_index(8, &mut Outbox::default()).expect("a leader takes reads");
+    assert!(step(&mut n1, 1_000, ack(2, 2, 1)).reads.is_empty(), "no entry of term 2 committed yet");
+}
