@@ -210,7 +210,7 @@ fn page_facts(root: &Element) -> (Vec<String>, String, String) {
 /// A format-1 link for five servers at 900 ms with the given intervention bytes.
 fn forged(interventions: &[u8], count: u64) -> String {
     let mut fields =
-        link::varints(&[5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3]);
+        link::varints(&[5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3]);
     fields.extend(link::varints(&[900_000, 20_000, count]));
     fields.extend_from_slice(interventions);
     link::wrap_payload(&fields)
@@ -293,4 +293,72 @@ async fn each_kind_of_bad_link_explains_itself_and_the_page_still_works() {
         api("advance", 1500.0.into()).await;
         assert!(query(&root, "[data-role='leader']").is_some(), "and it works");
     }
+}
+
+/// The stale-read preset, opened in the page: without the bug the monitor stays green; with the
+/// `stale-read` switch clicked on, the old leader's answer at 2 s is a Linearizability violation
+/// naming n1, shown by `data-invariants` while the run goes on.
+#[wasm_bindgen_test]
+async fn the_stale_read_preset_shows_the_violation_only_with_its_bug() {
+    let _turn = turn().await;
+    let root = mount(1).await;
+    for bug in [false, true] {
+        api("preset", "stale-read".into()).await;
+        api("pause", JsValue::UNDEFINED).await;
+        if bug {
+            click(&query(&root, "[data-control='bug-stale-read']").expect("the bug switch"));
+            yew::scheduler::flush().await;
+        }
+        api("advance", 2500.0.into()).await;
+        let monitor = query(&root, "[data-invariants]").expect("monitor");
+        let expected = if bug { "violated" } else { "ok" };
+        assert_eq!(attr(&monitor, "data-invariants"), expected, "bug {bug}: {:?}", monitor.text_content());
+        if bug {
+            let text = monitor.text_content().unwrap_or_default();
+            assert!(text.contains("Linearizability") && text.contains("n1"), "{text}");
+            let n1 = query(&root, "[data-node='1']").expect("n1");
+            assert!(n1.closest(".implicated").expect("valid selector").is_some(), "n1 is outlined");
+        }
+    }
+}
+
+/// The protocol switches act on the run and travel in its link; the inspector hands leadership
+/// over; a pre-candidate is a role of its own.
+#[wasm_bindgen_test]
+async fn protocol_switches_and_leadership_transfer() {
+    let _turn = turn().await;
+    let root = mount(11).await;
+    api("pause", JsValue::UNDEFINED).await;
+    click(&query(&root, "[data-control='prevote']").expect("PreVote switch"));
+    click(&query(&root, "[data-control='check-quorum']").expect("CheckQuorum switch"));
+    yew::scheduler::flush().await;
+    api("advance", 1500.0.into()).await;
+    let leader = attr(&query(&root, "[data-role='leader']").expect("a leader"), "data-node");
+    let target = if leader == "3" { "4" } else { "3" };
+    click(&query(&root, &format!("[data-inspect='{target}']")).expect("inspect badge"));
+    yew::scheduler::flush().await;
+    click(&query(&root, "[data-action='transfer']").expect("transfer button"));
+    yew::scheduler::flush().await;
+    api("advance", 300.0.into()).await;
+    let now = query(&root, "[data-role='leader']").expect("a leader after the transfer");
+    assert_eq!(attr(&now, "data-node"), target, "leadership moved to the chosen server");
+    // An isolated follower times out: with PreVote it becomes a pre-candidate, not a candidate.
+    let follower = if target == "1" { 2.0 } else { 1.0 };
+    api("isolate", follower.into()).await;
+    api("advance", 700.0.into()).await;
+    let cut = query(&root, &format!("[data-node='{follower}']")).expect("server");
+    assert_eq!(attr(&cut, "data-role"), "pre-candidate");
+    assert_eq!(attr(&query(&root, "[data-invariants]").expect("monitor"), "data-invariants"), "ok");
+    let window = web_sys::window().expect("window");
+    let obj = Reflect::get(&window, &"raftPlayground".into()).expect("console API");
+    let link: Function = Reflect::get(&obj, &"link".into()).expect("link").dyn_into().expect("callable");
+    let text = link.call0(&obj).expect("a link").as_string().expect("a string");
+    let opened = link::decode(&text).expect("a valid link");
+    assert!(
+        opened.scenario.config.raft.pre_vote
+            || opened.scenario.interventions.iter().any(|t| matches!(
+                t.what,
+                raft_playground::sim::Intervention::SetProtocol { pre_vote: true, check_quorum: true, .. }
+            ))
+    );
 }

@@ -49,8 +49,15 @@ struct KeyOp {
 /// (what a small key leaves over goes to the keys after it), so a hard key cannot hide a
 /// violation on an easy one. Any key that proves a violation makes the verdict a violation.
 pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
+    check_keys(history, None, budget)
+}
+
+/// `check` limited to the keys in `only` (every key when `None`): the page checks just the
+/// keys whose reads were answered since it last looked.
+pub fn check_keys(history: &[HistoryOp], only: Option<&BTreeSet<u8>>, budget: u64) -> Verdict {
     let mut per_key: BTreeMap<u8, Vec<KeyOp>> = BTreeMap::new();
-    for (at, h) in history.iter().enumerate() {
+    let wanted = history.iter().enumerate().filter(|(_, h)| only.is_none_or(|keys| keys.contains(&h.op.key())));
+    for (at, h) in wanted {
         let (ret, output) = match &h.returned {
             Some((t, o)) => (*t, Some(o.clone())),
             // An unanswered read has no effect on anyone: leave it out.

@@ -97,6 +97,8 @@ struct Panels {
     lines: Rc<Vec<String>>,
     linearizability: AttrValue,
     trace_hash: AttrValue,
+    violation: Option<crate::sim::Violation>,
+    violations: usize,
 }
 
 #[component]
@@ -140,6 +142,7 @@ pub fn App(props: &AppProps) -> Html {
     let panels = {
         let model = state.model.clone();
         use_memo(content, move |_| {
+            let violation = model.borrow_mut().first_violation();
             let m = model.borrow();
             let (first, rows) = view::log_rows(&m);
             Panels {
@@ -149,6 +152,8 @@ pub fn App(props: &AppProps) -> Html {
                 lines: Rc::new(view::trace_lines(&m, 12)),
                 linearizability: view::linearizability(&m).into(),
                 trace_hash: m.world.trace().hash_hex().into(),
+                violations: m.violation_count(),
+                violation,
             }
         })
     };
@@ -291,10 +296,10 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
     let clients = Rc::new(view::clients(m));
     let messages = Rc::new(view::messages(m, &clients));
     let config = m.world.config();
-    let violation =
-        m.world.checker().violations().first().map(|v| {
-            (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone()))
-        });
+    let violation = panels
+        .violation
+        .as_ref()
+        .map(|v| (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone())));
     let net = config.net;
     let raft = config.raft;
     html! {
@@ -302,7 +307,7 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
             <header>
                 <h1>{ "Raft Playground" }</h1>
                 <Clock sim_time_us={m.now_us()} speed_label={speed_label(m.effective_speed())} paused={m.paused} />
-                <Monitor violation={violation} count={m.world.checker().violations().len()} />
+                <Monitor violation={violation} count={panels.violations} />
             </header>
             if let Some(alert) = &m.alert {
                 <div class="alert" role="alert">{ alert.clone() }
@@ -314,7 +319,8 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                 latency={format!("{}..{}", net.latency_min_us / 1000, net.latency_max_us / 1000)}
                 loss_pct={f64::from(net.loss_ppm) / 10_000.0} dup_pct={f64::from(net.dup_ppm) / 10_000.0}
                 election={format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)}
-                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} dispatch={cb.dispatch.clone()}
+                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} pre_vote={raft.pre_vote}
+                check_quorum={raft.check_quorum} read_mode={raft.read_mode} dispatch={cb.dispatch.clone()}
                 new_seed={cb.new_seed.clone()} preset_links={cb.preset_links.clone()} />
             <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
             <main>
@@ -364,7 +370,12 @@ fn inspected(m: &Model) -> Option<Inspected> {
                 .and_then(|n| n.progress())
                 .map(|p| p.iter().map(|(f, pr)| (*f, pr.next_index, pr.match_index)).collect())
                 .unwrap_or_default();
-            Some(Inspected::Server { id, up: node.is_some(), isolated: m.is_isolated(id), rows, progress })
+            let leader = m.world.leader();
+            let can_lead = node.is_some() && leader.is_some_and(|l| l != id);
+            if let Some(t) = leader.and_then(|l| m.world.node(l)).and_then(|l| l.transfer()) {
+                rows.push(("leadership".to_string(), format!("being handed to n{}", t.target)));
+            }
+            Some(Inspected::Server { id, up: node.is_some(), isolated: m.is_isolated(id), can_lead, rows, progress })
         }
         Selection::Message(id) => {
             let packet = m.world.network().get(id)?;

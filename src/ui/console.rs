@@ -13,8 +13,8 @@ use yew::Callback;
 use super::model::Model;
 use super::state::Action;
 use crate::raft::NodeId;
-use crate::sim::Intervention;
 use crate::sim::network::Endpoint;
+use crate::sim::{Intervention, Invariant};
 
 pub const GLOBAL_NAME: &str = "raftPlayground";
 
@@ -51,6 +51,7 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
         "isolate" => Action::Act(Intervention::Isolate(node_arg(a)?)),
         "rejoin" => Action::Act(Intervention::Rejoin(node_arg(a)?)),
         "heal" => Action::Act(Intervention::Heal),
+        "transfer" => Action::Transfer(node_arg(a)?),
         "dropMessage" => Action::Act(Intervention::DropMessage(number_arg(a, "message id")? as u64)),
         "request" if a.is_undefined() || a.is_null() => Action::Request(None),
         "request" => Action::Request(Some(node_arg(a)?)),
@@ -71,8 +72,9 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
     })
 }
 
-pub const ACTIONS: [&str; 18] = [
+pub const ACTIONS: [&str; 19] = [
     "crash",
+    "transfer",
     "restart",
     "timeout",
     "isolate",
@@ -228,6 +230,7 @@ fn snapshot(m: &Model) -> Snapshot {
             .checker()
             .violations()
             .iter()
+            .chain(m.shown_violation().filter(|v| v.invariant == Invariant::Linearizability))
             .map(|v| format!("{}: {}", v.invariant.name(), v.detail))
             .collect(),
         client_ops: m.world.history().len(),

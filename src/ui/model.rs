@@ -1,10 +1,14 @@
 //! The playground's state without any browser in it: the scenario being built, the world, the
 //! clock and what the person has selected. The Yew reducer wraps this; tests drive it natively.
 
-use crate::raft::{NodeId, RoleKind, Time};
+use crate::raft::{NodeId, ReadMode, RoleKind, Time};
 use crate::scenario::link::{self, Link, LinkError};
 use crate::scenario::{Scenario, Timed};
-use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, SimConfig, World};
+use std::collections::BTreeSet;
+
+use crate::raft::Op;
+use crate::sim::linearize;
+use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, SimConfig, Violation, World};
 
 /// Simulated time per wall time: 1/50× lets a newcomer follow each message by eye (a 10–20 ms
 /// message takes half a second to a second to cross the screen).
@@ -60,7 +64,25 @@ pub struct Model {
     /// press of Share copies again, even when the link is the same).
     pub share: Option<String>,
     pub shares: u64,
+    /// The clients' history, checked as the run goes (see `watch_linearizability`).
+    lin: LinWatch,
 }
+
+/// What the page has checked of the clients' history so far. Without reads every history is
+/// linearizable (writes always answer "ok"), so only keys whose reads were answered since the
+/// last look are checked, each with the page's budget; the first violation stays.
+#[derive(Clone, Debug, Default)]
+struct LinWatch {
+    generation: u64,
+    /// Every request before this index had returned at the last look.
+    from: usize,
+    answered: u64,
+    checked_to_us: Time,
+    violation: Option<Violation>,
+}
+
+/// Search steps the page spends per look (the command line spends far more, at the end).
+pub const LIVE_LINEARIZABILITY_BUDGET: u64 = 200_000;
 
 /// The playground's starting cluster: five servers and one client that sends now and then.
 pub fn default_config(seed: u64) -> SimConfig {
@@ -90,6 +112,7 @@ impl Model {
             keep_fragment: false,
             share: None,
             shares: 0,
+            lin: LinWatch::default(),
         })
     }
 
@@ -248,7 +271,9 @@ impl Model {
         }
         self.world.schedule(now, what.clone())?;
         self.world.run_until(now)?;
-        self.scenario.interventions.push(Timed { at_us: now, what });
+        // A preset's script may still hold later interventions: keep the list in time order.
+        let at = self.scenario.interventions.partition_point(|i| i.at_us <= now);
+        self.scenario.interventions.insert(at, Timed { at_us: now, what });
         self.revision += 1;
         Ok(())
     }
@@ -293,6 +318,24 @@ impl Model {
         }
     }
 
+    /// Switches PreVote, CheckQuorum or the read mode; the rest stays as it is.
+    pub fn set_protocol(&mut self, change: impl FnOnce(&mut bool, &mut bool, &mut ReadMode)) {
+        let raft = self.world.config().raft;
+        let (mut pre_vote, mut check_quorum, mut read_mode) = (raft.pre_vote, raft.check_quorum, raft.read_mode);
+        change(&mut pre_vote, &mut check_quorum, &mut read_mode);
+        self.act(Intervention::SetProtocol { pre_vote, check_quorum, read_mode });
+    }
+
+    /// Dissertation 3.10: the leader hands leadership to `id`.
+    pub fn transfer_to(&mut self, id: NodeId) {
+        match self.world.leader() {
+            None => self.alert = Some("there is no leader to hand leadership over".into()),
+            Some(l) if l == id => self.alert = Some(format!("n{id} already leads")),
+            Some(_) if self.world.node(id).is_none() => self.alert = Some(format!("n{id} is down")),
+            Some(_) => self.act(Intervention::Transfer(id)),
+        }
+    }
+
     pub fn is_isolated(&self, id: NodeId) -> bool {
         self.world.config().nodes > 1 && self.world.network().is_isolated(id)
     }
@@ -322,6 +365,56 @@ impl Model {
 
     pub fn role(&self, id: NodeId) -> Option<RoleKind> {
         self.world.node(id).map(|n| n.role_kind())
+    }
+
+    /// The first violation to show: the checker's, or the clients' history proving that a read
+    /// returned something no order of operations explains, whichever came first.
+    pub fn first_violation(&mut self) -> Option<Violation> {
+        self.watch_linearizability();
+        self.shown_violation().cloned()
+    }
+
+    /// `first_violation` as of the last look at the history.
+    pub fn shown_violation(&self) -> Option<&Violation> {
+        let safety = self.world.checker().violations().first();
+        let history = self.lin.violation.as_ref().filter(|_| self.lin.generation == self.generation);
+        match (safety, history) {
+            (Some(a), Some(b)) if b.time_us < a.time_us => Some(b),
+            (Some(a), _) => Some(a),
+            (None, b) => b,
+        }
+    }
+
+    /// How many violations there are in all (the history's counts as one).
+    pub fn violation_count(&self) -> usize {
+        let history = self.lin.violation.is_some() && self.lin.generation == self.generation;
+        self.world.checker().violations().len() + usize::from(history)
+    }
+
+    /// Checks the keys of reads answered since the last look (see `LinWatch`).
+    fn watch_linearizability(&mut self) {
+        if self.lin.generation != self.generation || self.now_us() < self.lin.checked_to_us {
+            self.lin = LinWatch { generation: self.generation, ..LinWatch::default() };
+        }
+        let answered = self.world.stats().client_ops_ok;
+        if self.lin.violation.is_some() || answered == self.lin.answered {
+            return;
+        }
+        let history = self.world.history();
+        let since = self.lin.checked_to_us;
+        let new_read = |h: &&crate::sim::client::HistoryOp| {
+            matches!(h.op, Op::Get { .. }) && h.returned.as_ref().is_some_and(|(t, _)| *t > since)
+        };
+        let keys: BTreeSet<u8> = history[self.lin.from..].iter().filter(new_read).map(|h| h.op.key()).collect();
+        while history.get(self.lin.from).is_some_and(|h| h.returned.is_some()) {
+            self.lin.from += 1;
+        }
+        if !keys.is_empty() {
+            let verdict = linearize::check_keys(history, Some(&keys), LIVE_LINEARIZABILITY_BUDGET);
+            self.lin.violation = linearize::violation(history, &verdict, self.now_us());
+        }
+        self.lin.answered = answered;
+        self.lin.checked_to_us = self.now_us();
     }
 }
 

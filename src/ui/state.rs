@@ -8,7 +8,7 @@ use yew::Reducible;
 
 use super::forms;
 use super::model::{Model, Selection, default_config};
-use crate::raft::{Bug, NodeId};
+use crate::raft::{Bug, NodeId, ReadMode};
 use crate::scenario::{Scenario, presets};
 use crate::sim::Intervention;
 
@@ -42,6 +42,12 @@ pub enum Action {
     SetElectionTimeout(String),
     SetHeartbeat(String),
     ToggleBug(Bug),
+    TogglePreVote,
+    ToggleCheckQuorum,
+    /// `log` or `read-index`.
+    SetReads(String),
+    /// The leader hands leadership to this server.
+    Transfer(NodeId),
     /// Time travel to this simulated time, in microseconds.
     Seek(u64),
     /// Make a share link (the app copies it and shows it).
@@ -127,6 +133,13 @@ fn apply(m: &mut Model, action: Action) -> bool {
             let on = !m.world.config().raft.bugs.has(bug);
             m.act(Intervention::SetBug { bug, on });
         }
+        Action::TogglePreVote => m.set_protocol(|p, _, _| *p = !*p),
+        Action::ToggleCheckQuorum => m.set_protocol(|_, q, _| *q = !*q),
+        Action::SetReads(text) => match ReadMode::from_name(&text) {
+            Some(mode) => m.set_protocol(|_, _, r| *r = mode),
+            None => m.alert = Some(format!("reads are served through the log or by read index, not '{text}'")),
+        },
+        Action::Transfer(id) => m.transfer_to(id),
         Action::Seek(t) => m.seek(t),
         Action::Share => {
             m.share = Some(m.link());

@@ -93,7 +93,7 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
     let n = usize::from(m.world.config().nodes);
     let now = m.now_us();
     let max_timeout = m.world.config().raft.election_timeout_max_us.max(1) as f64;
-    let implicated: Vec<NodeId> = m.world.checker().violations().first().map(|v| v.nodes.clone()).unwrap_or_default();
+    let implicated: Vec<NodeId> = m.shown_violation().map(|v| v.nodes.clone()).unwrap_or_default();
     m.world
         .servers()
         .iter()
@@ -276,7 +276,7 @@ fn request_view(h: &HistoryOp) -> RequestView {
     }
 }
 
-/// Search steps the page spends on the linearizability check (the command line uses more).
+/// Search steps the page spends on the whole-history check while paused.
 pub const PAGE_LINEARIZABILITY_BUDGET: u64 = 300_000;
 
 /// The clients' history checked against the key-value model, in words; only while paused,
@@ -392,5 +392,27 @@ mod tests {
         assert_eq!(linearizability(&m), "checked while paused");
         m.seek(m.now_us() + 2_000_000);
         assert_eq!(linearizability(&m), "linearizable ✓");
+    }
+
+    /// The page's monitor finds the stale read of the stale-read preset while running.
+    #[test]
+    fn stale_read_preset_shows_a_linearizability_violation_live() {
+        use crate::raft::Bug;
+        use crate::sim::{Intervention, Invariant};
+        let preset = crate::scenario::presets::find("stale-read").expect("preset");
+        let mut m = Model::new((preset.build)(1)).expect("valid");
+        assert!(m.first_violation().is_none());
+        m.act(Intervention::SetBug { bug: Bug::StaleRead, on: true });
+        m.seek(1_900_000);
+        m.paused = false;
+        assert!(m.first_violation().is_none(), "nothing stale was read yet");
+        while m.now_us() < 2_500_000 {
+            m.advance(400.0);
+        }
+        let v = m.first_violation().expect("the stale read is found while running");
+        assert_eq!((v.invariant, v.nodes.clone()), (Invariant::Linearizability, vec![1]));
+        m.seek(1_000_000);
+        let back = m.first_violation();
+        assert!(back.is_none(), "travelling back before the read clears it: {back:?} at {} {:?}", m.now_us(), m.alert);
     }
 }

@@ -128,9 +128,9 @@ fn timer_arc(s: &ServerView) -> Html {
     }
 }
 
-/// A dot per vote a candidate holds, on an arc under the server.
+/// A dot per vote a candidate (or pre-vote a pre-candidate) holds, on an arc under the server.
 fn votes(s: &ServerView) -> Html {
-    if !s.up || s.role != RoleKind::Candidate {
+    if !s.up || !matches!(s.role, RoleKind::Candidate | RoleKind::PreCandidate) {
         return html! {};
     }
     let n = s.votes.len();

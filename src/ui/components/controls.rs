@@ -4,7 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::raft::{Bug, Bugs};
+use crate::raft::{Bug, Bugs, ReadMode};
 use crate::scenario::presets::PRESETS;
 use crate::ui::model::{MAX_SPEED, MIN_SPEED};
 use crate::ui::state::Action;
@@ -22,6 +22,9 @@ pub struct ControlsProps {
     pub election: AttrValue,
     pub heartbeat_ms: u64,
     pub bugs: Bugs,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub read_mode: ReadMode,
     pub dispatch: Callback<Action>,
     pub new_seed: Callback<(), u64>,
     /// A share link per preset, in `PRESETS` order: a teacher can copy one for a class.
@@ -103,6 +106,22 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 </nav>
                 <button onclick={click(|| Action::ToggleHelp)} title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
+            <fieldset class="group protocol">
+                <legend>{ "Past section 5" }</legend>
+                <label title="Dissertation 9.6: ask for pre-votes before raising the term, so a cut-off server cannot disrupt">
+                    <input type="checkbox" data-control="prevote" checked={p.pre_vote}
+                        onchange={d.reform(|_: Event| Action::TogglePreVote)} />{ "PreVote" }</label>
+                <label title="Dissertation 6.2 and 4.2.3: a leader without a majority steps down; followers that hear a leader ignore RequestVote">
+                    <input type="checkbox" data-control="check-quorum" checked={p.check_quorum}
+                        onchange={d.reform(|_: Event| Action::ToggleCheckQuorum)} />{ "CheckQuorum" }</label>
+                <label title="Dissertation 6.4: reads through the log, or ReadIndex (a heartbeat round confirms leadership)">{ "reads " }
+                    <select data-control="reads" onchange={d.reform(|e: Event| Action::SetReads(
+                        e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))}>
+                        { for ReadMode::ALL.iter().map(|m| html! {
+                            <option value={m.name()} selected={*m == p.read_mode}>{ m.name() }</option>
+                        }) }
+                    </select></label>
+            </fieldset>
             <fieldset class="group bugs">
                 <legend>{ "Bug switches " }<span class="unsafe">{ "unsafe" }</span></legend>
                 { for Bug::ALL.iter().map(|&bug| {

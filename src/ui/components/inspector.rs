@@ -14,6 +14,8 @@ pub enum Inspected {
         id: NodeId,
         up: bool,
         isolated: bool,
+        /// Up, and another server leads: leadership can be handed to it (3.10).
+        can_lead: bool,
         rows: Vec<(String, String)>,
         /// For a leader: (follower, nextIndex, matchIndex).
         progress: Vec<(NodeId, u64, u64)>,
@@ -35,7 +37,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let d = &props.dispatch;
     let close = d.reform(|_: MouseEvent| Action::Select(None));
     let body = match &props.inspected {
-        Inspected::Server { id, up, isolated, rows, progress } => server(*id, *up, *isolated, rows, progress, d),
+        Inspected::Server { id, up, isolated, can_lead, rows, progress } => {
+            server(*id, (*up, *isolated, *can_lead), rows, progress, d)
+        }
         Inspected::Message { id, rows } => {
             let id = *id;
             html! {
@@ -68,8 +72,7 @@ fn table(rows: &[(String, String)]) -> Html {
 
 fn server(
     id: NodeId,
-    up: bool,
-    isolated: bool,
+    (up, isolated, can_lead): (bool, bool, bool),
     rows: &[(String, String)],
     progress: &[(NodeId, u64, u64)],
     d: &Callback<Action>,
@@ -91,6 +94,11 @@ fn server(
                     <button data-action="timeout" onclick={act(Intervention::Timeout(id))}>{ "Time out now" }</button>
                     <button data-action="request-via" onclick={d.reform(move |_: MouseEvent| Action::Request(Some(id)))}>
                         { "Send a request through it" }</button>
+                    if can_lead {
+                        <button data-action="transfer" onclick={d.reform(move |_: MouseEvent| Action::Transfer(id))}
+                            title="The leader brings this server up to date and sends it TimeoutNow (dissertation 3.10)">
+                            { "Transfer leadership here" }</button>
+                    }
                 } else {
                     <button data-action="restart" onclick={act(Intervention::Restart(id))}>{ "Restart" }</button>
                 }
