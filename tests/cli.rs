@@ -111,3 +111,20 @@ fn swarm_json_reports_runs_and_liveness() {
     assert_eq!(code, 1);
     assert!(out.contains("reproduce: raft-sim run --seed"), "{out}");
 }
+
+/// Seeds are independent, so a swarm split into ranges adds up to the whole swarm.
+#[test]
+fn swarm_ranges_add_up_to_the_whole_swarm() {
+    let summary = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) = raft_sim(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).expect("one JSON object")
+    };
+    let whole = summary(&["swarm", "--seed", "100", "--seeds", "12", "--duration", "5s", "--json"]);
+    let first = summary(&["swarm", "--seed", "100", "--seeds", "5", "--duration", "5s", "--json"]);
+    let rest = summary(&["swarm", "--seed", "105", "--seeds", "7", "--duration", "5s", "--json"]);
+    for field in ["runs", "events", "messages_delivered", "client_ops_ok", "leaders_elected", "liveness_failures"] {
+        let sum = first[field].as_u64().expect("a count") + rest[field].as_u64().expect("a count");
+        assert_eq!(whole[field].as_u64(), Some(sum), "{field}");
+    }
+}
