@@ -15,6 +15,16 @@ pub enum Op {
 }
 
 impl Op {
+    /// `(kind, key, value)` with kind 1 put, 2 append, 3 get (value 0): the stable encoding
+    /// links and the trace hash use.
+    pub fn code(&self) -> (u8, u8, u32) {
+        match *self {
+            Op::Put { key, value } => (1, key, value),
+            Op::Append { key, value } => (2, key, value),
+            Op::Get { key } => (3, key, 0),
+        }
+    }
+
     pub fn key(&self) -> u8 {
         match *self {
             Op::Put { key, .. } | Op::Append { key, .. } | Op::Get { key } => key,

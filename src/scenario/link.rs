@@ -295,11 +295,7 @@ fn write_intervention(w: &mut Writer, what: &Intervention) {
         }
         ClientOp { node: n, op } => {
             node(w, 19, *n);
-            let (kind, key, value) = match *op {
-                Op::Put { key, value } => (1, key, value),
-                Op::Append { key, value } => (2, key, value),
-                Op::Get { key } => (3, key, 0),
-            };
+            let (kind, key, value) = op.code();
             w.byte(kind);
             w.byte(key);
             w.varint(u64::from(value));

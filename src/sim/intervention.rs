@@ -162,12 +162,8 @@ impl Intervention {
             StopClients => w(16),
             Transfer(n) => [17, u64::from(*n)].into_iter().for_each(w),
             ClientOp { node, op } => {
-                let (kind, key, value) = match *op {
-                    Op::Put { key, value } => (1, key, value),
-                    Op::Append { key, value } => (2, key, value),
-                    Op::Get { key } => (3, key, 0),
-                };
-                [19, u64::from(*node), kind, u64::from(key), u64::from(value)].into_iter().for_each(w)
+                let (kind, key, value) = op.code();
+                [19, u64::from(*node), u64::from(kind), u64::from(key), u64::from(value)].into_iter().for_each(w)
             }
             SetProtocol { pre_vote, check_quorum, read_mode } => {
                 [18, u64::from(*pre_vote), u64::from(*check_quorum), *read_mode as u64].into_iter().for_each(w)
