@@ -20,6 +20,8 @@ pub enum Stream {
     Client(u32),
     /// Random fault schedules for `--faults` and the swarm.
     Faults,
+    /// Random membership changes (`--membership-faults`), apart so the others stay the same.
+    Membership,
 }
 
 impl Stream {
@@ -29,6 +31,7 @@ impl Stream {
             Stream::Network => 2 << 56,
             Stream::Client(id) => (3 << 56) | u64::from(id),
             Stream::Faults => 4 << 56,
+            Stream::Membership => 5 << 56,
         }
     }
 }

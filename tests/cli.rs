@@ -51,14 +51,30 @@ fn lists_bugs_and_presets_name_first() {
     let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
     assert_eq!(
         names,
-        ["commit-previous-term", "vote-ignores-log", "forget-vote-on-restart", "truncate-on-heartbeat", "stale-read"]
+        [
+            "commit-previous-term",
+            "vote-ignores-log",
+            "forget-vote-on-restart",
+            "truncate-on-heartbeat",
+            "stale-read",
+            "config-change-before-term-commit"
+        ]
     );
     let (code, out, _) = raft_sim(&["presets"]);
     assert_eq!(code, 0);
     let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
     assert_eq!(
         names,
-        ["figure8", "split-vote", "leader-isolated", "figure7", "disruptive-server", "stale-read", "transfer"]
+        [
+            "figure8",
+            "split-vote",
+            "leader-isolated",
+            "figure7",
+            "disruptive-server",
+            "stale-read",
+            "transfer",
+            "membership-bug"
+        ]
     );
 }
 
@@ -107,7 +123,8 @@ fn swarm_json_reports_runs_and_liveness() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
     assert_eq!(v["runs"], 20);
     assert_eq!(v["liveness_failures"], 0);
-    let (code, out, _) = raft_sim(&["swarm", "--seeds", "50", "--bug", "truncate-on-heartbeat"]);
+    let args = ["swarm", "--seeds", "50", "--bug", "truncate-on-heartbeat", "--membership-faults", "off"];
+    let (code, out, _) = raft_sim(&args);
     assert_eq!(code, 1);
     assert!(out.contains("reproduce: raft-sim run --seed"), "{out}");
 }

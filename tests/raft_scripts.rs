@@ -13,6 +13,8 @@
 //! - `deliver [from=ID] [to=ID] [kind=NAME]` (one round of matching queued messages) · `stabilize`
 //! - `drop [from=ID] [to=ID] [kind=NAME]` · `isolate ID` · `heal` · `crash ID` · `restart ID`
 //! - `inject from=ID to=ID term=T [at=ID] append [prev=I@T] [entries=I@T/…] | vote [last=I@T] | refusal [conflict=I]`
+//! - `change ID add=N | promote=N | remove=N | out=A/B in=C/D` (a membership change at leader ID;
+//!   `cluster … spare=K` creates K more servers that are in no configuration yet)
 //! - `status [ID…]`
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -24,8 +26,8 @@ use std::fmt::Write as _;
 use goldenscript::{Command, Runner};
 use raft_playground::prng::{Prng, Stream};
 use raft_playground::raft::{
-    Bug, Bugs, Command as Cmd, Config, Entry, Envelope, Message, Node, NodeEvent, NodeId, Op, Outbox, Persistent,
-    ReadMode, RoleKind, Setup,
+    Bug, Bugs, Command as Cmd, Config, ConfigChange, Entry, Envelope, Membership, Message, Node, NodeEvent, NodeId, Op,
+    Outbox, Persistent, ReadMode, RoleKind, Setup,
 };
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -40,6 +42,8 @@ struct Harness {
     isolated: BTreeSet<NodeId>,
     now_us: u64,
     seq: u64,
+    /// Servers 1..=initial form the cluster; the rest are spares, in no configuration yet.
+    initial: u8,
 }
 
 fn fmt_entries(entries: &[Entry]) -> String {
@@ -84,6 +88,36 @@ impl Harness {
         self.nodes.len() as u8
     }
 
+    fn initial_membership(&self, id: NodeId) -> Membership {
+        if id <= self.initial { Membership::initial(self.initial) } else { Membership::default() }
+    }
+
+    /// `change ID add=N | promote=N | remove=N | out=A/B in=C/D`: asks leader ID for a change.
+    fn change(&mut self, cmd: &Command, out: &mut String) -> Res<()> {
+        let id = Self::one_id(cmd)?;
+        let mut args = cmd.consume_args();
+        args.next_pos();
+        let ids = |text: &str| -> Res<BTreeSet<NodeId>> {
+            text.split(['/', ',']).filter(|s| !s.is_empty()).map(|s| Ok(s.parse()?)).collect()
+        };
+        let change = if let Some(n) = args.lookup_parse("add")? {
+            ConfigChange::AddLearner(n)
+        } else if let Some(n) = args.lookup_parse("promote")? {
+            ConfigChange::Promote(n)
+        } else if let Some(n) = args.lookup_parse("remove")? {
+            ConfigChange::Remove(n)
+        } else {
+            let remove = ids(&args.lookup("out").map_or(String::new(), |a| a.value.clone()))?;
+            let add = ids(&args.lookup("in").map_or(String::new(), |a| a.value.clone()))?;
+            ConfigChange::Replace { remove, add }
+        };
+        args.reject_rest()?;
+        if let Err(e) = self.on(id, out, |n, _, o| n.change_membership(change, o))? {
+            writeln!(out, "refused: {e}")?;
+        }
+        Ok(())
+    }
+
     fn rng(&self, id: NodeId) -> Prng {
         Prng::new(7, Stream::Node { id, incarnation: self.incarnation[usize::from(id) - 1] })
     }
@@ -108,6 +142,9 @@ impl Harness {
                 NodeEvent::Committed { index } => format!("n{id} commits {index}"),
                 NodeEvent::Transfer { target, started: true } => format!("n{id} transfers leadership to n{target}"),
                 NodeEvent::Transfer { target, started: false } => format!("n{id} abandons transfer to n{target}"),
+                NodeEvent::MembershipChanged { index } => {
+                    format!("n{id} configuration {} (entry {index})", node.membership().0)
+                }
             };
             writeln!(out, "{line}")?;
         }
@@ -172,9 +209,10 @@ impl Harness {
             };
             let terms: Vec<String> = n.log().entries().iter().map(|e| e.term.to_string()).collect();
             let vote = n.voted_for().map_or("-".to_string(), |v| format!("n{v}"));
+            let (membership, at) = n.membership();
             write!(
                 out,
-                "n{id}@{} {} vote={vote} log=[{}] commit={} applied={}",
+                "n{id}@{} {} vote={vote} log=[{}] commit={} applied={} config={membership}@{at}",
                 n.term(),
                 n.role_kind().name(),
                 terms.join(" "),
@@ -208,7 +246,7 @@ fn parse_entries(text: &str) -> Res<Vec<Entry>> {
         .filter(|s| !s.is_empty())
         .map(|p| {
             let (i, t) = p.split_once('@').ok_or(format!("'{p}' is not index@term"))?;
-            Ok(Entry { index: i.parse()?, term: t.parse()?, command: None })
+            Ok(Entry { index: i.parse()?, term: t.parse()?, command: None, config: None })
         })
         .collect()
 }
@@ -233,10 +271,12 @@ impl Harness {
         if let Some(m) = args.lookup_parse("max-entries")? {
             config.max_entries_per_append = m;
         }
+        let spare: u8 = args.lookup_parse("spare")?.unwrap_or(0);
         args.reject_rest()?;
-        *self = Harness { config, incarnation: vec![0; usize::from(size)], ..Harness::default() };
-        for id in 1..=size {
-            let node = Node::new(id, size, config, Persistent::default(), 0, self.rng(id));
+        let total = size + spare;
+        *self = Harness { config, initial: size, incarnation: vec![0; usize::from(total)], ..Harness::default() };
+        for id in 1..=total {
+            let node = Node::new(id, self.initial_membership(id), config, Persistent::default(), 0, self.rng(id));
             self.nodes.push(Some(node));
             self.disks.push(Persistent::default());
         }
@@ -266,7 +306,7 @@ impl Harness {
             commit_index: args.lookup_parse("commit")?.unwrap_or(0),
         };
         args.reject_rest()?;
-        let node = Node::with_setup(id, self.size(), self.config, setup, self.now_us, self.rng(id))?;
+        let node = Node::with_setup(id, self.initial, self.config, setup, self.now_us, self.rng(id))?;
         self.nodes[usize::from(id) - 1] = Some(node);
         let mut out = String::new();
         self.status(&[id], &mut out)?;
@@ -397,10 +437,12 @@ impl Runner for Harness {
                 let slot = usize::from(id) - 1;
                 self.incarnation[slot] += 1;
                 let disk = std::mem::take(&mut self.disks[slot]);
-                self.nodes[slot] = Some(Node::new(id, self.size(), self.config, disk, self.now_us, self.rng(id)));
+                let initial = self.initial_membership(id);
+                self.nodes[slot] = Some(Node::new(id, initial, self.config, disk, self.now_us, self.rng(id)));
                 self.status(&[id], &mut out)?;
             }
             "inject" => self.inject(cmd, &mut out)?,
+            "change" => self.change(cmd, &mut out)?,
             "status" => {
                 let ids = self.ids(cmd)?;
                 self.status(&ids, &mut out)?;
@@ -433,4 +475,5 @@ scripts! {
     check_quorum_6_2 => "check_quorum.txt",
     transfer_3_10 => "transfer.txt",
     read_index_6_4 => "read_index.txt",
+    membership_4 => "membership.txt",
 }

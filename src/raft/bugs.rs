@@ -21,18 +21,24 @@ pub enum Bug {
     /// is still leader (dissertation 6.4): a deposed leader that has not heard of its successor
     /// returns stale values, and the clients' history stops being linearizable.
     StaleRead,
+    /// A leader starts a single-server membership change before it has committed an entry of
+    /// its own term; the published counterexample (2015) then loses a committed entry.
+    ConfigChangeBeforeTermCommit,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 5] = [
+    pub const ALL: [Bug; 6] = [
         Bug::CommitPreviousTerm,
         Bug::VoteIgnoresLog,
         Bug::ForgetVoteOnRestart,
         Bug::TruncateOnHeartbeat,
         Bug::StaleRead,
+        Bug::ConfigChangeBeforeTermCommit,
     ];
     /// The switches link format 1 knows (its bug field is checked against this many).
     pub const FORMAT1_COUNT: usize = 4;
+    /// The switches link format 2 knows.
+    pub const FORMAT2_COUNT: usize = 5;
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +47,7 @@ impl Bug {
             Bug::ForgetVoteOnRestart => "forget-vote-on-restart",
             Bug::TruncateOnHeartbeat => "truncate-on-heartbeat",
             Bug::StaleRead => "stale-read",
+            Bug::ConfigChangeBeforeTermCommit => "config-change-before-term-commit",
         }
     }
 
@@ -51,6 +58,9 @@ impl Bug {
             Bug::ForgetVoteOnRestart => "votedFor is lost on restart, so a server can vote twice in a term",
             Bug::TruncateOnHeartbeat => "followers delete entries after prevLogIndex even when they agree",
             Bug::StaleRead => "a leader answers reads from its own state without confirming leadership (6.4)",
+            Bug::ConfigChangeBeforeTermCommit => {
+                "a leader changes the membership before committing an entry of its term (the 2015 bug)"
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! The replicated log: entries, term lookups, conflict-checked append, and the up-to-date rule.
 
+use super::quorum::Membership;
 use super::{Index, Term};
 use serde::{Deserialize, Serialize};
 
@@ -53,12 +54,15 @@ pub struct Command {
 }
 
 /// One log entry. `command` is `None` for the no-op a new leader appends in its own term
-/// (paper section 8), which lets it commit entries of earlier terms (section 5.4.2).
+/// (paper section 8), which lets it commit entries of earlier terms (section 5.4.2), and for a
+/// configuration entry, whose `config` takes effect as soon as a server stores it
+/// (dissertation 4.1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub index: Index,
     pub term: Term,
     pub command: Option<Command>,
+    pub config: Option<Membership>,
 }
 
 /// Entries `1..=last_index()`; index 0 is the empty prefix with term 0.
@@ -118,8 +122,20 @@ impl Log {
     /// Appends one entry at the end (leader path); returns its index.
     pub fn push(&mut self, term: Term, command: Option<Command>) -> Index {
         let index = self.last_index() + 1;
-        self.entries.push(Entry { index, term, command });
+        self.entries.push(Entry { index, term, command, config: None });
         index
+    }
+
+    /// Appends a configuration entry at the end (leader path); returns its index.
+    pub fn push_config(&mut self, term: Term, config: Membership) -> Index {
+        let index = self.last_index() + 1;
+        self.entries.push(Entry { index, term, command: None, config: Some(config) });
+        index
+    }
+
+    /// The newest configuration entry at or below `index`, if the log holds one.
+    pub fn config_at(&self, index: Index) -> Option<(Index, &Membership)> {
+        self.slice(1, index).iter().rev().find_map(|e| e.config.as_ref().map(|c| (e.index, c)))
     }
 
     /// Section 5.4.1: a candidate's log is at least as up to date as ours if its last term is
@@ -195,7 +211,7 @@ mod tests {
     }
 
     fn entries(pairs: &[(Index, Term)]) -> Vec<Entry> {
-        pairs.iter().map(|&(index, term)| Entry { index, term, command: None }).collect()
+        pairs.iter().map(|&(index, term)| Entry { index, term, command: None, config: None }).collect()
     }
 
     #[test]

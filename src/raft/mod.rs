@@ -82,9 +82,10 @@ pub use bugs::{Bug, Bugs};
 pub use log::{Command, Entry, Log, Op};
 pub use message::{Envelope, Kind, Message};
 pub use node::{
-    LeaderState, Node, NodeEvent, Outbox, Progress, ProposeError, ReadError, ReadReady, Role, Setup, StepError,
-    Transfer, TransferError,
+    ConfigChange, ConfigError, LeaderState, Node, NodeEvent, Outbox, Progress, ProposeError, ReadError, ReadReady,
+    Role, Setup, StepError, Transfer, TransferError,
 };
+pub use quorum::Membership;
 
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +168,9 @@ pub struct Config {
     /// RequestVote (dissertation 6.2 and 4.2.3).
     pub check_quorum: bool,
     pub read_mode: ReadMode,
+    /// Snapshot the state machine and discard the log once this many entries have been applied
+    /// since the last snapshot (paper section 7); 0 never compacts.
+    pub snapshot_every: Index,
 }
 
 impl Default for Config {
@@ -181,6 +185,7 @@ impl Default for Config {
             pre_vote: false,
             check_quorum: false,
             read_mode: ReadMode::Log,
+            snapshot_every: 0,
         }
     }
 }

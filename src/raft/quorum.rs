@@ -1,18 +1,27 @@
-//! Majority arithmetic as pure functions, after etcd's `quorum` package.
+//! Majority arithmetic as pure functions over sets of voters, after etcd's `quorum` package:
+//! a [`Membership`] is a set of voters (plus learners, who never count), and during joint
+//! consensus (paper section 6, dissertation 4.3) two such sets, each of which must agree.
 
-use super::Index;
+use std::collections::BTreeSet;
 
-/// Votes or acknowledgements needed out of `cluster_size` servers.
-pub fn majority(cluster_size: usize) -> usize {
-    cluster_size / 2 + 1
+use serde::{Deserialize, Serialize};
+
+use super::{Index, NodeId};
+
+/// Votes or acknowledgements needed out of `size` voters.
+pub fn majority(size: usize) -> usize {
+    size / 2 + 1
 }
 
-/// The highest index stored on a majority, given every server's match index (the leader's own
-/// last index included). Sorting descending, the majority-th value is on at least that many.
-pub fn committed_index(match_indexes: &mut [Index]) -> Index {
-    assert!(!match_indexes.is_empty(), "committed_index of an empty cluster");
-    match_indexes.sort_unstable_by(|a, b| b.cmp(a));
-    match_indexes[majority(match_indexes.len()) - 1]
+/// The highest index stored on a majority of `voters`, given each one's match index. An
+/// empty set of voters agrees to everything (the other half of a joint configuration decides).
+pub fn committed_index(voters: &BTreeSet<NodeId>, match_of: impl Fn(NodeId) -> Index) -> Index {
+    if voters.is_empty() {
+        return Index::MAX;
+    }
+    let mut matches: Vec<Index> = voters.iter().map(|&v| match_of(v)).collect();
+    matches.sort_unstable_by(|a, b| b.cmp(a));
+    matches[majority(matches.len()) - 1]
 }
 
 /// Outcome of an election so far.
@@ -23,14 +32,81 @@ pub enum VoteResult {
     Pending,
 }
 
-pub fn vote_result(cluster_size: usize, granted: usize, rejected: usize) -> VoteResult {
-    let needed = majority(cluster_size);
-    if granted >= needed {
+/// Counts only the votes of `voters`; anyone else's answer does not matter.
+pub fn vote_result(voters: &BTreeSet<NodeId>, granted: &BTreeSet<NodeId>, rejected: &BTreeSet<NodeId>) -> VoteResult {
+    if voters.is_empty() {
+        return VoteResult::Won;
+    }
+    let needed = majority(voters.len());
+    let yes = voters.intersection(granted).count();
+    let no = voters.intersection(rejected).count();
+    if yes >= needed {
         VoteResult::Won
-    } else if cluster_size - rejected < needed {
+    } else if voters.len() - no < needed {
         VoteResult::Lost
     } else {
         VoteResult::Pending
+    }
+}
+
+/// A configuration: who votes, who only receives the log, and during a joint change the
+/// outgoing voters too (C_old,new: `outgoing` is C_old, `voters` is C_new).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Membership {
+    pub voters: BTreeSet<NodeId>,
+    pub learners: BTreeSet<NodeId>,
+    /// Empty except during joint consensus.
+    pub outgoing: BTreeSet<NodeId>,
+}
+
+impl Membership {
+    /// Servers 1 to `size`, all voters.
+    pub fn initial(size: u8) -> Membership {
+        Membership { voters: (1..=size).collect(), ..Membership::default() }
+    }
+
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Votes in either half.
+    pub fn is_voter(&self, id: NodeId) -> bool {
+        self.voters.contains(&id) || self.outgoing.contains(&id)
+    }
+
+    /// Everyone the leader replicates to (and itself, if a member).
+    pub fn members(&self) -> BTreeSet<NodeId> {
+        self.voters.iter().chain(&self.outgoing).chain(&self.learners).copied().collect()
+    }
+
+    /// Joint: the smaller of what each half has committed.
+    pub fn committed_index(&self, match_of: impl Fn(NodeId) -> Index) -> Index {
+        let incoming = committed_index(&self.voters, &match_of);
+        let outgoing = committed_index(&self.outgoing, &match_of);
+        incoming.min(outgoing)
+    }
+
+    /// Joint: both halves must elect; either losing loses.
+    pub fn vote_result(&self, granted: &BTreeSet<NodeId>, rejected: &BTreeSet<NodeId>) -> VoteResult {
+        match (vote_result(&self.voters, granted, rejected), vote_result(&self.outgoing, granted, rejected)) {
+            (VoteResult::Won, VoteResult::Won) => VoteResult::Won,
+            (VoteResult::Lost, _) | (_, VoteResult::Lost) => VoteResult::Lost,
+            _ => VoteResult::Pending,
+        }
+    }
+}
+
+impl std::fmt::Display for Membership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |set: &BTreeSet<NodeId>| set.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(",");
+        write!(f, "{{{}}}", list(&self.voters))?;
+        if self.is_joint() {
+            write!(f, " joint with {{{}}}", list(&self.outgoing))?;
+        }
+        if !self.learners.is_empty() {
+            write!(f, " learners {{{}}}", list(&self.learners))?;
+        }
+        Ok(())
     }
 }
 
@@ -38,16 +114,43 @@ pub fn vote_result(cluster_size: usize, granted: usize, rejected: usize) -> Vote
 mod tests {
     use super::*;
 
+    fn set(ids: &[NodeId]) -> BTreeSet<NodeId> {
+        ids.iter().copied().collect()
+    }
+
     #[test]
-    fn majorities() {
+    fn majorities_over_sets() {
         assert_eq!(majority(1), 1);
         assert_eq!(majority(4), 3);
         assert_eq!(majority(5), 3);
-        assert_eq!(committed_index(&mut [5, 1, 3, 3, 2]), 3);
-        assert_eq!(committed_index(&mut [7]), 7);
-        assert_eq!(committed_index(&mut [4, 9, 1, 1]), 1);
-        assert_eq!(vote_result(5, 3, 0), VoteResult::Won);
-        assert_eq!(vote_result(5, 2, 2), VoteResult::Pending);
-        assert_eq!(vote_result(5, 1, 3), VoteResult::Lost);
+        fn m(v: &[Index]) -> impl Fn(NodeId) -> Index + '_ {
+            move |id| v[usize::from(id) - 1]
+        }
+        assert_eq!(committed_index(&set(&[1, 2, 3, 4, 5]), m(&[5, 1, 3, 3, 2])), 3);
+        assert_eq!(committed_index(&set(&[1]), m(&[7])), 7);
+        assert_eq!(committed_index(&set(&[1, 2, 3, 4]), m(&[4, 9, 1, 1])), 1);
+        // Only voters count: a learner far ahead changes nothing.
+        assert_eq!(committed_index(&set(&[1, 2, 3]), m(&[5, 1, 1, 9])), 1);
+        let all = set(&[1, 2, 3, 4, 5]);
+        assert_eq!(vote_result(&all, &set(&[1, 2, 3]), &set(&[])), VoteResult::Won);
+        assert_eq!(vote_result(&all, &set(&[1, 2]), &set(&[3, 4])), VoteResult::Pending);
+        assert_eq!(vote_result(&all, &set(&[1]), &set(&[2, 3, 4])), VoteResult::Lost);
+        assert_eq!(vote_result(&set(&[1, 2, 3]), &set(&[1, 7, 8]), &set(&[])), VoteResult::Pending, "7, 8 do not vote");
+    }
+
+    /// Joint consensus (section 6): a majority of both halves, for commitment and elections.
+    #[test]
+    fn joint_configurations_need_both_majorities() {
+        let joint = Membership { voters: set(&[3, 4, 5]), outgoing: set(&[1, 2, 3]), learners: set(&[]) };
+        fn m(v: &[Index]) -> impl Fn(NodeId) -> Index + '_ {
+            move |id| v[usize::from(id) - 1]
+        }
+        assert_eq!(joint.committed_index(m(&[9, 9, 1, 1, 1])), 1, "old half has it, new half does not");
+        assert_eq!(joint.committed_index(m(&[9, 9, 9, 9, 1])), 9);
+        assert_eq!(joint.vote_result(&set(&[1, 2]), &set(&[])), VoteResult::Pending);
+        assert_eq!(joint.vote_result(&set(&[1, 2, 4, 5]), &set(&[])), VoteResult::Won);
+        assert_eq!(joint.vote_result(&set(&[4, 5]), &set(&[1, 2])), VoteResult::Lost);
+        assert!(joint.is_voter(1) && joint.is_voter(5) && !joint.is_voter(6));
+        assert_eq!(joint.to_string(), "{n3,n4,n5} joint with {n1,n2,n3}");
     }
 }

@@ -39,6 +39,35 @@ const FAULTS: [Fault; 10] = [
     Fault::Heal,
 ];
 
+/// Membership changes over `[0, duration_us)`, from their own stream so that the other faults
+/// of a seed stay the same with or without them. Each burst forces an election and changes the
+/// membership a few milliseconds later, often before the new leader has committed anything of
+/// its term: the single-server rule (dissertation 4.1, the 2015 fix) must hold it back.
+pub fn random_membership(seed: u64, nodes: u8, duration_us: Time) -> Vec<Timed> {
+    let mut rng = Prng::new(seed, Stream::Membership);
+    let mut servers = nodes;
+    let mut out = Vec::new();
+    let mut t = rng.range(300_000, 2_000_000);
+    while t < duration_us {
+        let n = rng.range(1, u64::from(servers)) as NodeId;
+        out.push(Timed { at_us: t, what: Intervention::Timeout(n) });
+        let at_us = t + rng.range(1_000, 40_000);
+        let what = match rng.below(6) {
+            0 | 1 if servers < crate::raft::MAX_NODES => Intervention::AddServer,
+            0..=3 => Intervention::RemoveServer(rng.range(1, u64::from(servers)) as NodeId),
+            _ if servers < crate::raft::MAX_NODES => {
+                Intervention::Replace { remove: vec![rng.range(1, u64::from(servers)) as NodeId], add: 1 }
+            }
+            _ => Intervention::Timeout(rng.range(1, u64::from(servers)) as NodeId),
+        };
+        servers = what.servers_after(servers);
+        out.push(Timed { at_us, what });
+        t += rng.range(500_000, 4_000_000);
+    }
+    out.retain(|x| x.at_us < duration_us);
+    out
+}
+
 /// Faults over `[0, duration_us)`, sorted by time.
 pub fn random_faults(seed: u64, nodes: u8, duration_us: Time) -> Vec<Timed> {
     let mut rng = Prng::new(seed, Stream::Faults);

@@ -1,6 +1,12 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
-//! Format 2 (current) is format 1 with a protocol field after the bug bits (bit 0 PreVote,
+//! Format 3 (current) is format 2 with the snapshot threshold after the protocol field (entries,
+//! 0 = never), a sixth bug switch (`config-change-before-term-commit`), and membership
+//! interventions: 20 add a server, 21 remove a server (server), 22 replace (count, servers,
+//! new servers). Server ids are checked against the servers that exist at that point of the
+//! list (the cluster size plus those added before).
+//!
+//! Format 2 is format 1 with a protocol field after the bug bits (bit 0 PreVote,
 //! bit 1 CheckQuorum, bit 2 ReadIndex reads), a fifth bug switch (`stale-read`), and two more
 //! interventions: 17 transfer leadership (server), 18 set protocol (the same bits), 19 a client
 //! command (server, kind 1 put / 2 append / 3 get, key byte, value varint). Format-1
@@ -29,7 +35,7 @@ use crate::raft::{Bug, Bugs, Config, MAX_NODES, Op, ReadMode, Time};
 use crate::sim::intervention::limits;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
 
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// The oldest format this version still opens.
 pub const OLDEST_VERSION: u8 = 1;
 /// Longest fragment accepted, in characters.
@@ -214,6 +220,7 @@ pub fn encode(link: &Link) -> String {
         r.max_log_len,
         u64::from(r.bugs.bits()),
         protocol_bits(r.pre_vote, r.check_quorum, r.read_mode),
+        r.snapshot_every,
         c.net.latency_min_us,
         c.net.latency_max_us,
         u64::from(c.net.loss_ppm),
@@ -293,6 +300,14 @@ fn write_intervention(w: &mut Writer, what: &Intervention) {
             w.byte(18);
             w.varint(protocol_bits(*pre_vote, *check_quorum, *read_mode));
         }
+        AddServer => w.byte(20),
+        RemoveServer(n) => node(w, 21, *n),
+        Replace { remove, add } => {
+            w.byte(22);
+            w.byte(remove.len() as u8);
+            remove.iter().for_each(|&n| w.byte(n));
+            w.byte(*add);
+        }
         ClientOp { node: n, op } => {
             node(w, 19, *n);
             let (kind, key, value) = op.code();
@@ -331,7 +346,11 @@ fn read_protocol(r: &mut Reader) -> Result<(bool, bool, ReadMode), LinkError> {
 
 /// How many bug switches a format knows.
 fn bug_count(version: u8) -> usize {
-    if version == 1 { Bug::FORMAT1_COUNT } else { Bug::ALL.len() }
+    match version {
+        1 => Bug::FORMAT1_COUNT,
+        2 => Bug::FORMAT2_COUNT,
+        _ => Bug::ALL.len(),
+    }
 }
 
 /// Wraps raw bytes as the fields of a format-1 link, with a correct length and checksum, so
@@ -414,6 +433,9 @@ fn read_config(r: &mut Reader, version: u8) -> Result<SimConfig, LinkError> {
     if version >= 2 {
         (raft.pre_vote, raft.check_quorum, raft.read_mode) = read_protocol(r)?;
     }
+    if version >= 3 {
+        raft.snapshot_every = r.ranged("the snapshot threshold (entries)", 0, 1_000_000)?;
+    }
     let net = NetConfig {
         latency_min_us: r.ranged("the minimum latency (µs)", 0, LATENCY_MAX_US)?,
         latency_max_us: r.ranged("the maximum latency (µs)", 0, LATENCY_MAX_US)?,
@@ -441,6 +463,7 @@ fn read_link(r: &mut Reader, version: u8) -> Result<Link, LinkError> {
     }
     let mut interventions = Vec::with_capacity(count as usize);
     let mut at_us: Time = 0;
+    let mut servers = config.nodes;
     for _ in 0..count {
         let delta = r.varint()?;
         at_us = at_us.checked_add(delta).filter(|&t| t <= MAX_SIM_TIME_US).ok_or(LinkError::OutOfRange {
@@ -448,7 +471,8 @@ fn read_link(r: &mut Reader, version: u8) -> Result<Link, LinkError> {
             value: at_us.saturating_add(delta),
             allowed: format!("at most {MAX_SIM_TIME_US} (one day)"),
         })?;
-        let what = read_intervention(r, config.nodes, version)?;
+        let what = read_intervention(r, servers, version)?;
+        servers = what.servers_after(servers);
         interventions.push(Timed { at_us, what });
     }
     if interventions.last().is_some_and(|t| t.at_us > time_us) {
@@ -525,6 +549,13 @@ fn read_intervention(r: &mut Reader, nodes: u8, version: u8) -> Result<Intervent
             SetProtocol { pre_vote, check_quorum, read_mode }
         }
         19 if version >= 2 => ClientOp { node: node(r)?, op: read_op(r)? },
+        20 if version >= 3 => AddServer,
+        21 if version >= 3 => RemoveServer(node(r)?),
+        22 if version >= 3 => {
+            let count = r.ranged_byte("the servers a replacement removes", 0, MAX_NODES)?;
+            let remove = (0..count).map(|_| node(r)).collect::<Result<_, _>>()?;
+            Replace { remove, add: r.ranged_byte("the servers a replacement adds", 0, MAX_NODES)? }
+        }
         tag => return Err(LinkError::UnknownIntervention { tag }),
     })
 }
@@ -608,7 +639,7 @@ mod tests {
     fn forged_links_are_checked_field_by_field() {
         let header = |interventions: u64| {
             let mut h = varints(&[
-                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3,
+                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3,
             ]);
             h.extend(varints(&[900_000, 20_000, interventions]));
             h

@@ -47,12 +47,14 @@ impl Scenario {
             return Err(format!("a scenario holds at most {MAX_INTERVENTIONS} interventions"));
         }
         let mut last = 0;
+        let mut servers = self.config.nodes;
         for (i, t) in self.interventions.iter().enumerate() {
             if t.at_us < last || t.at_us > MAX_SIM_TIME_US {
                 return Err(format!("intervention {} at {} µs is out of order or beyond one day", i + 1, t.at_us));
             }
             last = t.at_us;
-            t.what.validate(self.config.nodes).map_err(|e| format!("intervention {}: {e}", i + 1))?;
+            t.what.validate(servers).map_err(|e| format!("intervention {}: {e}", i + 1))?;
+            servers = t.what.servers_after(servers);
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ pub struct Preset {
     pub build: fn(u64) -> Scenario,
 }
 
-pub const PRESETS: [Preset; 7] = [
+pub const PRESETS: [Preset; 8] = [
     Preset {
         name: "figure8",
         summary: "the paper's Figure 8: why a leader may not commit an older term's entry by counting replicas",
@@ -57,6 +57,12 @@ pub const PRESETS: [Preset; 7] = [
         summary: "leadership is handed to a chosen server, then another, while clients write (3.10)",
         duration_us: 5_000_000,
         build: transfer,
+    },
+    Preset {
+        name: "membership-bug",
+        summary: "the 2015 single-server counterexample: a change before the leader commits in its term loses a committed entry",
+        duration_us: 1_500_000,
+        build: membership_bug,
     },
 ];
 
@@ -184,4 +190,29 @@ fn stale_read(seed: u64) -> Scenario {
 /// clients are redirected during each hand-over and nothing is lost.
 fn transfer(seed: u64) -> Scenario {
     Scenario::new(steady(5, seed, 2)).at(10, Timeout(1)).at(1_500, Transfer(3)).at(3_200, Transfer(5))
+}
+
+/// The published counterexample to single-server changes without the 2015 fix (dissertation
+/// 4.1; Ongaro, raft-dev, 2015). Under {S1..S4}, S1 (term 1) adds S5: the learner entry commits,
+/// but the entry that makes S5 a voter reaches only S5. S2 wins term 2 with S3 and S4 and, with
+/// the `config-change-before-term-commit` bug, removes S1 at once; that change commits on S2
+/// and S3 (a majority of {S2,S3,S4}) while S4 gets none of S2's entries. S1 comes back, wins
+/// term 3 with S4 and S5 (a majority of its five-server configuration) and overwrites the
+/// committed entries. Without the bug S2 may not change the membership before its no-op
+/// commits, which it cannot without S4 or S1, and nothing is lost.
+fn membership_bug(seed: u64) -> Scenario {
+    Scenario::new(scripted(4, seed))
+        .at(10, Timeout(1))
+        .at(200, AddServer)
+        .at(245, Partition(vec![0, 1, 1, 1, 0]))
+        .at(300, Crash(1))
+        .at(300, Heal)
+        .at(310, Timeout(2))
+        .at(325, Cut { from: 2, to: 4 })
+        .at(325, Cut { from: 2, to: 5 })
+        .at(325, Cut { from: 2, to: 1 })
+        .at(335, RemoveServer(1))
+        .at(400, Restart(1))
+        .at(410, Timeout(1))
+        .at(460, Timeout(1))
 }

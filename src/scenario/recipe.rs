@@ -3,7 +3,7 @@
 //! the exact `raft-sim run` command that reproduces it.
 
 use super::Scenario;
-use super::faults::random_faults;
+use super::faults::{random_faults, random_membership};
 use super::presets::{self, Preset};
 use crate::prng::{Prng, Stream};
 use crate::raft::{Bug, Bugs, ReadMode, Time};
@@ -24,6 +24,10 @@ pub struct Recipe {
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
     pub read_mode: Option<ReadMode>,
+    /// Snapshot every this many applied entries (0: never); `None` keeps the default.
+    pub snapshot_every: Option<u64>,
+    /// With `faults`: also add, remove and replace servers (`None`: off, the swarm draws it).
+    pub membership_faults: Option<bool>,
     pub faults: bool,
     pub preset: Option<&'static Preset>,
 }
@@ -72,8 +76,12 @@ impl Recipe {
         c.raft.pre_vote = self.pre_vote.unwrap_or(c.raft.pre_vote);
         c.raft.check_quorum = self.check_quorum.unwrap_or(c.raft.check_quorum);
         c.raft.read_mode = self.read_mode.unwrap_or(c.raft.read_mode);
+        c.raft.snapshot_every = self.snapshot_every.unwrap_or(c.raft.snapshot_every);
         if self.faults {
             let mut faults = random_faults(self.seed, c.nodes, self.duration_us());
+            if self.membership_faults == Some(true) {
+                faults.extend(random_membership(self.seed, c.nodes, self.duration_us()));
+            }
             scenario.interventions.append(&mut faults);
             scenario.interventions.sort_by_key(|t| t.at_us);
         }
@@ -101,6 +109,8 @@ impl Recipe {
         r.pre_vote = Some(self.pre_vote.unwrap_or_else(|| rng.below(2) == 1));
         r.check_quorum = Some(self.check_quorum.unwrap_or_else(|| rng.below(2) == 1));
         r.read_mode = Some(self.read_mode.unwrap_or_else(|| ReadMode::ALL[rng.below(2) as usize]));
+        r.membership_faults = Some(self.membership_faults.unwrap_or_else(|| rng.below(2) == 1));
+        r.snapshot_every = Some(self.snapshot_every.unwrap_or_else(|| [0, 0, 20, 200][rng.below(4) as usize]));
         r
     }
 
@@ -141,6 +151,12 @@ impl Recipe {
         }
         if let Some(m) = self.read_mode {
             cmd += &format!(" --reads {}", m.name());
+        }
+        if let Some(n) = self.snapshot_every {
+            cmd += &format!(" --snapshot-every {n}");
+        }
+        if let Some(m) = self.membership_faults {
+            cmd += &format!(" --membership-faults {}", on(m));
         }
         if self.faults {
             cmd += " --faults";

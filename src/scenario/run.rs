@@ -93,7 +93,7 @@ fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
     world.schedule(start, Intervention::Heal)?;
     world.schedule(start, Intervention::SetNetwork(net))?;
     world.schedule(start, Intervention::StopClients)?;
-    for id in 1..=world.config().nodes {
+    for id in 1..=world.servers().len() as u8 {
         world.schedule(start, Intervention::Restart(id))?;
     }
     let step_us = 50_000;

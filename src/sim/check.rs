@@ -11,12 +11,12 @@
 //! looks only at the entries that changed and stays cheap enough to run on every event. A
 //! violation names the invariant, the time, the servers and a sentence a student can follow.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::server::Server;
-use crate::raft::{Command, Entry, Index, Node, NodeEvent, NodeId, RoleKind, Term, Time, quorum};
+use crate::raft::{Command, Entry, Index, Membership, Node, NodeEvent, NodeId, RoleKind, Term, Time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -74,12 +74,18 @@ pub struct Checker {
     max_term: Vec<Term>,
     max_commit: Vec<Index>,
     violations: Vec<Violation>,
+    /// The newest committed configuration: "on a majority" means a majority of its voters
+    /// (of both halves while joint).
+    membership: Membership,
 }
 
 fn describe(e: &Entry) -> String {
     match &e.command {
         Some(c) => format!("{}@t{} ({} from c{} #{})", e.index, e.term, c.op, c.client, c.seq),
-        None => format!("{}@t{} (no-op)", e.index, e.term),
+        None => match &e.config {
+            Some(m) => format!("{}@t{} (configuration {m})", e.index, e.term),
+            None => format!("{}@t{} (no-op)", e.index, e.term),
+        },
     }
 }
 
@@ -94,6 +100,7 @@ impl Checker {
             max_term: vec![0; n],
             max_commit: vec![0; n],
             violations: Vec::new(),
+            membership: Membership::initial(nodes),
         }
     }
 
@@ -111,6 +118,13 @@ impl Checker {
         if !repeat && self.violations.len() < MAX_VIOLATIONS {
             self.violations.push(Violation { invariant, time_us, nodes, detail });
         }
+    }
+
+    /// A server joined the world (its slots exist from the start; nothing to do but keep the
+    /// bookkeeping sized).
+    pub fn add_server(&mut self) {
+        self.max_term.push(0);
+        self.max_commit.push(0);
     }
 
     /// commitIndex is volatile: a restarted server starts again from 0.
@@ -216,6 +230,9 @@ impl Checker {
                     self.report(Invariant::StateMachineSafety, now, vec![node.id()], detail);
                 }
                 None => {
+                    if let Some(m) = &e.config {
+                        self.membership = m.clone();
+                    }
                     self.committed.push(e.clone());
                     self.check_majority(now, e, servers);
                 }
@@ -224,12 +241,17 @@ impl Checker {
     }
 
     fn check_majority(&mut self, now: Time, e: &Entry, servers: &[Server]) {
-        let holders = servers.iter().filter(|s| s.log().term_at(e.index) == Some(e.term)).count();
-        if holders < quorum::majority(servers.len()) {
+        let holds = |s: &&Server| s.log().term_at(e.index) == Some(e.term);
+        let holders: BTreeSet<NodeId> = servers.iter().filter(holds).map(|s| s.id).collect();
+        let m = &self.membership;
+        // Raft's promise is that every quorum holds the entry, so that any future leader has
+        // it: the servers without it must not form a quorum (for an odd number of voters that
+        // is "a majority holds it"; with an even number, half may suffice).
+        let lacking: BTreeSet<NodeId> = m.members().into_iter().filter(|id| !holders.contains(id)).collect();
+        if m.vote_result(&lacking, &holders) == crate::raft::quorum::VoteResult::Won {
             let missing: Vec<NodeId> =
-                servers.iter().filter(|s| s.log().term_at(e.index) != Some(e.term)).map(|s| s.id).collect();
-            let detail =
-                format!("committed entry {} is stored on only {holders} of {} servers", describe(e), servers.len());
+                m.voters.iter().chain(&m.outgoing).copied().filter(|id| !holders.contains(id)).collect();
+            let detail = format!("committed entry {} is missing on a quorum of the configuration {m}", describe(e));
             self.report(Invariant::CommittedOnMajority, now, missing, detail);
         }
     }

@@ -142,6 +142,9 @@ pub enum Stage {
     Answered,
 }
 
+/// Redirecting servers a client remembers per request.
+pub const MAX_REDIRECT_CHAIN: usize = 16;
+
 /// Stages kept per request; a request that bounces longer keeps its first ones.
 pub const MAX_STAGES: usize = 24;
 
@@ -186,6 +189,10 @@ pub struct Client {
     pub seq: u64,
     pub pending: Option<Pending>,
     pub leader_hint: Option<NodeId>,
+    /// Servers that redirected this request without answering it: a hint pointing back at
+    /// one of them is not followed (servers with stale hints could otherwise bounce a client
+    /// between them forever). At most `MAX_REDIRECT_CHAIN`.
+    pub redirected_by: Vec<NodeId>,
     /// The time of the wake-up event that is current; older ones are stale.
     pub wake_at: Option<Time>,
     pub rng: Prng,
@@ -193,7 +200,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(id: u32, auto: bool, rng: Prng) -> Client {
-        Client { id, auto, seq: 0, pending: None, leader_hint: None, wake_at: None, rng }
+        Client { id, auto, seq: 0, pending: None, leader_hint: None, redirected_by: Vec::new(), wake_at: None, rng }
     }
 
     /// A random operation: mostly writes, some reads, on a few keys so histories interleave.
@@ -205,6 +212,13 @@ impl Client {
             4..=6 => Op::Put { key, value },
             _ => Op::Get { key },
         }
+    }
+
+    pub fn note_redirect(&mut self, by: NodeId) {
+        if self.redirected_by.len() == MAX_REDIRECT_CHAIN {
+            self.redirected_by.clear();
+        }
+        self.redirected_by.push(by);
     }
 
     /// Where to send: the leader we were told about, else a random server.

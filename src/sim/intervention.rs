@@ -54,6 +54,16 @@ pub enum Intervention {
         node: NodeId,
         op: Op,
     },
+    /// A new server (the next id) starts empty; the leader adds it as a learner and promotes it
+    /// once it has caught up (dissertation 4.2.1).
+    AddServer,
+    /// The leader removes this server from the configuration (4.1).
+    RemoveServer(NodeId),
+    /// Joint consensus (4.3): these voters leave and `add` new servers join, in one change.
+    Replace {
+        remove: Vec<NodeId>,
+        add: u8,
+    },
     /// Switches PreVote, CheckQuorum and the read mode on every server.
     SetProtocol {
         pre_vote: bool,
@@ -104,6 +114,30 @@ pub fn check_network(net: &NetConfig) -> Result<(), String> {
 }
 
 impl Intervention {
+    /// How many servers exist after this intervention, given `count` before it.
+    pub fn servers_after(&self, count: u8) -> u8 {
+        match self {
+            Intervention::AddServer => count.saturating_add(1).min(MAX_NODES),
+            Intervention::Replace { add, .. } => count.saturating_add(*add).min(MAX_NODES),
+            _ => count,
+        }
+    }
+
+    /// What can be checked before knowing how many servers will exist when it runs.
+    pub fn validate_shape(&self) -> Result<(), String> {
+        match self {
+            Intervention::Partition(groups) if groups.len() > usize::from(MAX_NODES) => {
+                Err(format!("a partition names at most {MAX_NODES} servers"))
+            }
+            Intervention::Partition(groups) => self.validate(groups.len() as u8),
+            Intervention::AddServer => Ok(()),
+            Intervention::Replace { remove, add } => {
+                Intervention::Replace { remove: remove.clone(), add: (*add).min(1) }.validate(MAX_NODES - 1)
+            }
+            _ => self.validate(MAX_NODES),
+        }
+    }
+
     /// Checks the intervention against a cluster of `nodes` servers.
     pub fn validate(&self, nodes: u8) -> Result<(), String> {
         let node_ok = |n: NodeId| {
@@ -116,13 +150,26 @@ impl Intervention {
             | Intervention::Request(n)
             | Intervention::Isolate(n)
             | Intervention::Rejoin(n)
-            | Intervention::Transfer(n) => node_ok(*n),
+            | Intervention::Transfer(n)
+            | Intervention::RemoveServer(n) => node_ok(*n),
+            Intervention::AddServer if nodes >= MAX_NODES => Err(format!("a cluster has at most {MAX_NODES} servers")),
+            Intervention::Replace { remove, add } => {
+                remove.iter().try_for_each(|&n| node_ok(n))?;
+                if usize::from(nodes) + usize::from(*add) > usize::from(MAX_NODES) {
+                    return Err(format!("a cluster has at most {MAX_NODES} servers"));
+                }
+                if remove.is_empty() && *add == 0 {
+                    return Err("a replacement removes or adds at least one server".into());
+                }
+                Ok(())
+            }
             Intervention::ClientOp { node, op } if op.key() >= 26 => {
                 node_ok(*node).and(Err(format!("keys are a to z, got key number {}", op.key())))
             }
             Intervention::ClientOp { node, .. } => node_ok(*node),
             Intervention::Cut { from, to } => node_ok(*from).and(node_ok(*to)),
-            Intervention::Partition(groups) if groups.len() != usize::from(nodes) => {
+            // Servers added since the partition was written stay in group 0.
+            Intervention::Partition(groups) if groups.len() > usize::from(nodes) => {
                 Err(format!("a partition names {} servers, the cluster has {nodes}", groups.len()))
             }
             Intervention::Partition(groups) if groups.iter().any(|&g| g > MAX_NODES) => {
@@ -161,6 +208,11 @@ impl Intervention {
             SetBug { bug, on } => [15, *bug as u64, u64::from(*on)].into_iter().for_each(w),
             StopClients => w(16),
             Transfer(n) => [17, u64::from(*n)].into_iter().for_each(w),
+            AddServer => w(20),
+            RemoveServer(n) => [21, u64::from(*n)].into_iter().for_each(w),
+            Replace { remove, add } => {
+                std::iter::once(22).chain(remove.iter().map(|&n| u64::from(n))).chain([99, u64::from(*add)]).for_each(w)
+            }
             ClientOp { node, op } => {
                 let (kind, key, value) = op.code();
                 [19, u64::from(*node), u64::from(kind), u64::from(key), u64::from(value)].into_iter().for_each(w)
@@ -204,6 +256,12 @@ impl fmt::Display for Intervention {
             }
             StopClients => write!(f, "clients stop sending"),
             Transfer(n) => write!(f, "transfer leadership to n{n}"),
+            AddServer => write!(f, "add a server"),
+            RemoveServer(n) => write!(f, "remove n{n} from the cluster"),
+            Replace { remove, add } => {
+                let out: Vec<String> = remove.iter().map(|n| format!("n{n}")).collect();
+                write!(f, "replace {{{}}} with {add} new server(s) (joint consensus)", out.join(","))
+            }
             ClientOp { node, op } => write!(f, "client sends “{op}” to n{node}"),
             SetProtocol { pre_vote, check_quorum, read_mode } => {
                 let on = |b: bool| if b { "on" } else { "off" };

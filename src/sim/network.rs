@@ -192,8 +192,16 @@ impl Network {
         }
     }
 
+    /// A server joins the network (in the main group).
+    pub fn add_server(&mut self) {
+        self.groups.push(0);
+    }
+
+    /// Groups for the first servers; any server after them joins group 0.
     pub fn partition(&mut self, groups: &[u8]) {
-        self.groups[1..].copy_from_slice(groups);
+        for (i, slot) in self.groups[1..].iter_mut().enumerate() {
+            *slot = groups.get(i).copied().unwrap_or(0);
+        }
     }
 
     /// Puts one server in a group of its own.

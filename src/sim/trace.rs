@@ -84,6 +84,11 @@ pub enum TraceEvent {
         node: NodeId,
     },
     Intervention(Intervention),
+    /// The configuration in force on `node` is now the one at log index `index` (0: initial).
+    Membership {
+        node: NodeId,
+        index: Index,
+    },
     /// A leader started (`started`) or gave up a leadership transfer to `target`.
     Transfer {
         node: NodeId,
@@ -161,6 +166,7 @@ impl TraceEvent {
                 return;
             }
             Transfer { node, target, started } => &[16, u64::from(node), u64::from(target), u64::from(started)],
+            Membership { node, index } => &[17, u64::from(node), index],
         };
         words.iter().for_each(|&w| m.word(w));
     }
@@ -203,6 +209,8 @@ impl TraceEvent {
             Restart { node } => format!("n{node} restarts"),
             Intervention(i) => format!("user: {i}"),
             Transfer { node, target, started: true } => format!("n{node} hands leadership to n{target}"),
+            Membership { node, index: 0 } => format!("n{node} is back to the initial configuration"),
+            Membership { node, index } => format!("n{node} now uses the configuration of entry {index}"),
             Transfer { node, target, started: false } => {
                 format!("n{node} gives up handing leadership to n{target}")
             }

@@ -31,7 +31,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Replay a share link (a URL or its `#s=…` fragment) exactly; takes no scenario options.
-    #[arg(long, conflicts_with_all = ["nodes", "duration", "loss", "dup", "latency", "clients", "max_entries", "bug", "preset", "faults", "prevote", "check_quorum", "reads"])]
+    #[arg(long, conflicts_with_all = ["nodes", "duration", "loss", "dup", "latency", "clients", "max_entries", "bug", "preset", "faults", "prevote", "check_quorum", "reads", "snapshot_every", "membership_faults"])]
     pub link: Option<String>,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -103,6 +103,12 @@ pub struct ScenarioArgs {
     /// How reads are served: log or read-index (6.4).
     #[arg(long, value_parser = parse_reads)]
     pub reads: Option<ReadMode>,
+    /// Snapshot the state machine every N applied entries (paper section 7); 0 never.
+    #[arg(long = "snapshot-every", value_parser = parse_snapshot_every)]
+    pub snapshot_every: Option<u64>,
+    /// With --faults: also add, remove and replace servers: `--membership-faults [on|off]`.
+    #[arg(long = "membership-faults", num_args = 0..=1, default_missing_value = "on", value_parser = parse_switch)]
+    pub membership_faults: Option<bool>,
 }
 
 impl ScenarioArgs {
@@ -120,6 +126,8 @@ impl ScenarioArgs {
             pre_vote: self.prevote,
             check_quorum: self.check_quorum,
             read_mode: self.reads,
+            snapshot_every: self.snapshot_every,
+            membership_faults: self.membership_faults,
             faults: self.faults,
             preset: self.preset,
         }
@@ -168,6 +176,9 @@ fn parse_clients(v: &str) -> Result<u8, String> {
 }
 fn parse_max_entries(v: &str) -> Result<u32, String> {
     whole(v, 1, 1024).map(|n| n as u32)
+}
+fn parse_snapshot_every(v: &str) -> Result<u64, String> {
+    whole(v, 0, 1_000_000)
 }
 fn parse_seeds(v: &str) -> Result<u64, String> {
     whole(v, 1, 1_000_000)

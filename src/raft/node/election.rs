@@ -5,12 +5,22 @@ use std::collections::BTreeSet;
 
 use super::{LeaderState, Node, NodeEvent, Outbox, Role, Transfer, TransferError};
 use crate::raft::message::Message;
-use crate::raft::quorum::{self, VoteResult};
+use crate::raft::quorum::VoteResult;
 use crate::raft::{Bug, Index, NodeId, RoleKind, Term, Time};
 
 impl Node {
     /// The election timer fired: with PreVote, ask first; otherwise campaign.
     pub(super) fn start_election(&mut self, now: Time, out: &mut Outbox) {
+        let uncommitted_change = self.membership_index > self.commit_index;
+        let learner = self.membership.learners.contains(&self.id);
+        if learner || (!self.membership.is_voter(self.id) && !uncommitted_change) {
+            // A learner, a removed server or one not yet told its configuration does not
+            // campaign. One whose newest configuration excludes it but is not known committed
+            // still may: it can be the only server holding that entry, and as leader of a
+            // configuration it is not part of (4.2.2) it commits the entry and steps down.
+            self.reset_election_timer(now);
+            return;
+        }
         if self.config.pre_vote {
             self.pre_campaign(now, out);
         } else {
@@ -25,7 +35,7 @@ impl Node {
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::PreCandidate, term: self.term() });
         let body =
             Message::PreVote { last_log_index: self.state.log.last_index(), last_log_term: self.state.log.last_term() };
-        for &peer in &self.peers {
+        for peer in self.peers() {
             self.send_at(peer, self.term() + 1, body.clone(), out);
         }
         self.count_pre_votes(now, out);
@@ -46,7 +56,7 @@ impl Node {
             last_log_term: self.state.log.last_term(),
             transfer,
         };
-        for &peer in &self.peers {
+        for peer in self.peers() {
             self.send(peer, body.clone(), out);
         }
         self.check_election(now, out);
@@ -98,7 +108,7 @@ impl Node {
         let Role::PreCandidate { granted, rejected } = &self.role else {
             return;
         };
-        match quorum::vote_result(self.peers.len() + 1, granted.len(), rejected.len()) {
+        match self.membership.vote_result(granted, rejected) {
             VoteResult::Won => self.campaign(now, out, false),
             VoteResult::Lost => self.become_follower(now, self.term(), None, out),
             VoteResult::Pending => {}
@@ -142,8 +152,7 @@ impl Node {
         let Role::Candidate { granted, rejected } = &self.role else {
             return;
         };
-        let size = self.peers.len() + 1;
-        if quorum::vote_result(size, granted.len(), rejected.len()) == VoteResult::Won {
+        if self.membership.vote_result(granted, rejected) == VoteResult::Won {
             self.become_leader(now, out);
         }
     }
@@ -167,7 +176,7 @@ impl Node {
         if target == self.id {
             return Err(TransferError::ToSelf);
         }
-        if !self.peers.contains(&target) {
+        if !self.membership.voters.contains(&target) {
             return Err(TransferError::UnknownTarget { target });
         }
         let deadline_us = now + self.config.election_timeout_max_us;
@@ -191,7 +200,7 @@ impl Node {
         let LeaderState { transfer: Some(t), progress, .. } = leader.as_mut() else {
             return false;
         };
-        if t.timeout_sent || progress[&t.target].match_index < last {
+        if t.timeout_sent || progress.get(&t.target).is_none_or(|p| p.match_index < last) {
             return false;
         }
         t.timeout_sent = true;

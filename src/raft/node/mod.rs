@@ -7,13 +7,16 @@ use std::fmt;
 
 use super::log::{Command, Entry, Log};
 use super::message::{Envelope, Message};
-use super::{Bug, Config, Index, NodeId, Persistent, RoleKind, Term, Time};
+use super::quorum::Membership;
+use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Term, Time};
 use crate::prng::Prng;
 
 mod election;
+mod membership;
 mod read;
 mod replication;
 
+pub use membership::{ConfigChange, ConfigError};
 pub use read::{MAX_PENDING_READS, PendingRead, ReadError, ReadReady};
 
 /// What a leader knows about one follower (Figure 2, "volatile state on leaders").
@@ -96,6 +99,10 @@ pub enum NodeEvent {
         target: NodeId,
         started: bool,
     },
+    /// The configuration in force changed: an entry at `index` (0: the initial one) holds it.
+    MembershipChanged {
+        index: Index,
+    },
 }
 
 /// Everything a step produced. The host persists `Node::persistent()` before it sends
@@ -144,7 +151,7 @@ impl fmt::Display for TransferError {
         match self {
             TransferError::NotLeader => write!(f, "only the leader can hand over leadership"),
             TransferError::ToSelf => write!(f, "the leader cannot transfer leadership to itself"),
-            TransferError::UnknownTarget { target } => write!(f, "server {target} is not in the cluster"),
+            TransferError::UnknownTarget { target } => write!(f, "server {target} is not a voter of the cluster"),
         }
     }
 }
@@ -161,7 +168,7 @@ impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StepError::WrongRecipient { to, me } => write!(f, "message addressed to n{to} was handed to n{me}"),
-            StepError::UnknownSender { from } => write!(f, "message from n{from}, which is not a peer"),
+            StepError::UnknownSender { from } => write!(f, "message from n{from}, which cannot be a peer"),
             StepError::BadEntries { why } => write!(f, "AppendEntries with malformed entries: {why}"),
         }
     }
@@ -184,7 +191,11 @@ pub struct Setup {
 #[derive(Clone, Debug)]
 pub struct Node {
     id: NodeId,
-    peers: Vec<NodeId>,
+    /// The configuration before any configuration entry (the cluster as it was created).
+    initial: Membership,
+    /// The configuration in force: the newest in the log (dissertation 4.1), and where it is.
+    membership: Membership,
+    membership_index: Index,
     config: Config,
     state: Persistent,
     commit_index: Index,
@@ -201,16 +212,18 @@ pub struct Node {
 impl Node {
     /// A server starting from `state` (empty on first boot, the disk's contents after a crash).
     /// Only the persistent state survives; the server comes up as a follower that knows nothing
-    /// is committed yet (section 5, Figure 2).
-    pub fn new(id: NodeId, cluster_size: u8, config: Config, mut state: Persistent, now: Time, rng: Prng) -> Node {
-        assert!((1..=cluster_size).contains(&id), "node id {id} outside a cluster of {cluster_size}");
+    /// is committed yet (section 5, Figure 2). `initial` is the cluster as created (a server
+    /// added later starts with an empty one and learns its configuration from the leader).
+    pub fn new(id: NodeId, initial: Membership, config: Config, mut state: Persistent, now: Time, rng: Prng) -> Node {
+        assert!((1..=MAX_NODES).contains(&id), "node id {id} outside 1..={MAX_NODES}");
         if config.bugs.has(Bug::ForgetVoteOnRestart) {
             state.voted_for = None;
         }
-        let peers = (1..=cluster_size).filter(|&p| p != id).collect();
         let mut node = Node {
             id,
-            peers,
+            membership: initial.clone(),
+            membership_index: 0,
+            initial,
             config,
             state,
             commit_index: 0,
@@ -222,6 +235,7 @@ impl Node {
             rng,
         };
         node.reset_election_timer(now);
+        node.refresh_membership(&mut Outbox::default());
         node
     }
 
@@ -249,7 +263,7 @@ impl Node {
             return Err(format!("commit index {} is past the log's end {}", setup.commit_index, log.last_index()));
         }
         let state = Persistent { current_term: setup.term, voted_for: setup.voted_for, log };
-        let mut node = Node::new(id, size, config, state, now, rng);
+        let mut node = Node::new(id, Membership::initial(size), config, state, now, rng);
         node.commit_index = setup.commit_index;
         node.last_applied = setup.commit_index;
         match setup.role.unwrap_or(RoleKind::Follower) {
@@ -301,6 +315,15 @@ impl Node {
     }
     pub fn election_deadline_us(&self) -> Time {
         self.election_deadline_us
+    }
+    /// The configuration in force and the index of the entry that holds it (0: the initial).
+    pub fn membership(&self) -> (&Membership, Index) {
+        (&self.membership, self.membership_index)
+    }
+
+    /// Everyone but us that the configuration names.
+    fn peers(&self) -> Vec<NodeId> {
+        self.membership.members().into_iter().filter(|&p| p != self.id).collect()
     }
 
     pub fn role_kind(&self) -> RoleKind {
@@ -451,7 +474,7 @@ impl Node {
         if env.to != self.id {
             return Err(StepError::WrongRecipient { to: env.to, me: self.id });
         }
-        if !self.peers.contains(&env.from) {
+        if env.from == self.id || !(1..=MAX_NODES).contains(&env.from) {
             return Err(StepError::UnknownSender { from: env.from });
         }
         if let Message::AppendEntries { prev_log_index, prev_log_term, entries, .. } = &env.body {
@@ -460,11 +483,13 @@ impl Node {
                 if e.index != last.0 + 1 {
                     return Err(StepError::BadEntries { why: format!("entry {} follows entry {}", e.index, last.0) });
                 }
-                if e.term < last.1 || e.term > env.term {
-                    let why = format!(
-                        "entry {} has term {} after term {} in a term-{} message",
-                        e.index, e.term, last.1, env.term
-                    );
+                if e.term > env.term {
+                    let why = format!("entry {} has term {}, newer than the message's {}", e.index, e.term, env.term);
+                    return Err(StepError::BadEntries { why });
+                }
+                if e.term < last.1 {
+                    let why =
+                        format!("entry {} has term {}, older than the term {} before it", e.index, e.term, last.1);
                     return Err(StepError::BadEntries { why });
                 }
                 last = (e.index, e.term);
@@ -481,6 +506,13 @@ impl Node {
     /// its replies dropped. Returns whether the handler should see the message.
     fn apply_term_rule(&mut self, now: Time, env: &Envelope, out: &mut Outbox) -> bool {
         use std::cmp::Ordering;
+        let asks_for_vote = matches!(env.body, Message::RequestVote { .. } | Message::PreVote { .. });
+        if asks_for_vote && !self.membership.is_voter(env.from) && self.heard_from_leader(now) {
+            // While a leader is heard from, a server outside our configuration (one removed,
+            // still campaigning) cannot disrupt us with its terms (dissertation 4.2.3). Without
+            // a leader we answer: our configuration may be the stale one.
+            return false;
+        }
         match env.term.cmp(&self.term()) {
             Ordering::Equal => true,
             Ordering::Less => {
@@ -575,7 +607,6 @@ impl Node {
     /// a leadership transfer (3.10).
     fn tick_leader(&mut self, now: Time, out: &mut Outbox) {
         let (min_us, heartbeat_us) = (self.config.election_timeout_min_us, self.config.heartbeat_interval_us);
-        let majority = super::quorum::majority(self.peers.len() + 1);
         let check_quorum = self.config.check_quorum;
         let Role::Leader(l) = &mut self.role else { unreachable!("tick_leader runs on leaders") };
         if let Some(t) = l.transfer.filter(|t| now >= t.deadline_us) {
@@ -583,8 +614,9 @@ impl Node {
             out.events.push(NodeEvent::Transfer { target: t.target, started: false });
         }
         if check_quorum && now >= l.quorum_check_due_us {
-            let active = 1 + l.progress.values().filter(|p| p.recent_active).count();
-            if active < majority {
+            let active = l.progress.iter().filter(|(_, p)| p.recent_active).map(|(&id, _)| id);
+            let heard: BTreeSet<NodeId> = active.chain([self.id]).collect();
+            if self.membership.vote_result(&heard, &BTreeSet::new()) != super::quorum::VoteResult::Won {
                 let term = self.term();
                 return self.become_follower(now, term, None, out);
             }
@@ -608,7 +640,7 @@ impl Node {
 
     fn fresh_leader_state(&self, now: Time) -> LeaderState {
         let next_index = self.state.log.last_index() + 1;
-        let progress = self.peers.iter().map(|&p| (p, Progress { next_index, ..Progress::default() })).collect();
+        let progress = self.peers().into_iter().map(|p| (p, Progress { next_index, ..Progress::default() })).collect();
         LeaderState {
             progress,
             heartbeat_due_us: now + self.config.heartbeat_interval_us,

@@ -10,7 +10,6 @@
 
 use super::{Node, Outbox, Role};
 use crate::raft::message::Message;
-use crate::raft::quorum;
 use crate::raft::{Bug, Index, NodeId};
 
 /// Reads a server keeps waiting at once; more are refused (the client retries).
@@ -98,7 +97,7 @@ impl Node {
     }
 
     /// Whether an entry of the current term is committed (6.4's precondition for a read index).
-    fn term_committed(&self) -> bool {
+    pub(super) fn term_committed(&self) -> bool {
         self.state.log.term_at(self.commit_index) == Some(self.term())
     }
 
@@ -129,12 +128,9 @@ impl Node {
         if l.reads.is_empty() {
             return;
         }
-        let mut rounds = [0u64; 16];
-        rounds[0] = l.read_round;
-        for (slot, p) in rounds[1..].iter_mut().zip(l.progress.values()) {
-            *slot = p.read_round;
-        }
-        let confirmed = quorum::committed_index(&mut rounds[..l.progress.len() + 1]);
+        let round_of =
+            |id: NodeId| if id == me { l.read_round } else { l.progress.get(&id).map_or(0, |p| p.read_round) };
+        let confirmed = self.membership.committed_index(round_of);
         let mut replies = Vec::new();
         l.reads.retain_mut(|r| {
             if r.index.is_none() && term_committed {

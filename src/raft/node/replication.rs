@@ -3,7 +3,6 @@
 use super::{Node, NodeEvent, Outbox, Role};
 use crate::raft::log::Entry;
 use crate::raft::message::Message;
-use crate::raft::quorum;
 use crate::raft::{Bug, Index, NodeId, Term, Time};
 
 pub(super) struct AppendRequest {
@@ -16,8 +15,8 @@ pub(super) struct AppendRequest {
 
 impl Node {
     pub(super) fn broadcast_append(&mut self, out: &mut Outbox) {
-        for i in 0..self.peers.len() {
-            self.send_append(self.peers[i], out);
+        for peer in self.peers() {
+            self.send_append(peer, out);
         }
     }
 
@@ -38,7 +37,8 @@ impl Node {
         let Role::Leader(leader) = &self.role else {
             return;
         };
-        let next = leader.progress[&peer].next_index;
+        // The peer may have just left the configuration (a change in this very step).
+        let Some(next) = leader.progress.get(&peer).map(|p| p.next_index) else { return };
         let prev_log_index = next - 1;
         let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
         let last = prev_log_index + u64::from(self.config.max_entries_per_append);
@@ -88,6 +88,10 @@ impl Node {
         if let Some((first, last)) = outcome.appended {
             out.events.push(NodeEvent::Appended { first, last });
         }
+        if outcome.truncated_from.is_some() || req.entries.iter().any(|e| e.config.is_some()) {
+            // A configuration takes effect when stored, and a truncated one stops (4.1).
+            self.refresh_membership(out);
+        }
         let last_new = req.prev_log_index + req.entries.len() as Index;
         if req.leader_commit > self.commit_index {
             self.advance_commit(req.leader_commit.min(last_new), out);
@@ -107,14 +111,17 @@ impl Node {
         let Role::Leader(leader) = &mut self.role else {
             return;
         };
-        let p = leader.progress.get_mut(&from).expect("validated senders are peers");
+        // A reply from a server that has left the configuration since is of no interest.
+        let Some(p) = leader.progress.get_mut(&from) else { return };
         // A leader's log only grows within its term, and it sent every entry it hears about.
         assert!(match_index <= last, "n{from} acknowledged index {match_index} past our last index {last}");
         p.match_index = p.match_index.max(match_index);
         p.next_index = p.next_index.max(p.match_index + 1);
         let more = p.next_index <= last;
         let transferring_to_it = leader.transfer.is_some_and(|t| t.target == from);
+        let matched = p.match_index;
         self.maybe_commit(out);
+        self.promote_if_caught_up(from, matched, out);
         if transferring_to_it && self.send_timeout_now_if_caught_up(out) {
             return;
         }
@@ -139,7 +146,7 @@ impl Node {
         let Role::Leader(leader) = &mut self.role else {
             return;
         };
-        let p = leader.progress.get_mut(&from).expect("validated senders are peers");
+        let Some(p) = leader.progress.get_mut(&from) else { return };
         let hinted = ours.map_or(conflict_index, |i| i + 1);
         p.next_index = hinted.min(p.next_index.saturating_sub(1)).clamp(p.match_index + 1, last + 1);
         self.send_append(from, out);
@@ -151,16 +158,13 @@ impl Node {
         let Role::Leader(leader) = &self.role else {
             return;
         };
-        let mut matches = [0 as Index; 16];
-        let size = leader.progress.len() + 1;
-        matches[0] = self.state.log.last_index();
-        for (slot, p) in matches[1..].iter_mut().zip(leader.progress.values()) {
-            *slot = p.match_index;
-        }
-        let n = quorum::committed_index(&mut matches[..size]);
+        let (me, last) = (self.id, self.state.log.last_index());
+        let matched = |id: NodeId| if id == me { last } else { leader.progress.get(&id).map_or(0, |p| p.match_index) };
+        let n = self.membership.committed_index(matched).min(last);
         let current = self.state.log.term_at(n) == Some(self.term());
         if n > self.commit_index && (current || self.config.bugs.has(Bug::CommitPreviousTerm)) {
             self.advance_commit(n, out);
+            self.after_leader_commit(out);
         }
     }
 

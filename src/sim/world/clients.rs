@@ -39,7 +39,7 @@ impl World {
                 self.wake_client(cid, deadline)
             }
             None if client.auto && !self.clients_stopped && self.history.len() < MAX_HISTORY => {
-                let target = client.choose_target(self.config.nodes);
+                let target = client.choose_target(self.servers.len() as u8);
                 self.client_invoke(cid, target)
             }
             None => {}
@@ -89,7 +89,7 @@ impl World {
     /// No answer in time: the request may or may not have happened, so the client asks again
     /// with the same sequence number, at the server it was told leads or at the next one.
     pub(super) fn client_retry(&mut self, cid: u32) {
-        let nodes = self.config.nodes;
+        let nodes = self.servers.len() as u8;
         let client = &mut self.clients[cid as usize - 1];
         let hint = client.leader_hint.take();
         let p = client.pending.as_mut().expect("client_retry needs a pending request");
@@ -108,6 +108,9 @@ impl World {
     pub(super) fn handle_reply(&mut self, cid: u32, from: NodeId, seq: u64, reply: ClientReply) {
         let interval = self.config.clients.interval_us;
         let now = self.now_us;
+        // Only servers that left the cluster keep a leader hint stale for good; before any
+        // membership change, clients follow every hint (as links made then expect).
+        let stale_hints = self.membership_changed;
         let client = &mut self.clients[cid as usize - 1];
         let Some(p) = client.pending.as_ref().filter(|p| p.seq == seq) else {
             return;
@@ -118,6 +121,7 @@ impl World {
                 self.history[h].note(now, Stage::Answered);
                 client.pending = None;
                 client.leader_hint = Some(from);
+                client.redirected_by.clear();
                 let auto = client.auto;
                 self.history[h].returned = Some((now, output.clone()));
                 self.history[h].answered_by = Some(from);
@@ -127,8 +131,11 @@ impl World {
                     self.wake_client(cid, now + interval);
                 }
             }
-            ClientReply::Redirect(Some(leader)) if leader != p.target => {
+            ClientReply::Redirect(Some(leader))
+                if leader != p.target && !(stale_hints && client.redirected_by.contains(&leader)) =>
+            {
                 self.history[p.history].note(now, Stage::Redirected { to: Some(leader) });
+                client.note_redirect(from);
                 client.leader_hint = Some(leader);
                 let p = client.pending.as_mut().expect("checked above");
                 p.attempt += 1;
@@ -138,6 +145,7 @@ impl World {
             ClientReply::Redirect(_) => {
                 // Nobody knows a leader yet: try the next server after a short pause.
                 self.history[p.history].note(now, Stage::Redirected { to: None });
+                client.note_redirect(from);
                 client.leader_hint = None;
                 let backoff = (self.config.clients.timeout_us / 10).max(1_000);
                 let p = client.pending.as_mut().expect("checked above");

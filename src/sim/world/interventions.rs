@@ -2,7 +2,7 @@
 
 use super::{World, slot};
 use crate::prng::{Prng, Stream};
-use crate::raft::{Node, NodeId, RoleKind, Time};
+use crate::raft::{ConfigChange, Node, NodeId, RoleKind, Time};
 use crate::sim::Intervention;
 use crate::sim::client::MAX_CLIENTS;
 use crate::sim::network::DropReason;
@@ -11,8 +11,11 @@ use crate::sim::trace::TraceEvent;
 impl World {
     /// Carries out an intervention now.
     pub fn apply(&mut self, intervention: Intervention) {
-        if let Err(e) = intervention.validate(self.config.nodes) {
-            panic!("interventions are validated when scheduled: {e}");
+        if let Err(e) = intervention.validate(self.servers.len() as u8) {
+            // Only a forged or corrupted scenario names a server that does not exist yet.
+            let at = crate::sim::trace::fmt_time(self.now_us);
+            self.rejected.push(format!("at {at}: {e}"));
+            return;
         }
         self.trace.record(self.now_us, TraceEvent::Intervention(intervention.clone()));
         match intervention {
@@ -62,6 +65,15 @@ impl World {
             }
             Intervention::StopClients => self.clients_stopped = true,
             Intervention::Transfer(target) => self.transfer(target),
+            Intervention::AddServer => self.add_server(),
+            Intervention::RemoveServer(n) => self.queue_change(ConfigChange::Remove(n)),
+            Intervention::Replace { remove, add } => {
+                // New servers catch up as learners first (4.2.1); the joint change waits for it.
+                let added: Vec<NodeId> = (0..add).filter_map(|_| self.create_server()).collect();
+                added.iter().for_each(|&id| self.queue_change(ConfigChange::AddLearner(id)));
+                let add = added.into_iter().collect();
+                self.queue_change(ConfigChange::Replace { remove: remove.into_iter().collect(), add });
+            }
             Intervention::ClientOp { node, op } => {
                 if self.clients.len() < MAX_CLIENTS {
                     let cid = self.add_client(false);
@@ -79,7 +91,7 @@ impl World {
     }
 
     pub(super) fn for_each_node(&mut self, f: impl Fn(&mut Node, Time)) {
-        for id in 1..=self.config.nodes {
+        for id in 1..=self.servers.len() as u8 {
             self.with_node(id, |node, _, now| f(node, now));
         }
     }
@@ -114,14 +126,14 @@ impl World {
     }
 
     pub(super) fn restart(&mut self, id: NodeId) {
-        let (nodes, seed, raft, now) = (self.config.nodes, self.config.seed, self.config.raft, self.now_us);
+        let (initial, seed, raft, now) = (self.initial_membership(id), self.config.seed, self.config.raft, self.now_us);
         let server = &mut self.servers[slot(id)];
         if server.node.is_some() {
             return;
         }
         server.incarnation += 1;
         let rng = Prng::new(seed, Stream::Node { id, incarnation: server.incarnation });
-        let node = Node::new(id, nodes, raft, std::mem::take(&mut server.disk), now, rng);
+        let node = Node::new(id, initial, raft, std::mem::take(&mut server.disk), now, rng);
         let term = node.term();
         server.node = Some(node);
         self.checker.on_restart(id);

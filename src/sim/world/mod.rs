@@ -1,10 +1,11 @@
 //! The world: event queue, servers, network, clients, checker and trace (see the module essay).
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 mod clients;
 mod interventions;
+mod membership;
 
 use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
@@ -13,7 +14,7 @@ use super::server::Server;
 use super::trace::{Trace, TraceEvent};
 use super::{Intervention, SimConfig};
 use crate::prng::{Prng, Stream};
-use crate::raft::{Index, Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
+use crate::raft::{ConfigChange, Index, Membership, Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
 
 /// Runs may not go past one simulated day.
 pub const MAX_SIM_TIME_US: Time = 86_400_000_000;
@@ -86,6 +87,11 @@ pub struct World {
     clients_stopped: bool,
     /// Interventions that named something that did not exist when they ran.
     rejected: Vec<String>,
+    /// Membership changes waiting for a leader that may start them (see `membership`).
+    pending_changes: VecDeque<ConfigChange>,
+    /// Whether anyone asked for a membership change in this run.
+    membership_changed: bool,
+    next_change_try_us: Time,
 }
 
 fn slot(id: NodeId) -> usize {
@@ -100,13 +106,19 @@ impl World {
         let servers = (1..=config.nodes)
             .map(|id| {
                 let rng = Prng::new(config.seed, Stream::Node { id, incarnation: 0 });
-                Server::new(id, Node::new(id, config.nodes, config.raft, Default::default(), 0, rng))
+                Server::new(
+                    id,
+                    Node::new(id, Membership::initial(config.nodes), config.raft, Default::default(), 0, rng),
+                )
             })
             .collect();
         let mut world = World {
             network: Network::new(config.net, config.nodes),
             net_rng: Prng::new(config.seed, Stream::Network),
             checker: Checker::new(config.nodes),
+            pending_changes: VecDeque::new(),
+            membership_changed: false,
+            next_change_try_us: 0,
             trace: Trace::new(trace_keep),
             config,
             now_us: 0,
@@ -169,9 +181,10 @@ impl World {
         self.queue.peek().map(|Reverse(s)| s.at)
     }
 
-    /// Schedules an intervention at `at_us` (now or later).
+    /// Schedules an intervention at `at_us` (now or later). Servers may be added before it
+    /// runs, so only its shape is checked here; `apply` checks it against the servers then.
     pub fn schedule(&mut self, at_us: Time, intervention: Intervention) -> Result<(), String> {
-        intervention.validate(self.config.nodes)?;
+        intervention.validate_shape()?;
         if at_us < self.now_us || at_us > MAX_SIM_TIME_US {
             return Err(format!("intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}", self.now_us));
         }
@@ -205,6 +218,11 @@ impl World {
             }
         };
         self.stats.events += u64::from(acted);
+        if acted && !self.pending_changes.is_empty() && at >= self.next_change_try_us {
+            // A waiting change is offered again at most every millisecond of simulated time.
+            self.next_change_try_us = at + 1_000;
+            self.start_pending_change();
+        }
         Some(at)
     }
 
@@ -277,6 +295,7 @@ impl World {
                 }
                 NodeEvent::Committed { index } => TraceEvent::Committed { node: id, index },
                 NodeEvent::Transfer { target, started } => TraceEvent::Transfer { node: id, target, started },
+                NodeEvent::MembershipChanged { index } => TraceEvent::Membership { node: id, index },
             };
             self.trace.record(self.now_us, traced);
         }
@@ -381,11 +400,15 @@ impl World {
 
 // Questions tests and reports ask.
 impl World {
-    /// The leader of the highest term among live servers, if that server is a leader.
+    /// The live leader of the highest term, unless a live member of its configuration has
+    /// moved to a newer term (then an election is under way). Servers outside its
+    /// configuration (removed ones still campaigning) do not count.
     pub fn leader(&self) -> Option<NodeId> {
         let live = self.servers.iter().filter_map(|s| s.node.as_ref());
-        let top = live.clone().map(|n| n.term()).max()?;
-        live.filter(|n| n.term() == top && n.role_kind() == RoleKind::Leader).map(|n| n.id()).next()
+        let leader = live.clone().filter(|n| n.role_kind() == RoleKind::Leader).max_by_key(|n| (n.term(), n.id()))?;
+        let members = leader.membership().0.members();
+        let newer = live.filter(|n| members.contains(&n.id())).any(|n| n.term() > leader.term());
+        (!newer).then_some(leader.id())
     }
 
     /// Whether no client is waiting for an answer.
