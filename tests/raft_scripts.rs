@@ -15,6 +15,7 @@
 //! - `inject from=ID to=ID term=T [at=ID] append [prev=I@T] [entries=I@T/…] | vote [last=I@T] | refusal [conflict=I]`
 //! - `change ID add=N | promote=N | remove=N | out=A/B in=C/D` (a membership change at leader ID;
 //!   `cluster … spare=K` creates K more servers that are in no configuration yet)
+//! - `snapshot ID` (compact the log up to what ID has applied)
 //! - `status [ID…]`
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -74,6 +75,9 @@ fn fmt_envelope(e: &Envelope) -> String {
             }
         }
         Message::TimeoutNow => "TimeoutNow".to_string(),
+        Message::InstallSnapshot { snapshot } => {
+            format!("InstallSnapshot last={}@{} config={}", snapshot.index, snapshot.term, snapshot.membership)
+        }
         Message::ReadIndex { ctx } => format!("ReadIndex ctx={ctx}"),
         Message::ReadIndexReply { ctx, index } => match index {
             Some(i) => format!("ReadIndexReply ctx={ctx} index={i}"),
@@ -151,6 +155,9 @@ impl Harness {
         for e in &outbox.apply {
             writeln!(out, "n{id} applies {}@{}", e.index, e.term)?;
         }
+        if let Some(s) = &outbox.install {
+            writeln!(out, "n{id} installs snapshot {}@{}", s.index, s.term)?;
+        }
         for r in &outbox.reads {
             writeln!(out, "n{id} read ctx={} ready at index {}", r.ctx, r.index)?;
         }
@@ -210,9 +217,13 @@ impl Harness {
             let terms: Vec<String> = n.log().entries().iter().map(|e| e.term.to_string()).collect();
             let vote = n.voted_for().map_or("-".to_string(), |v| format!("n{v}"));
             let (membership, at) = n.membership();
+            let snap = match n.log().snapshot_index() {
+                0 => String::new(),
+                i => format!("snapshot={i}@{} ", n.log().snapshot_term()),
+            };
             write!(
                 out,
-                "n{id}@{} {} vote={vote} log=[{}] commit={} applied={} config={membership}@{at}",
+                "n{id}@{} {} vote={vote} {snap}log=[{}] commit={} applied={} config={membership}@{at}",
                 n.term(),
                 n.role_kind().name(),
                 terms.join(" "),
@@ -443,6 +454,13 @@ impl Runner for Harness {
             }
             "inject" => self.inject(cmd, &mut out)?,
             "change" => self.change(cmd, &mut out)?,
+            "snapshot" => {
+                let id = Self::one_id(cmd)?;
+                let node = self.node(id)?;
+                let applied = node.last_applied();
+                node.compact(applied, std::sync::Arc::new(Vec::new()));
+                self.status(&[id], &mut out)?;
+            }
             "status" => {
                 let ids = self.ids(cmd)?;
                 self.status(&ids, &mut out)?;
@@ -476,4 +494,5 @@ scripts! {
     transfer_3_10 => "transfer.txt",
     read_index_6_4 => "read_index.txt",
     membership_4 => "membership.txt",
+    snapshot_7 => "snapshot.txt",
 }

@@ -65,10 +65,14 @@ pub struct Entry {
     pub config: Option<Membership>,
 }
 
-/// Entries `1..=last_index()`; index 0 is the empty prefix with term 0.
+/// Entries `snapshot_index()+1..=last_index()`; everything up to `snapshot_index()` has been
+/// compacted into a snapshot (paper section 7), of which the log keeps the last index and
+/// term. Index 0 is the empty prefix with term 0.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
     entries: Vec<Entry>,
+    snapshot_index: Index,
+    snapshot_term: Term,
 }
 
 /// What `Log::append_from_leader` did, so the node can report it and the checker can verify it.
@@ -83,36 +87,66 @@ pub struct AppendOutcome {
 
 impl Log {
     pub fn last_index(&self) -> Index {
-        self.entries.len() as Index
+        self.snapshot_index + self.entries.len() as Index
     }
 
     pub fn last_term(&self) -> Term {
-        self.entries.last().map_or(0, |e| e.term)
+        self.entries.last().map_or(self.snapshot_term, |e| e.term)
     }
 
-    /// Term of the entry at `index`; 0 for index 0; `None` past the end.
+    /// The last index the snapshot covers (0: nothing compacted).
+    pub fn snapshot_index(&self) -> Index {
+        self.snapshot_index
+    }
+
+    pub fn snapshot_term(&self) -> Term {
+        self.snapshot_term
+    }
+
+    /// Term of the entry at `index`; 0 for index 0; the snapshot's term at its last index;
+    /// `None` past the end or inside the snapshot.
     pub fn term_at(&self, index: Index) -> Option<Term> {
-        if index == 0 {
-            return Some(0);
+        match index {
+            0 => Some(0),
+            i if i == self.snapshot_index => Some(self.snapshot_term),
+            i => self.get(i).map(|e| e.term),
         }
-        self.get(index).map(|e| e.term)
     }
 
     pub fn get(&self, index: Index) -> Option<&Entry> {
-        if index == 0 {
+        if index <= self.snapshot_index {
             return None;
         }
-        self.entries.get((index - 1) as usize)
+        self.entries.get((index - self.snapshot_index - 1) as usize)
     }
 
-    /// Entries `from..=to` (clamped to the log).
+    /// Entries `from..=to` (clamped to what the log holds).
     pub fn slice(&self, from: Index, to: Index) -> &[Entry] {
-        let start = from.max(1) - 1;
-        let end = to.min(self.last_index());
+        let start = from.max(self.snapshot_index + 1) - self.snapshot_index - 1;
+        let end = to.min(self.last_index()).saturating_sub(self.snapshot_index);
         if start >= end {
             return &[];
         }
         &self.entries[start as usize..end as usize]
+    }
+
+    /// Discards entries up to `index` (which the host has snapshotted); `index` must be held.
+    pub fn compact(&mut self, index: Index) {
+        let term = self.term_at(index).expect("compacting up to an entry the log holds");
+        let drop = (index - self.snapshot_index) as usize;
+        self.entries.drain(..drop.min(self.entries.len()));
+        (self.snapshot_index, self.snapshot_term) = (index, term);
+    }
+
+    /// Takes a leader's snapshot (section 7): entries after it are kept when the log holds its
+    /// last entry with the same term, otherwise the whole log is replaced.
+    pub fn install(&mut self, index: Index, term: Term) {
+        if index > self.snapshot_index && self.term_at(index) == Some(term) {
+            self.compact(index);
+        } else {
+            self.entries.clear();
+            (self.snapshot_index, self.snapshot_term) = (index, term);
+        }
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -151,7 +185,7 @@ impl Log {
             return self.last_index() + 1;
         };
         let mut i = index;
-        while i > 1 && self.term_at(i - 1) == Some(term) {
+        while i > self.snapshot_index.max(1) && self.term_at(i - 1) == Some(term) {
             i -= 1;
         }
         i
@@ -159,13 +193,16 @@ impl Log {
 
     /// Last index holding `term`, if the log has any entry of that term.
     pub fn last_index_of_term(&self, term: Term) -> Option<Index> {
-        self.entries.iter().rev().find(|e| e.term == term).map(|e| e.index)
+        let held = self.entries.iter().rev().find(|e| e.term == term).map(|e| e.index);
+        held.or((self.snapshot_index > 0 && self.snapshot_term == term).then_some(self.snapshot_index))
     }
 
-    /// Removes entries from `from` on; returns `from` and the removed entry's term.
+    /// Removes entries from `from` on; returns `from` and the removed entry's term. Entries in
+    /// the snapshot are committed and never removed.
     fn truncate(&mut self, from: Index) -> Option<(Index, Term)> {
+        assert!(from > self.snapshot_index, "truncating at {from}, inside the snapshot up to {}", self.snapshot_index);
         let term = self.term_at(from)?;
-        self.entries.truncate((from - 1) as usize);
+        self.entries.truncate((from - self.snapshot_index - 1) as usize);
         Some((from, term))
     }
 
@@ -174,11 +211,15 @@ impl Log {
     /// With `truncate_always` (a bug switch) it cuts after `prev` even when nothing conflicts.
     pub fn append_from_leader(&mut self, prev: Index, new: &[Entry], truncate_always: bool) -> AppendOutcome {
         let mut outcome = AppendOutcome::default();
-        if truncate_always && self.last_index() > prev {
-            outcome.truncated_from = self.truncate(prev + 1);
+        if truncate_always && self.last_index() > prev.max(self.snapshot_index) {
+            outcome.truncated_from = self.truncate(prev.max(self.snapshot_index) + 1);
         }
         let mut skip = 0;
         for entry in new {
+            if entry.index <= self.snapshot_index {
+                skip += 1; // committed and compacted here already
+                continue;
+            }
             match self.term_at(entry.index) {
                 Some(t) if t == entry.term => skip += 1,
                 Some(_) => {
@@ -248,5 +289,40 @@ mod tests {
         assert_eq!(log.last_index_of_term(7), None);
         assert_eq!(log.slice(2, 3).len(), 2);
         assert_eq!(log.slice(6, 9).len(), 0);
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn log_of(terms: &[Term]) -> Log {
+        let mut log = Log::default();
+        terms.iter().for_each(|&t| {
+            log.push(t, None);
+        });
+        log
+    }
+
+    /// Section 7: a compacted prefix answers only for its last index; installing a matching
+    /// snapshot keeps the entries after it, a conflicting one replaces the log.
+    #[test]
+    fn compaction_and_install() {
+        let mut log = log_of(&[1, 1, 2, 2, 3]);
+        log.compact(3);
+        assert_eq!((log.snapshot_index(), log.snapshot_term(), log.last_index()), (3, 2, 5));
+        assert_eq!((log.term_at(2), log.term_at(3), log.term_at(4)), (None, Some(2), Some(2)));
+        assert_eq!(log.slice(1, 9).iter().map(|e| e.index).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(log.push(3, None), 6);
+        let mut keep = log.clone();
+        keep.install(4, 2);
+        assert_eq!((keep.snapshot_index(), keep.last_index()), (4, 6));
+        let mut replace = log.clone();
+        replace.install(5, 9);
+        assert_eq!((replace.snapshot_index(), replace.last_index(), replace.last_term()), (5, 5, 9));
+        // An AppendEntries overlapping the snapshot skips what is compacted.
+        let e = |index, term| Entry { index, term, command: None, config: None };
+        let out = log.append_from_leader(2, &[e(3, 2), e(4, 2), e(5, 3), e(6, 3), e(7, 4)], false);
+        assert_eq!(out.appended, Some((7, 7)));
     }
 }

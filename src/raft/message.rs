@@ -6,7 +6,7 @@
 //! term sends, so the term rule can record who leads.
 
 use super::log::Entry;
-use super::{Index, NodeId, Term};
+use super::{Index, NodeId, Snapshot, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +61,9 @@ pub enum Message {
     /// The leader's answer: the index the follower must apply before serving read `ctx`, or
     /// `None` when the leader cannot serve reads (it is not leader any more, or too busy).
     ReadIndexReply { ctx: u64, index: Option<Index> },
+    /// The leader's snapshot, for a follower whose next entry it has discarded (section 7).
+    /// Answered with an `AppendEntriesReply` whose `match_index` is the snapshot's index.
+    InstallSnapshot { snapshot: Snapshot },
 }
 
 /// Message kinds, for traces, statistics and the UI's colours. The discriminants are part of
@@ -77,6 +80,7 @@ pub enum Kind {
     TimeoutNow,
     ReadIndex,
     ReadIndexReply,
+    InstallSnapshot,
 }
 
 impl Kind {
@@ -92,6 +96,7 @@ impl Kind {
             Kind::TimeoutNow => "timeout-now",
             Kind::ReadIndex => "read-index",
             Kind::ReadIndexReply => "read-index-reply",
+            Kind::InstallSnapshot => "install-snapshot",
         }
     }
 }
@@ -109,6 +114,7 @@ impl Message {
             Message::TimeoutNow => Kind::TimeoutNow,
             Message::ReadIndex { .. } => Kind::ReadIndex,
             Message::ReadIndexReply { .. } => Kind::ReadIndexReply,
+            Message::InstallSnapshot { .. } => Kind::InstallSnapshot,
         }
     }
 
@@ -122,7 +128,8 @@ impl Message {
             | Message::PreVote { .. }
             | Message::AppendEntries { .. }
             | Message::TimeoutNow
-            | Message::ReadIndex { .. } => None,
+            | Message::ReadIndex { .. }
+            | Message::InstallSnapshot { .. } => None,
         }
     }
 
@@ -130,7 +137,10 @@ impl Message {
     /// a follower who leads.
     pub fn from_leader(&self) -> bool {
         match self {
-            Message::AppendEntries { .. } | Message::TimeoutNow | Message::ReadIndexReply { .. } => true,
+            Message::AppendEntries { .. }
+            | Message::TimeoutNow
+            | Message::ReadIndexReply { .. }
+            | Message::InstallSnapshot { .. } => true,
             Message::RequestVote { .. }
             | Message::RequestVoteReply { .. }
             | Message::PreVote { .. }
@@ -148,7 +158,8 @@ impl Message {
             Message::RequestVote { .. }
             | Message::PreVote { .. }
             | Message::AppendEntries { .. }
-            | Message::ReadIndex { .. } => true,
+            | Message::ReadIndex { .. }
+            | Message::InstallSnapshot { .. } => true,
             Message::RequestVoteReply { .. }
             | Message::PreVoteReply { .. }
             | Message::AppendEntriesReply { .. }

@@ -143,13 +143,28 @@ impl ReadMode {
     }
 }
 
-/// The state a server keeps on stable storage (Figure 2).
+/// The state a server keeps on stable storage (Figure 2), and its latest snapshot (section 7).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persistent {
     pub current_term: Term,
     pub voted_for: Option<NodeId>,
     pub log: Log,
+    pub snapshot: Option<Snapshot>,
 }
+
+/// The state machine as of `index` (of term `term`), with the configuration in force there
+/// (section 7). The module treats `data` as opaque: the host makes and loads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub index: Index,
+    pub term: Term,
+    pub membership: Membership,
+    pub data: std::sync::Arc<Vec<u8>>,
+}
+
+/// Applied entries between snapshots unless configured otherwise: hour-long runs keep short
+/// logs. Links of formats 1 and 2 (from before compaction) replay with 0, never compacting.
+pub const DEFAULT_SNAPSHOT_EVERY: Index = 500;
 
 /// Timing and limits of one server, in simulated microseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +200,7 @@ impl Default for Config {
             pre_vote: false,
             check_quorum: false,
             read_mode: ReadMode::Log,
-            snapshot_every: 0,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }
 }

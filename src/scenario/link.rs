@@ -433,9 +433,10 @@ fn read_config(r: &mut Reader, version: u8) -> Result<SimConfig, LinkError> {
     if version >= 2 {
         (raft.pre_vote, raft.check_quorum, raft.read_mode) = read_protocol(r)?;
     }
-    if version >= 3 {
-        raft.snapshot_every = r.ranged("the snapshot threshold (entries)", 0, 1_000_000)?;
-    }
+    raft.snapshot_every = match version {
+        1 | 2 => 0,
+        _ => r.ranged("the snapshot threshold (entries)", 0, 1_000_000)?,
+    };
     let net = NetConfig {
         latency_min_us: r.ranged("the minimum latency (µs)", 0, LATENCY_MAX_US)?,
         latency_max_us: r.ranged("the maximum latency (µs)", 0, LATENCY_MAX_US)?,

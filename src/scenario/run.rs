@@ -43,6 +43,12 @@ pub struct RunReport {
     pub client_ops_ok: u64,
     pub messages_delivered: u64,
     pub events: u64,
+    /// Membership changes the leaders started (learners, promotions, removals, joint steps).
+    pub config_changes: u64,
+    pub snapshots_taken: u64,
+    pub snapshots_installed: u64,
+    /// The most entries any server held in its log at once.
+    pub max_log_entries: u64,
     /// "linearizable", "violation" or "unknown" (search budget spent).
     pub linearizability: &'static str,
     /// `None` when no liveness phase ran.
@@ -74,6 +80,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World),
         client_ops_ok: stats.client_ops_ok,
         messages_delivered: stats.messages_delivered,
         events: stats.events,
+        config_changes: stats.config_changes,
+        snapshots_taken: stats.snapshots_taken,
+        snapshots_installed: stats.snapshots_installed,
+        max_log_entries: stats.max_log_entries,
         linearizability: match verdict {
             Verdict::Linearizable => "linearizable",
             Verdict::Violation { .. } => "violation",

@@ -160,7 +160,9 @@ impl Checker {
         }
         self.leaders.insert(term, id);
         let log = node.log();
-        let missing = self.committed.iter().find(|c| log.term_at(c.index) != Some(c.term));
+        // A snapshot holds every committed entry it covers (section 7).
+        let missing =
+            self.committed.iter().find(|c| c.index > log.snapshot_index() && log.term_at(c.index) != Some(c.term));
         if let Some(c) = missing {
             let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(c));
             self.report(Invariant::LeaderCompleteness, now, vec![id], detail);
@@ -241,7 +243,7 @@ impl Checker {
     }
 
     fn check_majority(&mut self, now: Time, e: &Entry, servers: &[Server]) {
-        let holds = |s: &&Server| s.log().term_at(e.index) == Some(e.term);
+        let holds = |s: &&Server| s.log().snapshot_index() >= e.index || s.log().term_at(e.index) == Some(e.term);
         let holders: BTreeSet<NodeId> = servers.iter().filter(holds).map(|s| s.id).collect();
         let m = &self.membership;
         // Raft's promise is that every quorum holds the entry, so that any future leader has

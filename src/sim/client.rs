@@ -68,6 +68,54 @@ impl KvStore {
         output
     }
 
+    /// The store as bytes for a snapshot (section 7): keys with their values, then each
+    /// client's last sequence number and answer, all as little-endian u32/u64 words.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut word = |w: u64| out.extend_from_slice(&w.to_le_bytes());
+        word(self.data.len() as u64);
+        for (&key, values) in &self.data {
+            word(u64::from(key));
+            word(values.len() as u64);
+            values.iter().for_each(|&v| word(u64::from(v)));
+        }
+        word(self.sessions.len() as u64);
+        for (&client, (seq, output)) in &self.sessions {
+            word(u64::from(client));
+            word(*seq);
+            match output {
+                Output::Written => word(u64::MAX),
+                Output::Value(v) => {
+                    word(v.len() as u64);
+                    v.iter().for_each(|&x| word(u64::from(x)));
+                }
+            }
+        }
+        out
+    }
+
+    /// The store `encode` wrote. Snapshots come from this program's own servers, so a
+    /// malformed one is a bug, not input.
+    pub fn decode(bytes: &[u8]) -> KvStore {
+        let mut words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        let mut next = || words.next().expect("a snapshot this program wrote");
+        let mut store = KvStore::default();
+        for _ in 0..next() {
+            let key = next() as u8;
+            let values = (0..next()).map(|_| next() as u32).collect();
+            store.data.insert(key, values);
+        }
+        for _ in 0..next() {
+            let (client, seq) = (next() as u32, next());
+            let output = match next() {
+                u64::MAX => Output::Written,
+                n => Output::Value((0..n).map(|_| next() as u32).collect()),
+            };
+            store.sessions.insert(client, (seq, output));
+        }
+        store
+    }
+
     /// A read served outside the log (ReadIndex): the key's values as applied so far.
     pub fn read(&self, key: u8) -> Output {
         Output::Value(self.data.get(&key).cloned().unwrap_or_default())

@@ -84,6 +84,12 @@ pub enum TraceEvent {
         node: NodeId,
     },
     Intervention(Intervention),
+    /// `node` compacted its log into a snapshot up to `index`, or installed the leader's.
+    Snapshot {
+        node: NodeId,
+        index: Index,
+        installed: bool,
+    },
     /// The configuration in force on `node` is now the one at log index `index` (0: initial).
     Membership {
         node: NodeId,
@@ -167,6 +173,7 @@ impl TraceEvent {
             }
             Transfer { node, target, started } => &[16, u64::from(node), u64::from(target), u64::from(started)],
             Membership { node, index } => &[17, u64::from(node), index],
+            Snapshot { node, index, installed } => &[18, u64::from(node), index, u64::from(installed)],
         };
         words.iter().for_each(|&w| m.word(w));
     }
@@ -210,6 +217,10 @@ impl TraceEvent {
             Intervention(i) => format!("user: {i}"),
             Transfer { node, target, started: true } => format!("n{node} hands leadership to n{target}"),
             Membership { node, index: 0 } => format!("n{node} is back to the initial configuration"),
+            Snapshot { node, index, installed: false } => format!("n{node} snapshots its state up to {index}"),
+            Snapshot { node, index, installed: true } => {
+                format!("n{node} installs the leader's snapshot up to {index}")
+            }
             Membership { node, index } => format!("n{node} now uses the configuration of entry {index}"),
             Transfer { node, target, started: false } => {
                 format!("n{node} gives up handing leadership to n{target}")

@@ -342,6 +342,13 @@ pub fn describe_packet(p: &Packet) -> Vec<(String, String)> {
                 Message::ReadIndex { ctx } => format!("read #{ctx}: what is the read index?"),
                 Message::ReadIndexReply { ctx, index: Some(i) } => format!("read #{ctx}: read index {i}"),
                 Message::ReadIndexReply { ctx, index: None } => format!("read #{ctx}: refused"),
+                Message::InstallSnapshot { snapshot } => format!(
+                    "snapshot up to {}@t{} ({} bytes of state machine), configuration {}",
+                    snapshot.index,
+                    snapshot.term,
+                    snapshot.data.len(),
+                    snapshot.membership
+                ),
                 Message::AppendEntriesReply { success: true, match_index, .. } => {
                     format!("accepted, match {match_index}")
                 }

@@ -128,9 +128,10 @@ impl Node {
     /// The configuration in force is the newest one in the log (4.1), else the initial one.
     /// A leader keeps a Progress for exactly the members.
     pub(super) fn refresh_membership(&mut self, out: &mut Outbox) {
-        let (index, membership) = match self.state.log.config_at(self.state.log.last_index()) {
-            Some((i, m)) => (i, m.clone()),
-            None => (0, self.initial.clone()),
+        let (index, membership) = match (self.state.log.config_at(self.state.log.last_index()), &self.state.snapshot) {
+            (Some((i, m)), _) => (i, m.clone()),
+            (None, Some(s)) => (s.index, s.membership.clone()),
+            (None, None) => (0, self.initial.clone()),
         };
         if (index, &membership) == (self.membership_index, &self.membership) {
             return;

@@ -8,7 +8,7 @@ use std::fmt;
 use super::log::{Command, Entry, Log};
 use super::message::{Envelope, Message};
 use super::quorum::Membership;
-use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Term, Time};
+use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Snapshot, Term, Time};
 use crate::prng::Prng;
 
 mod election;
@@ -114,6 +114,9 @@ pub struct Outbox {
     pub events: Vec<NodeEvent>,
     pub apply: Vec<Entry>,
     pub reads: Vec<ReadReady>,
+    /// A leader's snapshot this follower took: the host replaces its state machine with it
+    /// before applying `apply`.
+    pub install: Option<Snapshot>,
 }
 
 impl Outbox {
@@ -122,6 +125,7 @@ impl Outbox {
         self.events.clear();
         self.apply.clear();
         self.reads.clear();
+        self.install = None;
     }
 }
 
@@ -235,6 +239,9 @@ impl Node {
             rng,
         };
         node.reset_election_timer(now);
+        // A snapshot holds only committed, applied state (section 7); the host loads it.
+        let snapshot_index = node.state.log.snapshot_index();
+        (node.commit_index, node.last_applied) = (snapshot_index, snapshot_index);
         node.refresh_membership(&mut Outbox::default());
         node
     }
@@ -262,7 +269,7 @@ impl Node {
         if setup.commit_index > log.last_index() {
             return Err(format!("commit index {} is past the log's end {}", setup.commit_index, log.last_index()));
         }
-        let state = Persistent { current_term: setup.term, voted_for: setup.voted_for, log };
+        let state = Persistent { current_term: setup.term, voted_for: setup.voted_for, log, snapshot: None };
         let mut node = Node::new(id, Membership::initial(size), config, state, now, rng);
         node.commit_index = setup.commit_index;
         node.last_applied = setup.commit_index;
@@ -465,6 +472,7 @@ impl Node {
             Message::TimeoutNow => self.handle_timeout_now(now, out),
             Message::ReadIndex { ctx } => self.handle_read_index(from, ctx, out),
             Message::ReadIndexReply { ctx, index } => self.handle_read_index_reply(ctx, index),
+            Message::InstallSnapshot { snapshot } => self.handle_install_snapshot(now, from, snapshot, out),
         }
         self.process_reads(out);
         Ok(())
@@ -550,6 +558,13 @@ impl Node {
             | Message::AppendEntriesReply { .. }
             | Message::TimeoutNow
             | Message::ReadIndexReply { .. } => return,
+            Message::InstallSnapshot { .. } => Message::AppendEntriesReply {
+                success: false,
+                match_index: 0,
+                conflict_index: 0,
+                conflict_term: None,
+                read_round: 0,
+            },
         };
         self.send(env.from, body, out);
     }

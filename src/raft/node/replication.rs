@@ -1,6 +1,6 @@
 //! Replication and commitment (paper 5.3, 5.4.2, Figure 8): AppendEntries on both sides.
 
-use super::{Node, NodeEvent, Outbox, Role};
+use super::{Node, NodeEvent, Outbox, Role, Snapshot};
 use crate::raft::log::Entry;
 use crate::raft::message::Message;
 use crate::raft::{Bug, Index, NodeId, Term, Time};
@@ -39,6 +39,11 @@ impl Node {
         };
         // The peer may have just left the configuration (a change in this very step).
         let Some(next) = leader.progress.get(&peer).map(|p| p.next_index) else { return };
+        if next <= self.state.log.snapshot_index() {
+            // Its next entry is compacted away: send the snapshot instead (section 7).
+            let snapshot = self.state.snapshot.clone().expect("a compacted log has a snapshot");
+            return self.send(peer, Message::InstallSnapshot { snapshot }, out);
+        }
         let prev_log_index = next - 1;
         let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
         let last = prev_log_index + u64::from(self.config.max_entries_per_append);
@@ -75,8 +80,9 @@ impl Node {
         if req.prev_log_index > log.last_index() {
             return self.send(from, reject(log.last_index() + 1, None), out);
         }
-        let local_term = log.term_at(req.prev_log_index).expect("prev_log_index is within the log");
-        if local_term != req.prev_log_term {
+        // Below our snapshot everything is committed, so it matches the leader's log.
+        let local_term = log.term_at(req.prev_log_index.max(log.snapshot_index())).expect("within the log");
+        if req.prev_log_index >= log.snapshot_index() && local_term != req.prev_log_term {
             let first = log.first_index_of_term_at(req.prev_log_index);
             return self.send(from, reject(first, Some(local_term)), out);
         }
@@ -104,6 +110,51 @@ impl Node {
             read_round,
         };
         self.send(from, reply, out);
+    }
+
+    /// Section 7, InstallSnapshot receiver: keep what follows the snapshot if it matches, else
+    /// take the snapshot whole; the host loads it into its state machine.
+    pub(super) fn handle_install_snapshot(&mut self, now: Time, from: NodeId, snapshot: Snapshot, out: &mut Outbox) {
+        if matches!(self.role, Role::Leader(_)) {
+            return;
+        }
+        self.become_follower(now, self.term(), Some(from), out);
+        self.reset_election_timer(now);
+        self.leader_contact_us = Some(now);
+        let index = snapshot.index;
+        if index > self.commit_index {
+            self.state.log.install(index, snapshot.term);
+            (self.commit_index, self.last_applied) = (index, index);
+            out.events.push(NodeEvent::Committed { index });
+            self.state.snapshot = Some(snapshot.clone());
+            out.install = Some(snapshot);
+            self.refresh_membership(out);
+        }
+        let reply = Message::AppendEntriesReply {
+            success: true,
+            match_index: index.min(self.state.log.last_index()),
+            conflict_index: 0,
+            conflict_term: None,
+            read_round: 0,
+        };
+        self.send(from, reply, out);
+    }
+
+    /// Compacts the log up to `index` (applied here) into a snapshot whose state machine the
+    /// host made (`data`), with the configuration in force at `index` (section 7).
+    pub fn compact(&mut self, index: Index, data: std::sync::Arc<Vec<u8>>) {
+        assert!(index <= self.last_applied, "snapshot at {index} beyond lastApplied {}", self.last_applied);
+        if index <= self.state.log.snapshot_index() {
+            return;
+        }
+        let membership = match (self.state.log.config_at(index), &self.state.snapshot) {
+            (Some((_, m)), _) => m.clone(),
+            (None, Some(s)) => s.membership.clone(),
+            (None, None) => self.initial.clone(),
+        };
+        let term = self.state.log.term_at(index).expect("an applied entry is in the log");
+        self.state.log.compact(index);
+        self.state.snapshot = Some(Snapshot { index, term, membership, data });
     }
 
     pub(super) fn handle_append_success(&mut self, from: NodeId, match_index: Index, out: &mut Outbox) {

@@ -133,7 +133,11 @@ impl World {
         }
         server.incarnation += 1;
         let rng = Prng::new(seed, Stream::Node { id, incarnation: server.incarnation });
-        let node = Node::new(id, initial, raft, std::mem::take(&mut server.disk), now, rng);
+        let disk = std::mem::take(&mut server.disk);
+        // The state machine comes back from the snapshot; the log after it is re-applied.
+        server.kv =
+            disk.snapshot.as_ref().map_or_else(Default::default, |s| crate::sim::client::KvStore::decode(&s.data));
+        let node = Node::new(id, initial, raft, disk, now, rng);
         let term = node.term();
         server.node = Some(node);
         self.checker.on_restart(id);

@@ -6,6 +6,7 @@ use std::collections::{BinaryHeap, VecDeque};
 mod clients;
 mod interventions;
 mod membership;
+mod snapshots;
 
 use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
@@ -67,6 +68,11 @@ pub struct Stats {
     pub messages_dropped: u64,
     pub leaders_elected: u64,
     pub client_ops_ok: u64,
+    pub config_changes: u64,
+    pub snapshots_taken: u64,
+    pub snapshots_installed: u64,
+    /// The most entries any server held in its log at once (after its snapshot).
+    pub max_log_entries: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -256,7 +262,11 @@ impl World {
         let server = &self.servers[slot(id)];
         let node = server.node.as_ref().expect("after_step runs on a live node");
         self.checker.observe(now, node, &out.events, &out.apply, &self.servers);
+        if let Some(snapshot) = out.install.take() {
+            self.load_snapshot(id, &snapshot);
+        }
         let replies = self.apply_entries(id, out);
+        self.maybe_snapshot(id);
         let ready = std::mem::take(&mut out.reads);
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {

@@ -1,0 +1,38 @@
+//! The world's side of log compaction (paper section 7): each server snapshots its key-value
+//! store once `snapshot_every` entries have been applied since its last snapshot, and loads a
+//! leader's snapshot when it installs one. The node keeps the snapshot with its disk, so a
+//! restart starts from it.
+
+use std::sync::Arc;
+
+use super::{World, slot};
+use crate::raft::{Index, NodeId, Snapshot};
+use crate::sim::client::KvStore;
+use crate::sim::trace::TraceEvent;
+
+impl World {
+    /// Compacts `id`'s log when enough has been applied since its last snapshot.
+    pub(super) fn maybe_snapshot(&mut self, id: NodeId) {
+        let every = self.config.raft.snapshot_every;
+        let server = &mut self.servers[slot(id)];
+        let Some(node) = server.node.as_mut() else { return };
+        let entries = node.log().last_index() - node.log().snapshot_index();
+        self.stats.max_log_entries = self.stats.max_log_entries.max(entries);
+        let applied: Index = node.last_applied();
+        if every == 0 || applied < node.log().snapshot_index() + every {
+            return;
+        }
+        node.compact(applied, Arc::new(server.kv.encode()));
+        self.stats.snapshots_taken += 1;
+        self.trace.record(self.now_us, TraceEvent::Snapshot { node: id, index: applied, installed: false });
+    }
+
+    /// A follower took the leader's snapshot: its state machine becomes the snapshot's.
+    pub(super) fn load_snapshot(&mut self, id: NodeId, snapshot: &Snapshot) {
+        let server = &mut self.servers[slot(id)];
+        server.kv = KvStore::decode(&snapshot.data);
+        server.waiting.clear();
+        self.stats.snapshots_installed += 1;
+        self.trace.record(self.now_us, TraceEvent::Snapshot { node: id, index: snapshot.index, installed: true });
+    }
+}
