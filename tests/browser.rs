@@ -363,3 +363,34 @@ async fn protocol_switches_and_leadership_transfer() {
             ))
     );
 }
+
+/// Membership in the page: a server added by clicking catches up, turns voter and holds the
+/// leader's commit index; the leader removed from the inspector steps down once that change
+/// commits, and the others elect a new leader among themselves.
+#[wasm_bindgen_test]
+async fn add_a_server_then_remove_the_leader() {
+    let _turn = turn().await;
+    let root = mount(21).await;
+    api("pause", JsValue::UNDEFINED).await;
+    api("advance", 1500.0.into()).await;
+    click(&query(&root, "[data-action='add-server']").expect("add-server button"));
+    yew::scheduler::flush().await;
+    let added = query(&root, "[data-node='6']").expect("a sixth server on the ring");
+    assert_eq!(attr(&added, "data-voter"), "false", "it joins as a learner");
+    api("advance", 1500.0.into()).await;
+    let added = query(&root, "[data-node='6']").expect("server 6");
+    let leader = query(&root, "[data-role='leader']").expect("a leader");
+    assert_eq!(attr(&added, "data-voter"), "true", "promoted once caught up");
+    assert_eq!(attr(&added, "data-commit"), attr(&leader, "data-commit"), "it holds what the leader committed");
+    let old = attr(&leader, "data-node");
+    click(&query(&root, &format!("[data-inspect='{old}']")).expect("inspect badge"));
+    yew::scheduler::flush().await;
+    click(&query(&root, "[data-action='remove-server']").expect("remove button"));
+    yew::scheduler::flush().await;
+    api("advance", 2000.0.into()).await;
+    let new = query(&root, "[data-role='leader'][data-voter='true']").expect("a new leader");
+    assert_ne!(attr(&new, "data-node"), old, "the removed leader no longer leads");
+    let removed = query(&root, &format!("[data-node='{old}']")).expect("still drawn");
+    assert_eq!(attr(&removed, "data-voter"), "false");
+    assert_eq!(attr(&query(&root, "[data-invariants]").expect("monitor"), "data-invariants"), "ok");
+}

@@ -358,8 +358,11 @@ fn inspected(m: &Model) -> Option<Inspected> {
                 ("currentTerm".to_string(), p.current_term.to_string()),
                 ("votedFor".to_string(), p.voted_for.map_or("—".to_string(), |v| format!("n{v}"))),
                 ("log length".to_string(), p.log.last_index().to_string()),
+                ("snapshot up to".to_string(), p.log.snapshot_index().to_string()),
             ];
             if let Some(n) = node {
+                let (membership, at) = n.membership();
+                rows.push(("configuration".to_string(), format!("{membership} (entry {at})")));
                 rows.push(("commitIndex".to_string(), n.commit_index().to_string()));
                 rows.push(("lastApplied".to_string(), n.last_applied().to_string()));
                 if n.role_kind() != RoleKind::Leader {

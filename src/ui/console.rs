@@ -52,6 +52,17 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
         "rejoin" => Action::Act(Intervention::Rejoin(node_arg(a)?)),
         "heal" => Action::Act(Intervention::Heal),
         "transfer" => Action::Transfer(node_arg(a)?),
+        "addServer" => Action::AddServer,
+        "removeServer" => Action::Act(Intervention::RemoveServer(node_arg(a)?)),
+        "replace" => {
+            let remove: Vec<u8> = serde_wasm_bindgen::from_value(a.clone())
+                .map_err(|_| "replace takes an array of server ids to remove and a count to add, like [1, 2], 2")?;
+            let add = number_arg(b, "the number of servers to add")?;
+            if add.fract() != 0.0 || !(0.0..=15.0).contains(&add) {
+                return Err(format!("replace adds 0 to 15 servers, got {add}"));
+            }
+            Action::Act(Intervention::Replace { remove, add: add as u8 })
+        }
         "dropMessage" => Action::Act(Intervention::DropMessage(number_arg(a, "message id")? as u64)),
         "request" if a.is_undefined() || a.is_null() => Action::Request(None),
         "request" => Action::Request(Some(node_arg(a)?)),
@@ -72,9 +83,12 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
     })
 }
 
-pub const ACTIONS: [&str; 19] = [
+pub const ACTIONS: [&str; 22] = [
     "crash",
     "transfer",
+    "addServer",
+    "removeServer",
+    "replace",
     "restart",
     "timeout",
     "isolate",

@@ -260,7 +260,7 @@ impl Model {
     /// Applies an intervention now and records it in the scenario.
     pub fn intervene(&mut self, what: Intervention) -> Result<(), String> {
         let now = self.now_us();
-        what.validate(self.world.config().nodes)?;
+        what.validate(self.world.servers().len() as u8)?;
         if let Intervention::DropMessage(id) = what
             && self.world.network().get(id).is_none()
         {
@@ -302,7 +302,7 @@ impl Model {
     }
 
     pub fn restart_all(&mut self) {
-        for id in 1..=self.world.config().nodes {
+        for id in 1..=self.world.servers().len() as NodeId {
             if self.world.node(id).is_none() {
                 self.act(Intervention::Restart(id));
             }
@@ -311,7 +311,7 @@ impl Model {
 
     /// A client request through the leader, or any live server when there is none.
     pub fn request(&mut self, via: Option<NodeId>) {
-        let live = (1..=self.world.config().nodes).find(|&n| self.world.node(n).is_some());
+        let live = (1..=self.world.servers().len() as NodeId).find(|&n| self.world.node(n).is_some());
         match via.or(self.world.leader()).or(live) {
             Some(n) => self.act(Intervention::Request(n)),
             None => self.alert = Some("every server is down: restart one before sending a request".into()),

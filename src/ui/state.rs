@@ -48,6 +48,8 @@ pub enum Action {
     SetReads(String),
     /// The leader hands leadership to this server.
     Transfer(NodeId),
+    /// Membership (dissertation 4): a new server joins as a learner and is promoted.
+    AddServer,
     /// Time travel to this simulated time, in microseconds.
     Seek(u64),
     /// Make a share link (the app copies it and shows it).
@@ -140,6 +142,7 @@ fn apply(m: &mut Model, action: Action) -> bool {
             None => m.alert = Some(format!("reads are served through the log or by read index, not '{text}'")),
         },
         Action::Transfer(id) => m.transfer_to(id),
+        Action::AddServer => m.act(Intervention::AddServer),
         Action::Seek(t) => m.seek(t),
         Action::Share => {
             m.share = Some(m.link());

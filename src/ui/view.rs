@@ -29,6 +29,14 @@ pub struct ServerView {
     pub selected: bool,
     pub pos: Point,
     pub radius: f64,
+    /// A voter of the configuration in force on this server (4.1); a learner receives the log
+    /// without voting; a server in no configuration is not a member at all.
+    pub voter: bool,
+    pub learner: bool,
+    /// The configuration in force on this server, in words, and the last index its snapshot
+    /// covers (0: none).
+    pub config: String,
+    pub snapshot_index: Index,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +78,8 @@ pub struct LogRow {
     /// The leader's view of this follower.
     pub next_index: Option<Index>,
     pub match_index: Option<Index>,
+    /// Entries up to here are compacted into a snapshot (section 7).
+    pub snapshot_index: Index,
 }
 
 /// Columns shown in the log view; earlier entries are summarised, later ones scroll.
@@ -90,7 +100,7 @@ const TIMER_STEPS: f64 = 120.0;
 pub const CLIENT_RADIUS: f64 = 9.0;
 
 pub fn servers(m: &Model) -> Vec<ServerView> {
-    let n = usize::from(m.world.config().nodes);
+    let n = m.world.servers().len();
     let now = m.now_us();
     let max_timeout = m.world.config().raft.election_timeout_max_us.max(1) as f64;
     let implicated: Vec<NodeId> = m.shown_violation().map(|v| v.nodes.clone()).unwrap_or_default();
@@ -124,13 +134,17 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
                 selected: m.selection == Some(Selection::Server(s.id)),
                 pos: geometry::server_position(i, n),
                 radius: geometry::server_radius(n),
+                voter: node.is_some_and(|n| n.membership().0.is_voter(s.id)),
+                learner: node.is_some_and(|n| n.membership().0.learners.contains(&s.id)),
+                config: node.map_or(String::new(), |n| n.membership().0.to_string()),
+                snapshot_index: p.log.snapshot_index(),
             }
         })
         .collect()
 }
 
 fn endpoint_pos(m: &Model, e: Endpoint, clients: &[ClientDot]) -> (Point, f64) {
-    let n = usize::from(m.world.config().nodes);
+    let n = m.world.servers().len();
     match e {
         Endpoint::Node(id) => (geometry::server_position(usize::from(id) - 1, n), geometry::server_radius(n)),
         Endpoint::Client(c) => {
@@ -234,13 +248,18 @@ pub fn log_rows(m: &Model) -> (Index, Vec<LogRow>) {
                         index: e.index,
                         term: e.term,
                         committed: e.index <= commit,
-                        label: e.command.map_or_else(|| "no-op".to_string(), |c| c.op.to_string()),
+                        label: match (&e.command, &e.config) {
+                            (Some(c), _) => c.op.to_string(),
+                            (None, Some(m)) => format!("configuration {m}"),
+                            (None, None) => "no-op".to_string(),
+                        },
                     })
                     .collect(),
                 commit,
                 last_index: s.log().last_index(),
                 next_index: progress.map(|p| p.next_index),
                 match_index: progress.map(|p| p.match_index),
+                snapshot_index: s.log().snapshot_index(),
             }
         })
         .collect();

@@ -70,13 +70,20 @@ fn Server(props: &ServerProps) -> Html {
     let class = classes!(
         "server",
         role_name(s),
+        (s.up && s.learner).then_some("learner"),
+        (s.up && !s.voter && !s.learner).then_some("outside"),
         s.isolated.then_some("isolated"),
         s.implicated.then_some("implicated"),
         s.selected.then_some("selected")
     );
     let label = format!(
-        "Server {id}, {}, term {}{}. Activate to {}.",
+        "Server {id}, {}{}, term {}{}. Activate to {}.",
         role_name(s),
+        match (s.up, s.voter, s.learner) {
+            (false, _, _) | (true, true, _) => "",
+            (true, false, true) => " (learner)",
+            (true, false, false) => " (not a member)",
+        },
         s.term,
         if s.isolated { ", isolated" } else { "" },
         if s.up { "crash it" } else { "restart it" }
@@ -105,7 +112,9 @@ fn Server(props: &ServerProps) -> Html {
             <g class="hit" role="button" tabindex="0" aria-label={label} onclick={toggle} onkeydown={key_toggle}
                 data-node={id.to_string()} data-role={if s.up { s.role.name() } else { "follower" }}
                 data-term={s.term.to_string()} data-state={if s.up { "up" } else { "down" }}
-                data-commit={s.commit.to_string()} data-last-index={s.last_index.to_string()}>
+                data-commit={s.commit.to_string()} data-last-index={s.last_index.to_string()}
+                data-voter={s.voter.to_string()} data-snapshot-index={s.snapshot_index.to_string()}
+                data-config={s.config.clone()}>
                 { shape }
                 { timer_arc(s) }
                 <text class="term" x={fmt(x)} y={fmt(y + r * 0.18)} font-size={fmt(r * 0.62)}>{ s.term }</text>

@@ -92,6 +92,8 @@ pub fn Controls(p: &ControlsProps) -> Html {
             </div>
             <div class="group">
                 <button onclick={click(|| Action::RestartLeader)} title="Crash the leader and restart it (R)">{ "Restart leader" }</button>
+                <button data-action="add-server" onclick={click(|| Action::AddServer)}
+                    title="A new server joins as a learner, catches up (by snapshot if need be) and becomes a voter">{ "Add server" }</button>
                 <button onclick={click(|| Action::RestartAll)} title="Restart every crashed server (B)">{ "Restart all" }</button>
                 <button onclick={d.reform(|_: MouseEvent| Action::Act(crate::sim::Intervention::AlignTimers))}
                     title="Every election timer fires at once: a split vote (A)">{ "Align timers" }</button>

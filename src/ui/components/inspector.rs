@@ -94,6 +94,9 @@ fn server(
                     <button data-action="timeout" onclick={act(Intervention::Timeout(id))}>{ "Time out now" }</button>
                     <button data-action="request-via" onclick={d.reform(move |_: MouseEvent| Action::Request(Some(id)))}>
                         { "Send a request through it" }</button>
+                    <button data-action="remove-server" onclick={act(Intervention::RemoveServer(id))}
+                        title="The leader removes it from the configuration, one server at a time (dissertation 4.1)">
+                        { "Remove from the cluster" }</button>
                     if can_lead {
                         <button data-action="transfer" onclick={d.reform(move |_: MouseEvent| Action::Transfer(id))}
                             title="The leader brings this server up to date and sends it TimeoutNow (dissertation 3.10)">

@@ -32,7 +32,7 @@ pub fn Logs(props: &LogsProps) -> Html {
                 </div>
                 { for props.rows.iter().map(|r| row(r, props.first, &props.on_inspect)) }
             </div>
-            <p class="legend muted">{ "solid: committed · dashed: not yet committed · ▲ leader's nextIndex · ● leader's matchIndex" }</p>
+            <p class="legend muted">{ "solid: committed · dashed: not yet committed · ▦ compacted into a snapshot · ▲ leader's nextIndex · ● leader's matchIndex" }</p>
         </section>
     }
 }
@@ -46,10 +46,19 @@ fn row(r: &LogRow, first: Index, on_inspect: &Callback<NodeId>) -> Html {
             <button class="who" onclick={onclick} aria-label={format!("Inspect server {id}")}>
                 { format!("n{id}") }{ if r.is_leader { " ★" } else { "" } }
             </button>
+            { for (first..=r.snapshot_index).map(|i| html! {
+                <span class="entry snapshot" role="cell" data-index={i.to_string()}
+                    title={format!("index {i}: compacted into n{id}'s snapshot (up to {})", r.snapshot_index)}>{ "▦" }</span>
+            }) }
             { for r.entries.iter().map(|e| entry(e, r)) }
-            if r.next_index == Some(first + r.entries.len() as Index) { { marker_only(first + r.entries.len() as Index, r) } }
+            if r.next_index == Some(shown_end(first, r)) { { marker_only(shown_end(first, r), r) } }
         </div>
     }
+}
+
+/// The index one past the last cell of a row (snapshot cells and entries).
+fn shown_end(first: Index, r: &LogRow) -> Index {
+    first + (r.snapshot_index + 1).saturating_sub(first) + r.entries.len() as Index
 }
 
 fn marks(index: Index, r: &LogRow) -> Html {
