@@ -73,7 +73,10 @@ fn lists_bugs_and_presets_name_first() {
             "disruptive-server",
             "stale-read",
             "transfer",
-            "membership-bug"
+            "membership-bug",
+            "add-server",
+            "remove-leader",
+            "joint-consensus"
         ]
     );
 }

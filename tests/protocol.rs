@@ -140,3 +140,46 @@ fn swarm_with_membership_changes_is_safe_and_live() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// 4.2.1 and section 7: the added server catches up from the leader's snapshot, then votes.
+#[test]
+fn added_server_catches_up_by_snapshot_and_becomes_a_voter() {
+    let recipe = preset("add-server");
+    let (report, world) = run_recipe(&recipe, 0);
+    assert!(report.violations.is_empty(), "{}: {:?}", recipe.command(), report.violations);
+    assert!(report.snapshots_installed >= 1, "{}: caught up by snapshot", recipe.command());
+    let leader = world.leader().and_then(|l| world.node(l)).expect("a leader");
+    let n4 = world.node(4).expect("n4 runs");
+    assert!(world.is_voter(4) && leader.membership().0.voters.contains(&4), "{}", recipe.command());
+    assert!(n4.log().snapshot_index() > 0 && n4.commit_index() + 2 >= leader.commit_index());
+}
+
+/// 4.2.2: the leader that removes itself steps down once the change commits; one of the others
+/// leads the four-server configuration.
+#[test]
+fn removed_leader_steps_down_and_the_rest_elect_a_leader() {
+    for seed in 1..=5 {
+        let recipe = Recipe { seed, ..preset("remove-leader") };
+        let (report, world) = run_recipe(&recipe, 0);
+        assert!(report.violations.is_empty(), "{}: {:?}", recipe.command(), report.violations);
+        let leader = world.leader().unwrap_or_else(|| panic!("{}: no leader", recipe.command()));
+        assert_ne!(leader, 1, "{}", recipe.command());
+        assert!(!world.node(leader).expect("live").membership().0.is_voter(1), "{}", recipe.command());
+        assert_eq!(report.client_ops_ok, report.client_ops, "{}", recipe.command());
+    }
+}
+
+/// 4.3: two servers replaced in one change while the leader crashes halfway; the next leader
+/// finishes it and the new configuration holds.
+#[test]
+fn joint_consensus_survives_a_leader_crash_in_the_middle() {
+    for seed in 1..=5 {
+        let recipe = Recipe { seed, ..preset("joint-consensus") };
+        let (report, world) = run_recipe(&recipe, 0);
+        assert!(report.violations.is_empty(), "{}: {:?}", recipe.command(), report.violations);
+        let leader = world.leader().and_then(|l| world.node(l)).expect("a leader");
+        let (membership, _) = leader.membership();
+        assert!(!membership.is_joint(), "{}: C_new in force", recipe.command());
+        assert_eq!(membership.voters.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3, 6, 7], "{}", recipe.command());
+    }
+}

@@ -15,7 +15,7 @@ pub struct Preset {
     pub build: fn(u64) -> Scenario,
 }
 
-pub const PRESETS: [Preset; 8] = [
+pub const PRESETS: [Preset; 11] = [
     Preset {
         name: "figure8",
         summary: "the paper's Figure 8: why a leader may not commit an older term's entry by counting replicas",
@@ -63,6 +63,24 @@ pub const PRESETS: [Preset; 8] = [
         summary: "the 2015 single-server counterexample: a change before the leader commits in its term loses a committed entry",
         duration_us: 1_500_000,
         build: membership_bug,
+    },
+    Preset {
+        name: "add-server",
+        summary: "a fresh server joins as a learner, catches up from the leader's snapshot and becomes a voter (4.2.1, section 7)",
+        duration_us: 5_000_000,
+        build: add_server,
+    },
+    Preset {
+        name: "remove-leader",
+        summary: "the leader removes itself: it leads until the change commits, then steps down (4.2.2)",
+        duration_us: 4_000_000,
+        build: remove_leader,
+    },
+    Preset {
+        name: "joint-consensus",
+        summary: "two servers replaced in one change through C_old,new, with the leader crashing halfway (4.3)",
+        duration_us: 6_000_000,
+        build: joint_consensus,
     },
 ];
 
@@ -215,4 +233,29 @@ fn membership_bug(seed: u64) -> Scenario {
         .at(400, Restart(1))
         .at(410, Timeout(1))
         .at(460, Timeout(1))
+}
+
+/// 4.2.1 and section 7: three servers snapshot every 8 entries while two clients write; n4
+/// joins as a learner, receives the leader's snapshot and the entries after it, and is promoted.
+fn add_server(seed: u64) -> Scenario {
+    let mut config = steady(3, seed, 2);
+    config.raft.snapshot_every = 8;
+    Scenario::new(config).at(10, Timeout(1)).at(3_000, AddServer)
+}
+
+/// 4.2.2: n1 removes itself; it keeps leading (without counting itself) until the change
+/// commits, then steps down and the others elect a leader among themselves.
+fn remove_leader(seed: u64) -> Scenario {
+    Scenario::new(steady(5, seed, 1)).at(10, Timeout(1)).at(1_500, RemoveServer(1))
+}
+
+/// 4.3: n4 and n5 are replaced by two new servers in one change. The new servers catch up as
+/// learners, then C_old,new needs majorities of both halves; the leader crashes during the
+/// change and a new leader finishes it.
+fn joint_consensus(seed: u64) -> Scenario {
+    Scenario::new(steady(5, seed, 1))
+        .at(10, Timeout(1))
+        .at(1_500, Replace { remove: vec![4, 5], add: 2 })
+        .at(1_555, Crash(1))
+        .at(3_500, Restart(1))
 }

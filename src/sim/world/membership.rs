@@ -58,11 +58,7 @@ impl World {
             return;
         }
         match self.with_node(leader, |node, out, _| node.change_membership(change, out)) {
-            Some(Ok(_)) => {
-                self.stats.config_changes += 1;
-                self.pending_changes.pop_front();
-            }
-            Some(Err(ConfigError::Invalid(_))) => {
+            Some(Ok(_)) | Some(Err(ConfigError::Invalid(_))) => {
                 self.pending_changes.pop_front();
             }
             Some(Err(_)) | None => {}

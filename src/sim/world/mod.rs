@@ -305,7 +305,12 @@ impl World {
                 }
                 NodeEvent::Committed { index } => TraceEvent::Committed { node: id, index },
                 NodeEvent::Transfer { target, started } => TraceEvent::Transfer { node: id, target, started },
-                NodeEvent::MembershipChanged { index } => TraceEvent::Membership { node: id, index },
+                NodeEvent::MembershipChanged { index } => {
+                    // A leader changes configuration only by appending a configuration entry.
+                    let leads = server.node.as_ref().is_some_and(|n| n.role_kind() == RoleKind::Leader);
+                    self.stats.config_changes += u64::from(leads && index > 0);
+                    TraceEvent::Membership { node: id, index }
+                }
             };
             self.trace.record(self.now_us, traced);
         }
