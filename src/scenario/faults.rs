@@ -49,22 +49,30 @@ pub fn random_membership(seed: u64, nodes: u8, duration_us: Time) -> Vec<Timed> 
     let mut out = Vec::new();
     let mut t = rng.range(300_000, 2_000_000);
     while t < duration_us {
-        let n = rng.range(1, u64::from(servers)) as NodeId;
-        out.push(Timed { at_us: t, what: Intervention::Timeout(n) });
-        let at_us = t + rng.range(1_000, 40_000);
-        let what = match rng.below(6) {
-            0 | 1 if servers < crate::raft::MAX_NODES => Intervention::AddServer,
-            0..=3 => Intervention::RemoveServer(rng.range(1, u64::from(servers)) as NodeId),
-            _ if servers < crate::raft::MAX_NODES => {
-                Intervention::Replace { remove: vec![rng.range(1, u64::from(servers)) as NodeId], add: 1 }
-            }
-            _ => Intervention::Timeout(rng.range(1, u64::from(servers)) as NodeId),
-        };
-        servers = what.servers_after(servers);
-        out.push(Timed { at_us, what });
+        let mut pick = |rng: &mut Prng, servers: u8| rng.range(1, u64::from(servers)) as NodeId;
+        // A change, a split that may leave it on a minority, a forced election on either side,
+        // a second change by whoever leads then, and the heal: the shape of the published
+        // counterexample (dissertation 4.1), at random.
+        let steps = [0, rng.range(1_000, 30_000), rng.range(30_000, 80_000), rng.range(80_000, 140_000)];
+        for (i, dt) in steps.into_iter().enumerate() {
+            let what = match (i, rng.below(6)) {
+                (1, _) => Intervention::Partition((0..servers).map(|_| rng.below(2) as u8).collect()),
+                (2, _) => Intervention::Timeout(pick(&mut rng, servers)),
+                (_, 0 | 1) if servers < crate::raft::MAX_NODES => Intervention::AddServer,
+                (_, 0..=3) => Intervention::RemoveServer(pick(&mut rng, servers)),
+                (_, _) if servers < crate::raft::MAX_NODES => {
+                    Intervention::Replace { remove: vec![pick(&mut rng, servers)], add: 1 }
+                }
+                _ => Intervention::Timeout(pick(&mut rng, servers)),
+            };
+            servers = what.servers_after(servers);
+            out.push(Timed { at_us: t + dt, what });
+        }
+        out.push(Timed { at_us: t + rng.range(150_000, 400_000), what: Intervention::Heal });
         t += rng.range(500_000, 4_000_000);
     }
     out.retain(|x| x.at_us < duration_us);
+    out.sort_by_key(|x| x.at_us);
     out
 }
 
