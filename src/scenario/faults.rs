@@ -49,7 +49,7 @@ pub fn random_membership(seed: u64, nodes: u8, duration_us: Time) -> Vec<Timed> 
     let mut out = Vec::new();
     let mut t = rng.range(300_000, 2_000_000);
     while t < duration_us {
-        let mut pick = |rng: &mut Prng, servers: u8| rng.range(1, u64::from(servers)) as NodeId;
+        let pick = |rng: &mut Prng, servers: u8| rng.range(1, u64::from(servers)) as NodeId;
         // A change, a split that may leave it on a minority, a forced election on either side,
         // a second change by whoever leads then, and the heal: the shape of the published
         // counterexample (dissertation 4.1), at random.
