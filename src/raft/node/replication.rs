@@ -58,16 +58,25 @@ impl Node {
         self.send(peer, body, out);
     }
 
+    /// A message from the leader of our term: a (pre-)candidate steps down, a follower restarts
+    /// its election timer and notes the contact. A leader receiving one means two leaders in one
+    /// term (only possible with a bug switch; the checker reports it): it ignores the message.
+    fn follow(&mut self, now: Time, leader: NodeId, out: &mut Outbox) -> bool {
+        if matches!(self.role, Role::Leader(_)) {
+            return false;
+        }
+        self.become_follower(now, self.term(), Some(leader), out);
+        self.reset_election_timer(now);
+        self.leader_contact_us = Some(now);
+        true
+    }
+
     /// Figure 2, AppendEntries receiver. A (pre-)candidate that hears from a leader of its own
     /// term steps down; any follower restarts its election timer and notes the contact.
     pub(super) fn handle_append(&mut self, now: Time, from: NodeId, req: AppendRequest, out: &mut Outbox) {
-        if matches!(self.role, Role::Leader(_)) {
-            // Two leaders in one term: only possible with a bug switch; the checker reports it.
+        if !self.follow(now, from, out) {
             return;
         }
-        self.become_follower(now, self.term(), Some(from), out);
-        self.reset_election_timer(now);
-        self.leader_contact_us = Some(now);
         let log = &self.state.log;
         let read_round = req.read_round;
         let reject = |conflict_index, conflict_term| Message::AppendEntriesReply {
@@ -115,12 +124,9 @@ impl Node {
     /// Section 7, InstallSnapshot receiver: keep what follows the snapshot if it matches, else
     /// take the snapshot whole; the host loads it into its state machine.
     pub(super) fn handle_install_snapshot(&mut self, now: Time, from: NodeId, snapshot: Snapshot, out: &mut Outbox) {
-        if matches!(self.role, Role::Leader(_)) {
+        if !self.follow(now, from, out) {
             return;
         }
-        self.become_follower(now, self.term(), Some(from), out);
-        self.reset_election_timer(now);
-        self.leader_contact_us = Some(now);
         let index = snapshot.index;
         if index > self.commit_index {
             self.state.log.install(index, snapshot.term);
