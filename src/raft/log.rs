@@ -62,7 +62,8 @@ pub struct Entry {
     pub index: Index,
     pub term: Term,
     pub command: Option<Command>,
-    pub config: Option<Membership>,
+    /// Boxed: rare, and entries are copied often.
+    pub config: Option<Box<Membership>>,
 }
 
 /// Entries `snapshot_index()+1..=last_index()`; everything up to `snapshot_index()` has been
@@ -163,13 +164,13 @@ impl Log {
     /// Appends a configuration entry at the end (leader path); returns its index.
     pub fn push_config(&mut self, term: Term, config: Membership) -> Index {
         let index = self.last_index() + 1;
-        self.entries.push(Entry { index, term, command: None, config: Some(config) });
+        self.entries.push(Entry { index, term, command: None, config: Some(Box::new(config)) });
         index
     }
 
     /// The newest configuration entry at or below `index`, if the log holds one.
     pub fn config_at(&self, index: Index) -> Option<(Index, &Membership)> {
-        self.slice(1, index).iter().rev().find_map(|e| e.config.as_ref().map(|c| (e.index, c)))
+        self.slice(1, index).iter().rev().find_map(|e| e.config.as_deref().map(|c| (e.index, c)))
     }
 
     /// Section 5.4.1: a candidate's log is at least as up to date as ours if its last term is

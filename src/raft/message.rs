@@ -63,7 +63,8 @@ pub enum Message {
     ReadIndexReply { ctx: u64, index: Option<Index> },
     /// The leader's snapshot, for a follower whose next entry it has discarded (section 7).
     /// Answered with an `AppendEntriesReply` whose `match_index` is the snapshot's index.
-    InstallSnapshot { snapshot: Snapshot },
+    /// Boxed: every message moves through the network's queue, and this one is large.
+    InstallSnapshot { snapshot: Box<Snapshot> },
 }
 
 /// Message kinds, for traces, statistics and the UI's colours. The discriminants are part of

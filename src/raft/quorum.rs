@@ -19,9 +19,15 @@ pub fn committed_index(voters: &BTreeSet<NodeId>, match_of: impl Fn(NodeId) -> I
     if voters.is_empty() {
         return Index::MAX;
     }
-    let mut matches: Vec<Index> = voters.iter().map(|&v| match_of(v)).collect();
+    // At most 15 voters: no allocation on this hot path.
+    let mut matches = [0 as Index; super::MAX_NODES as usize];
+    let n = voters.len();
+    for (slot, &v) in matches.iter_mut().zip(voters) {
+        *slot = match_of(v);
+    }
+    let matches = &mut matches[..n];
     matches.sort_unstable_by(|a, b| b.cmp(a));
-    matches[majority(matches.len()) - 1]
+    matches[majority(n) - 1]
 }
 
 /// Outcome of an election so far.

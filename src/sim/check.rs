@@ -233,7 +233,7 @@ impl Checker {
                 }
                 None => {
                     if let Some(m) = &e.config {
-                        self.membership = m.clone();
+                        self.membership = (**m).clone();
                     }
                     self.committed.push(e.clone());
                     self.check_majority(now, e, servers);

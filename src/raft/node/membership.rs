@@ -136,6 +136,7 @@ impl Node {
         if (index, &membership) == (self.membership_index, &self.membership) {
             return;
         }
+        self.peers = membership.members().into_iter().filter(|&p| p != self.id).collect();
         self.membership = membership;
         self.membership_index = index;
         out.events.push(NodeEvent::MembershipChanged { index });

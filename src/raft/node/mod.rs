@@ -200,6 +200,8 @@ pub struct Node {
     /// The configuration in force: the newest in the log (dissertation 4.1), and where it is.
     membership: Membership,
     membership_index: Index,
+    /// Everyone but us that `membership` names (kept with it: sending is hot).
+    peers: Vec<NodeId>,
     config: Config,
     state: Persistent,
     commit_index: Index,
@@ -225,6 +227,7 @@ impl Node {
         }
         let mut node = Node {
             id,
+            peers: initial.members().into_iter().filter(|&p| p != id).collect(),
             membership: initial.clone(),
             membership_index: 0,
             initial,
@@ -330,7 +333,7 @@ impl Node {
 
     /// Everyone but us that the configuration names.
     fn peers(&self) -> Vec<NodeId> {
-        self.membership.members().into_iter().filter(|&p| p != self.id).collect()
+        self.peers.clone()
     }
 
     pub fn role_kind(&self) -> RoleKind {
@@ -472,7 +475,7 @@ impl Node {
             Message::TimeoutNow => self.handle_timeout_now(now, out),
             Message::ReadIndex { ctx } => self.handle_read_index(from, ctx, out),
             Message::ReadIndexReply { ctx, index } => self.handle_read_index_reply(ctx, index),
-            Message::InstallSnapshot { snapshot } => self.handle_install_snapshot(now, from, snapshot, out),
+            Message::InstallSnapshot { snapshot } => self.handle_install_snapshot(now, from, *snapshot, out),
         }
         self.process_reads(out);
         Ok(())

@@ -41,7 +41,7 @@ impl Node {
         let Some(next) = leader.progress.get(&peer).map(|p| p.next_index) else { return };
         if next <= self.state.log.snapshot_index() {
             // Its next entry is compacted away: send the snapshot instead (section 7).
-            let snapshot = self.state.snapshot.clone().expect("a compacted log has a snapshot");
+            let snapshot = Box::new(self.state.snapshot.clone().expect("a compacted log has a snapshot"));
             return self.send(peer, Message::InstallSnapshot { snapshot }, out);
         }
         let prev_log_index = next - 1;

@@ -27,7 +27,8 @@ enum Event {
     Deliver(u64),
     Timer(NodeId),
     ClientWake(u32),
-    Intervene(Intervention),
+    /// Boxed: interventions are rare and large, and every event moves through the heap.
+    Intervene(Box<Intervention>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,7 +195,7 @@ impl World {
         if at_us < self.now_us || at_us > MAX_SIM_TIME_US {
             return Err(format!("intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}", self.now_us));
         }
-        self.push(at_us, Event::Intervene(intervention));
+        self.push(at_us, Event::Intervene(Box::new(intervention)));
         Ok(())
     }
 
@@ -219,7 +220,7 @@ impl World {
             Event::Timer(node) => self.fire_timer(node, at),
             Event::ClientWake(client) => self.client_wake(client, at),
             Event::Intervene(i) => {
-                self.apply(i);
+                self.apply(*i);
                 true
             }
         };
