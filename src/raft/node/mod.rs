@@ -3,7 +3,6 @@
 //! ReadIndex in `read`; each is an `impl Node` block over the state defined here.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use super::log::{Command, Entry, Log};
 use super::message::{Envelope, Message};
@@ -12,10 +11,12 @@ use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Snapsho
 use crate::prng::Prng;
 
 mod election;
+mod errors;
 mod membership;
 mod read;
 mod replication;
 
+pub use errors::{ProposeError, StepError, TransferError};
 pub use membership::{ConfigChange, ConfigError};
 pub use read::{MAX_PENDING_READS, PendingRead, ReadError, ReadReady};
 
@@ -128,57 +129,6 @@ impl Outbox {
         self.install = None;
     }
 }
-
-/// Why a proposal was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProposeError {
-    NotLeader {
-        hint: Option<NodeId>,
-    },
-    LogFull,
-    /// Leadership is being handed to `target`; proposals wait for the new leader (3.10).
-    Transferring {
-        target: NodeId,
-    },
-}
-
-/// Why a leadership transfer could not start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransferError {
-    NotLeader,
-    ToSelf,
-    UnknownTarget { target: NodeId },
-}
-
-impl fmt::Display for TransferError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TransferError::NotLeader => write!(f, "only the leader can hand over leadership"),
-            TransferError::ToSelf => write!(f, "the leader cannot transfer leadership to itself"),
-            TransferError::UnknownTarget { target } => write!(f, "server {target} is not a voter of the cluster"),
-        }
-    }
-}
-
-/// A message the module refuses to take: the host handed it something no correct peer sends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StepError {
-    WrongRecipient { to: NodeId, me: NodeId },
-    UnknownSender { from: NodeId },
-    BadEntries { why: String },
-}
-
-impl fmt::Display for StepError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StepError::WrongRecipient { to, me } => write!(f, "message addressed to n{to} was handed to n{me}"),
-            StepError::UnknownSender { from } => write!(f, "message from n{from}, which cannot be a peer"),
-            StepError::BadEntries { why } => write!(f, "AppendEntries with malformed entries: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for StepError {}
 
 /// A node's state for tests, set directly instead of scripting elections (as etcd's tests do).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
