@@ -69,6 +69,10 @@ pub struct Checker {
     entries: BTreeMap<(Index, Term), (Option<Command>, Term)>,
     /// The committed prefix as first observed, entry i at position i-1.
     committed: Vec<Entry>,
+    /// The term in which each committed entry was first seen committed: Leader Completeness
+    /// binds leaders of later terms only (a candidate of an older term can still win late,
+    /// with delayed votes, after a newer term has committed something).
+    committed_in: Vec<Term>,
     /// The first entry applied at each index.
     applied: Vec<Entry>,
     max_term: Vec<Term>,
@@ -96,6 +100,7 @@ impl Checker {
             leaders: BTreeMap::new(),
             entries: BTreeMap::new(),
             committed: Vec::new(),
+            committed_in: Vec::new(),
             applied: Vec::new(),
             max_term: vec![0; n],
             max_commit: vec![0; n],
@@ -161,9 +166,10 @@ impl Checker {
         self.leaders.insert(term, id);
         let log = node.log();
         // A snapshot holds every committed entry it covers (section 7).
-        let missing =
-            self.committed.iter().find(|c| c.index > log.snapshot_index() && log.term_at(c.index) != Some(c.term));
-        if let Some(c) = missing {
+        let mut committed = self.committed.iter().zip(&self.committed_in);
+        let missing = committed
+            .find(|&(c, &t)| t < term && c.index > log.snapshot_index() && log.term_at(c.index) != Some(c.term));
+        if let Some((c, _)) = missing {
             let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(c));
             self.report(Invariant::LeaderCompleteness, now, vec![id], detail);
         }
@@ -236,6 +242,7 @@ impl Checker {
                         self.membership = (**m).clone();
                     }
                     self.committed.push(e.clone());
+                    self.committed_in.push(node.term());
                     self.check_majority(now, e, servers);
                 }
             }
