@@ -394,7 +394,14 @@ impl Model {
     /// Checks the keys of reads answered since the last look (see `LinWatch`).
     fn watch_linearizability(&mut self) {
         if self.lin.generation != self.generation || self.now_us() < self.lin.checked_to_us {
-            self.lin = LinWatch { generation: self.generation, ..LinWatch::default() };
+            // A new timeline (reset, link, time travel): watch the reads answered from here
+            // on; re-checking an hour of history on every seek would stall the page (the
+            // paused "about this run" panel checks the whole history).
+            let answered = self.world.stats().client_ops_ok;
+            let from =
+                self.world.history().iter().position(|h| h.returned.is_none()).unwrap_or(self.world.history().len());
+            self.lin =
+                LinWatch { generation: self.generation, from, answered, checked_to_us: self.now_us(), violation: None };
         }
         let answered = self.world.stats().client_ops_ok;
         if self.lin.violation.is_some() || answered == self.lin.answered {
