@@ -150,22 +150,4 @@ impl Message {
             | Message::ReadIndex { .. } => false,
         }
     }
-
-    /// Requests that expect an answer even when they come from an older term: the refusal
-    /// carries our term and makes the stale sender catch up (a PreVote left unanswered can
-    /// stall elections, as etcd warns).
-    pub fn is_request(&self) -> bool {
-        match self {
-            Message::RequestVote { .. }
-            | Message::PreVote { .. }
-            | Message::AppendEntries { .. }
-            | Message::ReadIndex { .. }
-            | Message::InstallSnapshot { .. } => true,
-            Message::RequestVoteReply { .. }
-            | Message::PreVoteReply { .. }
-            | Message::AppendEntriesReply { .. }
-            | Message::TimeoutNow
-            | Message::ReadIndexReply { .. } => false,
-        }
-    }
 }

@@ -175,11 +175,7 @@ pub fn fmt_duration(us: Time) -> String {
     }
 }
 
-pub fn fmt_percent(ppm: u32) -> String {
-    let whole = ppm / 10_000;
-    let frac = ppm % 10_000;
-    if frac == 0 { format!("{whole}") } else { format!("{whole}.{:04}", frac).trim_end_matches('0').to_string() }
-}
+pub use crate::sim::network::fmt_percent;
 
 /// Parses `60s`, `500ms`, `250us`, `2m`, `1.5s`. Returns microseconds.
 pub fn parse_duration(text: &str) -> Result<Time, String> {

@@ -4,7 +4,7 @@
 //! "Committed Never Lost" is checked the way Raft promises it, not stronger: no server deletes
 //! an entry at or below its *own* commit index, and every committed entry stays on a majority.
 //! A server that never learned an entry was committed may have it replaced by a stale leader
-//! (a swarm found such a run, `tests/scenarios.rs::stale_leader_replaces_committed_entry_on_a_minority`);
+//! (a swarm found such a run, `tests/protocol.rs::stale_leader_replaces_committed_entry_on_a_minority`);
 //! the majority that holds it keeps it safe.
 //!
 //! The checker watches every server step: the node's events say what changed, so each check

@@ -130,10 +130,15 @@ impl Intervention {
                 Err(format!("a partition names at most {MAX_NODES} servers"))
             }
             Intervention::Partition(groups) => self.validate(groups.len() as u8),
+            // How many servers exist by then is checked when it runs.
             Intervention::AddServer => Ok(()),
-            Intervention::Replace { remove, add } => {
-                Intervention::Replace { remove: remove.clone(), add: (*add).min(1) }.validate(MAX_NODES - 1)
+            Intervention::Replace { remove, add } if remove.iter().any(|n| !(1..=MAX_NODES).contains(n)) => {
+                Err(format!("a replacement names servers 1 to {MAX_NODES}"))
             }
+            Intervention::Replace { remove, add } if remove.is_empty() && *add == 0 || *add > MAX_NODES => {
+                Err(format!("a replacement removes or adds at least one server, and adds at most {MAX_NODES}"))
+            }
+            Intervention::Replace { .. } => Ok(()),
             _ => self.validate(MAX_NODES),
         }
     }
@@ -245,8 +250,8 @@ impl fmt::Display for Intervention {
                 "network latency {}–{} ms, loss {}%, duplication {}%",
                 n.latency_min_us / 1000,
                 n.latency_max_us / 1000,
-                f64::from(n.loss_ppm) / 10_000.0,
-                f64::from(n.dup_ppm) / 10_000.0
+                super::network::fmt_percent(n.loss_ppm),
+                super::network::fmt_percent(n.dup_ppm)
             ),
             SetTiming { election_timeout_min_us: a, election_timeout_max_us: b, heartbeat_interval_us: c } => {
                 write!(f, "election timeout {}–{} ms, heartbeat {} ms", a / 1000, b / 1000, c / 1000)

@@ -26,6 +26,13 @@ impl Default for NetConfig {
     }
 }
 
+/// Parts per million as a percentage without floating point: 25 000 → "2.5".
+pub fn fmt_percent(ppm: u32) -> String {
+    let whole = ppm / 10_000;
+    let frac = ppm % 10_000;
+    if frac == 0 { format!("{whole}") } else { format!("{whole}.{:04}", frac).trim_end_matches('0').to_string() }
+}
+
 /// Packets in flight beyond this are dropped as `Overflow`, like a full router queue.
 pub const MAX_IN_FLIGHT: usize = 20_000;
 

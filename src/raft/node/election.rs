@@ -35,7 +35,7 @@ impl Node {
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::PreCandidate, term: self.term() });
         let body =
             Message::PreVote { last_log_index: self.state.log.last_index(), last_log_term: self.state.log.last_term() };
-        for peer in self.peers() {
+        for &peer in &self.peers {
             self.send_at(peer, self.term() + 1, body.clone(), out);
         }
         self.count_pre_votes(now, out);
@@ -56,7 +56,7 @@ impl Node {
             last_log_term: self.state.log.last_term(),
             transfer,
         };
-        for peer in self.peers() {
+        for &peer in &self.peers {
             self.send(peer, body.clone(), out);
         }
         self.check_election(now, out);

@@ -140,7 +140,7 @@ impl Node {
         self.membership = membership;
         self.membership_index = index;
         out.events.push(NodeEvent::MembershipChanged { index });
-        let peers = self.peers();
+        let peers = self.peers.clone();
         let next_index = self.state.log.last_index();
         if let Role::Leader(l) = &mut self.role {
             l.progress.retain(|id, _| peers.contains(id));

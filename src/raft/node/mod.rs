@@ -281,11 +281,6 @@ impl Node {
         (&self.membership, self.membership_index)
     }
 
-    /// Everyone but us that the configuration names.
-    fn peers(&self) -> Vec<NodeId> {
-        self.peers.clone()
-    }
-
     pub fn role_kind(&self) -> RoleKind {
         match self.role {
             Role::Follower { .. } => RoleKind::Follower,
@@ -608,7 +603,7 @@ impl Node {
 
     fn fresh_leader_state(&self, now: Time) -> LeaderState {
         let next_index = self.state.log.last_index() + 1;
-        let progress = self.peers().into_iter().map(|p| (p, Progress { next_index, ..Progress::default() })).collect();
+        let progress = self.peers.iter().map(|&p| (p, Progress { next_index, ..Progress::default() })).collect();
         LeaderState {
             progress,
             heartbeat_due_us: now + self.config.heartbeat_interval_us,

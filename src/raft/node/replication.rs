@@ -14,8 +14,8 @@ pub(super) struct AppendRequest {
 }
 
 impl Node {
-    pub(super) fn broadcast_append(&mut self, out: &mut Outbox) {
-        for peer in self.peers() {
+    pub(super) fn broadcast_append(&self, out: &mut Outbox) {
+        for &peer in &self.peers {
             self.send_append(peer, out);
         }
     }

@@ -203,9 +203,13 @@ impl World {
             if let Some(h) = self.history_of(client, seq) {
                 self.history[h].note(self.now_us, Stage::ReadConfirmed { node: id, index: r.index });
             }
-            let reply = ClientReply::Done(output);
-            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+            self.reply(id, client, seq, ClientReply::Done(output));
         }
+    }
+
+    /// A server answers a client's request.
+    pub(super) fn reply(&mut self, from: NodeId, client: u32, seq: u64, reply: ClientReply) {
+        self.send(Endpoint::Node(from), Endpoint::Client(client), Payload::Reply { client, seq, reply });
     }
 
     /// A server receives a client command. A leader appends it once (a retry of a request it
@@ -213,7 +217,7 @@ impl World {
     pub(super) fn handle_request(&mut self, id: NodeId, client: u32, seq: u64, op: Op) {
         if self.read_outside_log(op) {
             if let Some(reply) = self.handle_read(id, client, seq, op.key()) {
-                self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+                self.reply(id, client, seq, reply);
             }
             return;
         }
@@ -244,7 +248,7 @@ impl World {
                 }
             };
         if let Some(reply) = answer {
-            self.send(Endpoint::Node(id), Endpoint::Client(client), Payload::Reply { client, seq, reply });
+            self.reply(id, client, seq, reply);
         }
     }
 }

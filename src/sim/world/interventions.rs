@@ -52,17 +52,13 @@ impl World {
                 self.network.config = net;
             }
             Intervention::SetTiming { election_timeout_min_us, election_timeout_max_us, heartbeat_interval_us } => {
-                self.config.raft.election_timeout_min_us = election_timeout_min_us;
-                self.config.raft.election_timeout_max_us = election_timeout_max_us;
-                self.config.raft.heartbeat_interval_us = heartbeat_interval_us;
-                let raft = self.config.raft;
-                self.for_each_node(|node, _| node.set_config(raft));
+                self.set_raft_config(|r| {
+                    r.election_timeout_min_us = election_timeout_min_us;
+                    r.election_timeout_max_us = election_timeout_max_us;
+                    r.heartbeat_interval_us = heartbeat_interval_us;
+                });
             }
-            Intervention::SetBug { bug, on } => {
-                self.config.raft.bugs.set(bug, on);
-                let raft = self.config.raft;
-                self.for_each_node(|node, _| node.set_config(raft));
-            }
+            Intervention::SetBug { bug, on } => self.set_raft_config(|r| r.bugs.set(bug, on)),
             Intervention::StopClients => self.clients_stopped = true,
             Intervention::Transfer(target) => self.transfer(target),
             Intervention::AddServer => self.add_server(),
@@ -80,14 +76,19 @@ impl World {
                     self.client_invoke_op(cid, node, op);
                 }
             }
-            Intervention::SetProtocol { pre_vote, check_quorum, read_mode } => {
-                self.config.raft.pre_vote = pre_vote;
-                self.config.raft.check_quorum = check_quorum;
-                self.config.raft.read_mode = read_mode;
-                let raft = self.config.raft;
-                self.for_each_node(|node, _| node.set_config(raft));
-            }
+            Intervention::SetProtocol { pre_vote, check_quorum, read_mode } => self.set_raft_config(|r| {
+                r.pre_vote = pre_vote;
+                r.check_quorum = check_quorum;
+                r.read_mode = read_mode;
+            }),
         }
+    }
+
+    /// Changes the servers' settings; every live server takes them at once.
+    fn set_raft_config(&mut self, change: impl FnOnce(&mut crate::raft::Config)) {
+        change(&mut self.config.raft);
+        let raft = self.config.raft;
+        self.for_each_node(|node, _| node.set_config(raft));
     }
 
     pub(super) fn for_each_node(&mut self, f: impl Fn(&mut Node, Time)) {

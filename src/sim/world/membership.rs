@@ -25,7 +25,7 @@ impl World {
             return None;
         }
         let rng = Prng::new(self.config.seed, Stream::Node { id, incarnation: 0 });
-        let node = Node::new(id, Membership::default(), self.config.raft, Default::default(), self.now_us, rng);
+        let node = Node::new(id, self.initial_membership(id), self.config.raft, Default::default(), self.now_us, rng);
         self.servers.push(Server::new(id, node));
         self.network.add_server();
         self.checker.add_server();

@@ -268,21 +268,15 @@ impl World {
         }
         let replies = self.apply_entries(id, out);
         self.maybe_snapshot(id);
-        let ready = std::mem::take(&mut out.reads);
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {
             let (from, to) = (Endpoint::Node(env.from), Endpoint::Node(env.to));
             self.send(from, to, Payload::Raft(env));
         }
         for (client, seq, output, _) in replies {
-            self.send(
-                Endpoint::Node(id),
-                Endpoint::Client(client),
-                Payload::Reply { client, seq, reply: ClientReply::Done(output) },
-            );
+            self.reply(id, client, seq, ClientReply::Done(output));
         }
-        self.answer_reads(id, &ready);
-        out.reads = ready;
+        self.answer_reads(id, &out.reads);
         self.reschedule_timer(id);
     }
 
