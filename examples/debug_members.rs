@@ -4,7 +4,7 @@ use raft_playground::scenario::recipe::Recipe;
 use raft_playground::scenario::{RunOptions, run};
 fn main() {
     let seed: u64 = std::env::args().nth(1).expect("seed").parse().expect("a number");
-    let r = Recipe { membership_faults: Some(true), ..Recipe::default() }.for_swarm_seed(seed);
+    let r = Recipe::default().for_swarm_seed(seed);
     println!("{}", r.command());
     let sc = r.scenario().expect("valid");
     let opts = RunOptions { duration_us: r.duration_us(), liveness_us: Some(10_000_000), ..Default::default() };
@@ -29,7 +29,7 @@ fn main() {
         if let Some(p) = &c.pending {
             println!("client {} pending seq {} target n{} attempt {}", c.id, p.seq, p.target, p.attempt);
             let h = &w.history()[p.history];
-            println!("  {:?} stages {:?}", h.op, &h.stages[..h.stages.len().min(24)]);
+            println!("  {:?} last stages {:?}", h.op, &h.stages[h.stages.len().saturating_sub(16)..]);
         }
     }
 }

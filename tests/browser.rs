@@ -161,7 +161,7 @@ async fn trace_hash_matches_the_native_build() {
     let opts =
         RunOptions { duration_us: recipe.duration_us(), liveness_us: Some(LIVENESS_BOUND_US), ..RunOptions::default() };
     let (report, _) = run(&recipe.scenario().expect("valid"), &opts).expect("runs");
-    assert_eq!(report.trace_hash, "2b48e5aff80d0fe6");
+    assert_eq!(report.trace_hash, "3c701e8dbb5281b4");
     // And the App's own world, driven through the page, agrees with src/ui/model.rs.
     let root = mount(42).await;
     api("seek", 1500.0.into()).await;

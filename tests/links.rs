@@ -104,7 +104,29 @@ fn fixture_scenarios() -> Vec<(String, Link)> {
     ));
     out.push(("format 2: every protocol switch and the new interventions".into(), protocol_scenario(speed_ppm)));
     out.push(("format 3: servers added, removed and replaced".into(), membership_scenario(speed_ppm)));
+    out.push(("format 4: clients retry past servers removed for good".into(), retry_scenario(speed_ppm)));
     out
+}
+
+/// Format 4's careful retries: two servers leave for good while three clients write, and the
+/// leader is crashed, so clients hear stale hints and find nobody to follow.
+fn retry_scenario(speed_ppm: u32) -> Link {
+    let mut s = Scenario::new(default_config(44));
+    s.config.clients.count = 3;
+    for (i, what) in [
+        Intervention::RemoveServer(1),
+        Intervention::RemoveServer(2),
+        Intervention::Crash(3),
+        Intervention::Restart(3),
+        Intervention::Crash(4),
+        Intervention::Restart(4),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.interventions.push(Timed { at_us: 600_000 + i as u64 * 500_000, what });
+    }
+    Link { scenario: s, time_us: 6_000_000, speed_ppm }
 }
 
 /// Format 3's membership interventions: a server added (learner, then voter), one removed, two

@@ -81,6 +81,11 @@ impl Bugs {
     pub fn none() -> Bugs {
         Bugs(0)
     }
+    /// Whether any bug is switched on.
+    pub fn any(self) -> bool {
+        self.bits() != 0
+    }
+
     pub fn has(self, bug: Bug) -> bool {
         self.0 & bug.bit() != 0
     }

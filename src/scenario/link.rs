@@ -1,6 +1,10 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
-//! Format 3 (current) is format 2 with the snapshot threshold after the protocol field (entries,
+//! Format 4 (current) is format 3 with one more field after the client keys: 1 when clients
+//! retry carefully (`ClientConfig::careful_retries`, always so for links made now), 0 for the
+//! behaviour of formats 1–3, which decode with it off.
+//!
+//! Format 3 is format 2 with the snapshot threshold after the protocol field (entries,
 //! 0 = never), a sixth bug switch (`config-change-before-term-commit`), and membership
 //! interventions: 20 add a server, 21 remove a server (server), 22 replace (count, servers,
 //! new servers). Server ids are checked against the servers that exist at that point of the
@@ -35,7 +39,7 @@ use crate::raft::{Bug, Bugs, Config, MAX_NODES, Op, ReadMode, Time};
 use crate::sim::intervention::limits;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
 
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 /// The oldest format this version still opens.
 pub const OLDEST_VERSION: u8 = 1;
 /// Longest fragment accepted, in characters.
@@ -229,6 +233,7 @@ pub fn encode(link: &Link) -> String {
         c.clients.interval_us,
         c.clients.timeout_us,
         u64::from(c.clients.keys),
+        u64::from(c.clients.careful_retries),
         link.time_us,
         u64::from(link.speed_ppm),
         link.scenario.interventions.len() as u64,
@@ -448,6 +453,7 @@ fn read_config(r: &mut Reader, version: u8) -> Result<SimConfig, LinkError> {
         interval_us: r.ranged("the client interval (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         timeout_us: r.ranged("the client timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         keys: r.ranged("the number of keys", 1, 26)? as u8,
+        careful_retries: version >= 4 && r.ranged("the retry behaviour", 0, 1)? == 1,
     };
     Ok(SimConfig { nodes, seed, raft, net, clients })
 }
@@ -640,7 +646,7 @@ mod tests {
     fn forged_links_are_checked_field_by_field() {
         let header = |interventions: u64| {
             let mut h = varints(&[
-                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3,
+                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 1,
             ]);
             h.extend(varints(&[900_000, 20_000, interventions]));
             h
@@ -656,6 +662,13 @@ mod tests {
             (with(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 1], 1), "an intervention's time"),
             (with(&[10, 1, 1, 10, 1, 2], 2), ""),
             (with(&[0x80, 0xE2, 0x3C, 1, 1], 1), "after the link's own time"),
+            (
+                [varints(&[
+                    5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 2,
+                ])]
+                .concat(),
+                "the retry behaviour",
+            ),
         ];
         for (fields, expected) in cases {
             match (expected, decode(&wrap_payload(&fields))) {

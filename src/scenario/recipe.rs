@@ -78,9 +78,11 @@ impl Recipe {
         c.raft.read_mode = self.read_mode.unwrap_or(c.raft.read_mode);
         c.raft.snapshot_every = self.snapshot_every.unwrap_or(c.raft.snapshot_every);
         if self.faults {
-            let mut faults = random_faults(self.seed, c.nodes, self.duration_us());
+            let mut faults = random_faults(self.seed, c, self.duration_us());
             if self.membership_faults == Some(true) {
-                faults.extend(random_membership(self.seed, c.nodes, self.duration_us()));
+                let (changes, spans) = random_membership(self.seed, c, self.duration_us());
+                faults.retain(|f| !spans.iter().any(|s| s.contains(&f.at_us)));
+                faults.extend(changes);
             }
             scenario.interventions.append(&mut faults);
             scenario.interventions.sort_by_key(|t| t.at_us);

@@ -24,11 +24,17 @@ pub struct ClientConfig {
     pub timeout_us: Time,
     /// Keys are drawn from `0..keys` (shown as a, b, c, …).
     pub keys: u8,
+    /// How requests are retried since link format 4: a client that nobody can point to a
+    /// leader tries the servers in its own turn (servers removed for good keep stale hints
+    /// and could otherwise bounce it among themselves), and a proposal the leader refused
+    /// leaves no note that would make the request's retries wait for it. Off only for links
+    /// of formats 1–3, which replay exactly as they were made.
+    pub careful_retries: bool,
 }
 
 impl Default for ClientConfig {
     fn default() -> ClientConfig {
-        ClientConfig { count: 0, interval_us: 300_000, timeout_us: 500_000, keys: 3 }
+        ClientConfig { count: 0, interval_us: 300_000, timeout_us: 500_000, keys: 3, careful_retries: true }
     }
 }
 
@@ -241,6 +247,10 @@ pub struct Client {
     /// one of them is not followed (servers with stale hints could otherwise bounce a client
     /// between them forever). At most `MAX_REDIRECT_CHAIN`.
     pub redirected_by: Vec<NodeId>,
+    /// The server last probed in turn when nobody could name a leader. Kept apart from the
+    /// targets hints lead to, so that servers whose hints are stale for good (they left the
+    /// cluster) cannot keep a client circling among themselves.
+    pub probe: NodeId,
     /// The time of the wake-up event that is current; older ones are stale.
     pub wake_at: Option<Time>,
     pub rng: Prng,
@@ -248,7 +258,17 @@ pub struct Client {
 
 impl Client {
     pub fn new(id: u32, auto: bool, rng: Prng) -> Client {
-        Client { id, auto, seq: 0, pending: None, leader_hint: None, redirected_by: Vec::new(), wake_at: None, rng }
+        Client {
+            id,
+            auto,
+            seq: 0,
+            pending: None,
+            leader_hint: None,
+            redirected_by: Vec::new(),
+            probe: 0,
+            wake_at: None,
+            rng,
+        }
     }
 
     /// A random operation: mostly writes, some reads, on a few keys so histories interleave.

@@ -113,6 +113,8 @@ pub enum DropReason {
     NodeDown,
     Overflow,
     User,
+    /// The receiver refused it as malformed; only a switched-on bug can make servers send such.
+    Refused,
 }
 
 impl DropReason {
@@ -123,6 +125,7 @@ impl DropReason {
             DropReason::NodeDown => "node down",
             DropReason::Overflow => "queue full",
             DropReason::User => "dropped by user",
+            DropReason::Refused => "refused as malformed",
         }
     }
 }

@@ -463,10 +463,13 @@ impl Node {
     fn apply_term_rule(&mut self, now: Time, env: &Envelope, out: &mut Outbox) -> bool {
         use std::cmp::Ordering;
         let asks_for_vote = matches!(env.body, Message::RequestVote { .. } | Message::PreVote { .. });
-        if asks_for_vote && !self.membership.is_voter(env.from) && self.heard_from_leader(now) {
+        let outsider = !self.membership.is_voter(env.from) || !self.membership.is_voter(self.id);
+        if asks_for_vote && outsider && self.heard_from_leader(now) {
             // While a leader is heard from, a server outside our configuration (one removed,
-            // still campaigning) cannot disrupt us with its terms (dissertation 4.2.3). Without
-            // a leader we answer: our configuration may be the stale one.
+            // still campaigning) cannot disrupt us with its terms (dissertation 4.2.3). Nor can
+            // anyone disrupt a learner, which has no vote to give and whose configuration
+            // often still lists the removed servers (it is catching up); its reply would carry
+            // their term to the leader. Without a leader we answer: ours may be the stale one.
             return false;
         }
         match env.term.cmp(&self.term()) {

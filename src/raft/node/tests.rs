@@ -151,3 +151,27 @@ fn read_index_6_4_waits_for_its_heartbeat_round_and_for_apply() {
     n1.read_index(8, &mut Outbox::default()).expect("a leader takes reads");
     assert!(step(&mut n1, 1_000, ack(2, 2, 1)).reads.is_empty(), "no entry of term 2 committed yet");
 }
+
+#[test]
+fn learner_4_2_3_is_not_disrupted_while_it_hears_a_leader() {
+    // n4 is a learner whose configuration still lists n3 as a voter (n3 was removed in an
+    // entry n4 has not received yet). n3 campaigns: n4 must not take its term, or its next
+    // reply would carry that term to the leader and depose it.
+    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: BTreeSet::new() };
+    let state = Persistent { current_term: 1, voted_for: None, log: Log::default(), snapshot: None };
+    let rng = Prng::new(1, Stream::Node { id: 4, incarnation: 0 });
+    let mut n4 = Node::new(4, membership, Config::default(), state, 0, rng);
+    let heartbeat = Message::AppendEntries {
+        prev_log_index: 0,
+        prev_log_term: 0,
+        entries: vec![],
+        leader_commit: 0,
+        read_round: 0,
+    };
+    step(&mut n4, 1_000, Envelope { from: 1, to: 4, term: 1, body: heartbeat.clone() });
+    let vote = Message::RequestVote { last_log_index: 5, last_log_term: 1, transfer: false };
+    let out = step(&mut n4, 2_000, Envelope { from: 3, to: 4, term: 7, body: vote.clone() });
+    assert!(out.messages.is_empty() && n4.term() == 1, "ignored while the leader is heard");
+    let out = step(&mut n4, 2_000 + MIN_US, Envelope { from: 3, to: 4, term: 7, body: vote });
+    assert_eq!((n4.term(), out.messages.len()), (7, 1), "answered once the leader has gone quiet");
+}

@@ -90,12 +90,17 @@ impl World {
     /// with the same sequence number, at the server it was told leads or at the next one.
     pub(super) fn client_retry(&mut self, cid: u32) {
         let nodes = self.servers.len() as u8;
+        let own_turn = self.config.clients.careful_retries;
         let client = &mut self.clients[cid as usize - 1];
         let hint = client.leader_hint.take();
         let p = client.pending.as_mut().expect("client_retry needs a pending request");
         p.attempt += 1;
         p.target = match hint {
             Some(h) if h != p.target => h,
+            _ if own_turn => {
+                client.probe = client.probe % nodes + 1;
+                client.probe
+            }
             _ => p.target % nodes + 1,
         };
         let h = &mut self.history[p.history];
@@ -231,10 +236,19 @@ impl World {
             } else if server.waiting.values().any(|&w| w == (client, seq)) {
                 None
             } else {
+                // Noted before proposing: a one-server cluster commits and applies the entry
+                // within the step, and `apply_entries` answers from this.
                 let index = node.log().last_index() + 1;
                 server.waiting.insert(index, (client, seq));
                 let command = Command { client, seq, op };
-                match self.with_node(id, |node, out, _| node.propose(command, out)) {
+                let careful = self.config.clients.careful_retries;
+                let proposed = self.with_node(id, |node, out, _| node.propose(command, out));
+                if careful && !matches!(proposed, Some(Ok(_))) {
+                    // Nothing was appended: a stale note would hold back this request's
+                    // retries for good (they look for it) if the index later holds a no-op.
+                    self.servers[slot(id)].waiting.remove(&index);
+                }
+                match proposed {
                     Some(Ok(index)) => {
                         if let Some(h) = self.history_of(client, seq) {
                             self.history[h].note(self.now_us, Stage::Appended { node: id, index });
