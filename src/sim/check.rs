@@ -16,7 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::server::Server;
+use super::shared::SharedVec;
 use crate::raft::{Command, Entry, Index, Membership, Node, NodeEvent, NodeId, RoleKind, Term, Time};
+
+/// What Log Matching compares at an (index, term): the command and the previous entry's term.
+type Fingerprint = (Option<Command>, Term);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -65,16 +69,20 @@ pub const MAX_VIOLATIONS: usize = 64;
 pub struct Checker {
     leaders: BTreeMap<Term, NodeId>,
     /// Every (index, term) ever stored anywhere, with its command and the previous entry's term:
-    /// Log Matching says these must never differ between servers.
-    entries: BTreeMap<(Index, Term), (Option<Command>, Term)>,
+    /// Log Matching says these must never differ between servers. The first term seen at
+    /// index i sits at position i-1; the terms that came later to an index (entries that were
+    /// overwritten) are few and go in `entries_overwritten`. Both grow for the whole run, so
+    /// the first is shared between copies of the world (`sim::shared`), as are the next three.
+    entries: SharedVec<Option<(Term, Fingerprint)>>,
+    entries_overwritten: BTreeMap<(Index, Term), Fingerprint>,
     /// The committed prefix as first observed, entry i at position i-1.
-    committed: Vec<Entry>,
+    committed: SharedVec<Entry>,
     /// The term in which each committed entry was first seen committed: Leader Completeness
     /// binds leaders of later terms only (a candidate of an older term can still win late,
     /// with delayed votes, after a newer term has committed something).
-    committed_in: Vec<Term>,
+    committed_in: SharedVec<Term>,
     /// The first entry applied at each index.
-    applied: Vec<Entry>,
+    applied: SharedVec<Entry>,
     max_term: Vec<Term>,
     max_commit: Vec<Index>,
     violations: Vec<Violation>,
@@ -98,10 +106,11 @@ impl Checker {
         let n = usize::from(nodes) + 1;
         Checker {
             leaders: BTreeMap::new(),
-            entries: BTreeMap::new(),
-            committed: Vec::new(),
-            committed_in: Vec::new(),
-            applied: Vec::new(),
+            entries: SharedVec::new(),
+            entries_overwritten: BTreeMap::new(),
+            committed: SharedVec::new(),
+            committed_in: SharedVec::new(),
+            applied: SharedVec::new(),
             max_term: vec![0; n],
             max_commit: vec![0; n],
             violations: Vec::new(),
@@ -166,11 +175,14 @@ impl Checker {
         self.leaders.insert(term, id);
         let log = node.log();
         // A snapshot holds every committed entry it covers (section 7).
-        let mut committed = self.committed.iter().zip(&self.committed_in);
-        let missing = committed
-            .find(|&(c, &t)| t < term && c.index > log.snapshot_index() && log.term_at(c.index) != Some(c.term));
-        if let Some((c, _)) = missing {
-            let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(c));
+        let beyond_snapshot = log.snapshot_index() as usize;
+        let missing = {
+            let mut committed =
+                self.committed.iter_from(beyond_snapshot).zip(self.committed_in.iter_from(beyond_snapshot));
+            committed.find(|&(c, &t)| t < term && log.term_at(c.index) != Some(c.term)).map(|(c, _)| c.clone())
+        };
+        if let Some(c) = missing {
+            let detail = format!("n{id} became leader of term {term} without committed entry {}", describe(&c));
             self.report(Invariant::LeaderCompleteness, now, vec![id], detail);
         }
     }
@@ -179,23 +191,33 @@ impl Checker {
         let log = node.log();
         for e in log.slice(first, last) {
             let prev_term = log.term_at(e.index - 1).unwrap_or(0);
-            let fingerprint = (e.command, prev_term);
-            match self.entries.get(&(e.index, e.term)) {
-                None => {
-                    self.entries.insert((e.index, e.term), fingerprint);
-                }
-                Some(seen) if *seen == fingerprint => {}
-                Some(_) => {
-                    let detail = format!(
-                        "n{} stores {} but another server has a different entry or history at {}@t{}",
-                        node.id(),
-                        describe(e),
-                        e.index,
-                        e.term
-                    );
-                    self.report(Invariant::LogMatching, now, vec![node.id()], detail);
-                }
+            if !self.matches_record(e.index, e.term, (e.command, prev_term)) {
+                let detail = format!(
+                    "n{} stores {} but another server has a different entry or history at {}@t{}",
+                    node.id(),
+                    describe(e),
+                    e.index,
+                    e.term
+                );
+                self.report(Invariant::LogMatching, now, vec![node.id()], detail);
             }
+        }
+    }
+
+    /// Whether `(index, term)` has this fingerprint wherever it was seen before; records it
+    /// when it is new.
+    fn matches_record(&mut self, index: Index, term: Term, fingerprint: Fingerprint) -> bool {
+        let i = (index - 1) as usize;
+        while self.entries.len() <= i {
+            self.entries.push(None);
+        }
+        match self.entries[i] {
+            None => {
+                self.entries[i] = Some((term, fingerprint));
+                true
+            }
+            Some((first, seen)) if first == term => seen == fingerprint,
+            Some(_) => *self.entries_overwritten.entry((index, term)).or_insert(fingerprint) == fingerprint,
         }
     }
 

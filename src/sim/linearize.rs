@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::check::{Invariant, Violation};
 use super::client::{HistoryOp, Output, apply_to_key};
+use super::shared::SharedVec;
 use super::trace::{fmt_time, render_output};
 use crate::raft::{Op, Time};
 
@@ -48,13 +49,13 @@ struct KeyOp {
 /// Checks every key, the smallest histories first, each with its share of the step budget
 /// (what a small key leaves over goes to the keys after it), so a hard key cannot hide a
 /// violation on an easy one. Any key that proves a violation makes the verdict a violation.
-pub fn check(history: &[HistoryOp], budget: u64) -> Verdict {
+pub fn check(history: &SharedVec<HistoryOp>, budget: u64) -> Verdict {
     check_keys(history, None, budget)
 }
 
 /// `check` limited to the keys in `only` (every key when `None`): the page checks just the
 /// keys whose reads were answered since it last looked.
-pub fn check_keys(history: &[HistoryOp], only: Option<&BTreeSet<u8>>, budget: u64) -> Verdict {
+pub fn check_keys(history: &SharedVec<HistoryOp>, only: Option<&BTreeSet<u8>>, budget: u64) -> Verdict {
     let mut per_key: BTreeMap<u8, Vec<KeyOp>> = BTreeMap::new();
     let wanted = history.iter().enumerate().filter(|(_, h)| only.is_none_or(|keys| keys.contains(&h.op.key())));
     for (at, h) in wanted {
@@ -89,7 +90,7 @@ pub fn check_keys(history: &[HistoryOp], only: Option<&BTreeSet<u8>>, budget: u6
 
 /// The verdict as a violation of the `Linearizability` invariant, naming the server that gave
 /// the first impossible answer and when (or the end of the run, without a witness).
-pub fn violation(history: &[HistoryOp], verdict: &Verdict, now_us: Time) -> Option<Violation> {
+pub fn violation(history: &SharedVec<HistoryOp>, verdict: &Verdict, now_us: Time) -> Option<Violation> {
     let Verdict::Violation { key, ops, witness } = *verdict else { return None };
     let key_name = char::from(b'a' + key % 26);
     let mut detail = format!("no order of the {ops} operations on key {key_name} agrees with what the clients saw");
@@ -261,6 +262,11 @@ fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The checker over a plain list of operations (the world keeps them in a `SharedVec`).
+    fn check(history: &[HistoryOp], budget: u64) -> Verdict {
+        super::check(&history.iter().cloned().collect(), budget)
+    }
 
     fn op(client: u32, op: Op, call: u64, ret: Option<(u64, Output)>) -> HistoryOp {
         HistoryOp { client, seq: 1, op, invoke_us: call, returned: ret, answered_by: None, stages: Vec::new() }

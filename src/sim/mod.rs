@@ -41,6 +41,7 @@ pub mod intervention;
 pub mod linearize;
 pub mod network;
 pub mod server;
+pub mod shared;
 pub mod trace;
 mod world;
 

@@ -412,7 +412,7 @@ impl Model {
         let new_read = |h: &&crate::sim::client::HistoryOp| {
             matches!(h.op, Op::Get { .. }) && h.returned.as_ref().is_some_and(|(t, _)| *t > since)
         };
-        let keys: BTreeSet<u8> = history[self.lin.from..].iter().filter(new_read).map(|h| h.op.key()).collect();
+        let keys: BTreeSet<u8> = history.iter_from(self.lin.from).filter(new_read).map(|h| h.op.key()).collect();
         while history.get(self.lin.from).is_some_and(|h| h.returned.is_some()) {
             self.lin.from += 1;
         }

@@ -97,6 +97,29 @@ try {
   console.log(`${'seek back to 59 minutes'.padEnd(56)} ${(await seek(3_540_000)).toFixed(0)} ms`);
   console.log(`${'seek back to 1 minute'.padEnd(56)} ${(await seek(60_000)).toFixed(0)} ms`);
   console.log(`${'memory after the seeks back'.padEnd(56)} ${await memory()}`);
+  // The heaviest load the page allows, for an hour of simulated time: by default a seek (the
+  // same simulation and checkpoints as fast-forward, in seconds); BENCH_FAST_FORWARD=1 runs the
+  // page's fast-forward at 1× speed instead (about six minutes of wall time).
+  await page.reload();
+  await page.waitForSelector('[data-node]');
+  await setControl('[data-control="nodes"]', '15');
+  await setControl('[data-control="clients"]', '16');
+  await setControl('[data-control="loss"]', '10');
+  await setControl('[data-control="dup"]', '5');
+  const heavy = '15 servers, 16 clients, 10 % loss, 5 % dup';
+  if (process.env.BENCH_FAST_FORWARD) {
+    await page.evaluate(() => { window.raftPlayground.setSpeed(1); window.raftPlayground.play(); });
+    await page.click('[data-action="fast-forward"]');
+    const t0 = performance.now();
+    while ((await page.evaluate(() => window.raftPlayground.snapshot().simTimeUs)) < 3_600_000_000) {
+      await page.waitForTimeout(5000);
+    }
+    console.log(`${(heavy + ', fast-forward to 1 h').padEnd(56)} ${((performance.now() - t0) / 1000).toFixed(0)} s wall`);
+  } else {
+    await page.evaluate(() => window.raftPlayground.pause());
+    console.log(`${(heavy + ', seek to 1 h').padEnd(56)} ${(await seek(3_600_000)).toFixed(0)} ms`);
+  }
+  console.log(`${('memory, ' + heavy + ', at 1 h').padEnd(56)} ${await memory()}`);
 } finally {
   await browser.close();
   site.close();

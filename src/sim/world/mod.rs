@@ -12,6 +12,7 @@ use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
 use super::network::{DropReason, Endpoint, Network, Payload};
 use super::server::Server;
+use super::shared::SharedVec;
 use super::trace::{Trace, TraceEvent};
 use super::{Intervention, SimConfig};
 use crate::prng::{Prng, Stream};
@@ -86,7 +87,8 @@ pub struct World {
     network: Network,
     net_rng: Prng,
     clients: Vec<Client>,
-    history: Vec<HistoryOp>,
+    /// Shared between copies of the world (checkpoints), see `sim::shared`.
+    history: SharedVec<HistoryOp>,
     checker: Checker,
     trace: Trace,
     stats: Stats,
@@ -133,7 +135,7 @@ impl World {
             queue: BinaryHeap::new(),
             servers,
             clients: Vec::new(),
-            history: Vec::new(),
+            history: SharedVec::new(),
             stats: Stats::default(),
             outbox: Outbox::default(),
             clients_stopped: false,
@@ -165,7 +167,7 @@ impl World {
     pub fn clients(&self) -> &[Client] {
         &self.clients
     }
-    pub fn history(&self) -> &[HistoryOp] {
+    pub fn history(&self) -> &SharedVec<HistoryOp> {
         &self.history
     }
     pub fn checker(&self) -> &Checker {
