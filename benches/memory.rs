@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use raft_playground::scenario::Scenario;
 use raft_playground::ui::model::{Model, default_config};
+use raft_playground::ui::view;
 
 struct Counting;
 
@@ -49,6 +50,9 @@ fn main() {
     );
     for minute in [1u64, 5, 10, 20, 30, 40, 50, 60] {
         model.seek(minute * 60_000_000);
+        // What the page does after a seek: the live watch and the paused "about this run" check.
+        let _ = model.first_violation();
+        let _ = view::linearizability(&model);
         let live = LIVE.load(Ordering::Relaxed) - base;
         let before = LIVE.load(Ordering::Relaxed);
         let copy = model.world.clone();

@@ -217,11 +217,30 @@ impl Events {
     }
 }
 
+/// What one memo entry costs, roughly: its fingerprint and the ordered set's share of a node.
+const MEMO_ENTRY_BYTES: usize = 40;
+
+/// Two independent 64-bit mixes of the bit set and the state (multiply-rotate, as FxHash does,
+/// with different odd constants and seeds), so the pair acts as one 128-bit fingerprint.
+fn fingerprint(linearized: &[u64], state: &[u32]) -> (u64, u64) {
+    let words = linearized.iter().copied().chain([u64::MAX]).chain(state.iter().map(|&v| u64::from(v)));
+    words.fold((0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344), |(a, b), w| {
+        (
+            (a.rotate_left(5) ^ w).wrapping_mul(0x51_7CC1_B727_220A_95),
+            (b.rotate_left(7) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        )
+    })
+}
+
 /// `Some(true)` linearizable, `Some(false)` not, `None` out of budget (steps or memory).
 fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
     let mut ev = Events::new(ops);
     let mut linearized = vec![0u64; ops.len().div_ceil(64)];
-    let mut seen: BTreeSet<(Vec<u64>, Vec<u32>)> = BTreeSet::new();
+    // Lowe's memo of (operations linearized, state) pairs already explored, kept as 128-bit
+    // fingerprints: the full bit set is a word per 64 operations, kilobytes for a long history,
+    // for every entry. Two different pairs share a fingerprint with odds near 2^-128 per
+    // pair; only then could a branch be skipped that should have been explored.
+    let mut seen: BTreeSet<(u64, u64)> = BTreeSet::new();
     let mut memo_bytes = 0usize;
     let mut calls: Vec<(usize, Vec<u32>)> = Vec::new();
     let mut state: Vec<u32> = Vec::new();
@@ -232,8 +251,8 @@ fn check_key(ops: &[KeyOp], budget: &mut u64) -> Option<bool> {
             let i = ev.op[entry];
             if let Some(next_state) = step(&state, &ops[i]) {
                 linearized[i / 64] |= 1 << (i % 64);
-                if seen.insert((linearized.clone(), next_state.clone())) {
-                    memo_bytes += 64 + linearized.len() * 8 + next_state.len() * 4;
+                if seen.insert(fingerprint(&linearized, &next_state)) {
+                    memo_bytes += MEMO_ENTRY_BYTES;
                     if memo_bytes > MAX_MEMO_BYTES {
                         return None;
                     }
