@@ -186,6 +186,10 @@ pub struct Config {
     /// Snapshot the state machine and discard the log once this many entries have been applied
     /// since the last snapshot (paper section 7); 0 never compacts.
     pub snapshot_every: Index,
+    /// Leader stickiness (4.2.3) once the configuration has changed, with or without
+    /// CheckQuorum: a server that heard from a leader within the minimum election timeout
+    /// ignores RequestVote. Off only for links of formats 1–3, which replay as they were made.
+    pub sticky_after_change: bool,
 }
 
 impl Default for Config {
@@ -201,6 +205,7 @@ impl Default for Config {
             check_quorum: false,
             read_mode: ReadMode::Log,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            sticky_after_change: true,
         }
     }
 }

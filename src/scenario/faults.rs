@@ -91,6 +91,7 @@ struct Timing {
     election_min_us: Time,
     pre_vote: bool,
     check_quorum: bool,
+    sticky: bool,
 }
 
 impl Timing {
@@ -101,13 +102,15 @@ impl Timing {
             election_min_us: config.raft.election_timeout_min_us,
             pre_vote: config.raft.pre_vote,
             check_quorum: config.raft.check_quorum,
+            sticky: config.raft.sticky_after_change,
         }
     }
 
     /// How long after a leader goes quiet its followers grant votes: at once, or under leader
-    /// stickiness (4.2.3, on with CheckQuorum) once the minimum election timeout has passed.
+    /// stickiness (4.2.3: with CheckQuorum, or once the membership has changed) or PreVote once
+    /// the minimum election timeout has passed.
     fn campaign_after_us(&self, lat: Time) -> Time {
-        if self.check_quorum || self.pre_vote { self.election_min_us + lat } else { lat }
+        if self.check_quorum || self.pre_vote || self.sticky { self.election_min_us + lat } else { lat }
     }
 
     /// The extra round trip a PreVote phase adds before vote requests go out (9.6).

@@ -1,8 +1,9 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
-//! Format 4 (current) is format 3 with one more field after the client keys: 1 when clients
-//! retry carefully (`ClientConfig::careful_retries`, always so for links made now), 0 for the
-//! behaviour of formats 1–3, which decode with it off.
+//! Format 4 (current) is format 3 with one more field after the client keys, bits of behaviour
+//! fixed since format 3 (both set for links made now; formats 1–3 decode with both off): bit 0
+//! clients retry carefully (`ClientConfig::careful_retries`), bit 1 leader stickiness once the
+//! configuration has changed (`raft::Config::sticky_after_change`).
 //!
 //! Format 3 is format 2 with the snapshot threshold after the protocol field (entries,
 //! 0 = never), a sixth bug switch (`config-change-before-term-commit`), and membership
@@ -233,7 +234,7 @@ pub fn encode(link: &Link) -> String {
         c.clients.interval_us,
         c.clients.timeout_us,
         u64::from(c.clients.keys),
-        u64::from(c.clients.careful_retries),
+        u64::from(c.clients.careful_retries) | u64::from(r.sticky_after_change) << 1,
         link.time_us,
         u64::from(link.speed_ppm),
         link.scenario.interventions.len() as u64,
@@ -448,13 +449,20 @@ fn read_config(r: &mut Reader, version: u8) -> Result<SimConfig, LinkError> {
         loss_ppm: r.ranged("the loss (parts per million)", 0, u64::from(PPM_MAX))? as u32,
         dup_ppm: r.ranged("the duplication (parts per million)", 0, u64::from(PPM_MAX))? as u32,
     };
-    let clients = ClientConfig {
+    let mut clients = ClientConfig {
         count: r.ranged("the number of clients", 0, 16)? as u8,
         interval_us: r.ranged("the client interval (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         timeout_us: r.ranged("the client timeout (µs)", TIMEOUT_MIN_US, TIMEOUT_MAX_US)?,
         keys: r.ranged("the number of keys", 1, 26)? as u8,
-        careful_retries: version >= 4 && r.ranged("the retry behaviour", 0, 1)? == 1,
+        careful_retries: false,
     };
+    if version >= 4 {
+        let fixes = r.ranged("the behaviour fixes", 0, 3)?;
+        clients.careful_retries = fixes & 1 != 0;
+        raft.sticky_after_change = fixes & 2 != 0;
+    } else {
+        raft.sticky_after_change = false;
+    }
     Ok(SimConfig { nodes, seed, raft, net, clients })
 }
 
@@ -646,7 +654,7 @@ mod tests {
     fn forged_links_are_checked_field_by_field() {
         let header = |interventions: u64| {
             let mut h = varints(&[
-                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 1,
+                5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 3,
             ]);
             h.extend(varints(&[900_000, 20_000, interventions]));
             h
@@ -664,10 +672,10 @@ mod tests {
             (with(&[0x80, 0xE2, 0x3C, 1, 1], 1), "after the link's own time"),
             (
                 [varints(&[
-                    5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 2,
+                    5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 4,
                 ])]
                 .concat(),
-                "the retry behaviour",
+                "the behaviour fixes",
             ),
         ];
         for (fields, expected) in cases {

@@ -226,7 +226,7 @@ fn fingerprint(linearized: &[u64], state: &[u32]) -> (u64, u64) {
     let words = linearized.iter().copied().chain([u64::MAX]).chain(state.iter().map(|&v| u64::from(v)));
     words.fold((0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344), |(a, b), w| {
         (
-            (a.rotate_left(5) ^ w).wrapping_mul(0x51_7CC1_B727_220A_95),
+            (a.rotate_left(5) ^ w).wrapping_mul(0x517C_C1B7_2722_0A95),
             (b.rotate_left(7) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         )
     })

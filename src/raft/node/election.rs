@@ -13,7 +13,8 @@ impl Node {
     pub(super) fn start_election(&mut self, now: Time, out: &mut Outbox) {
         let uncommitted_change = self.membership_index > self.commit_index;
         let learner = self.membership.learners.contains(&self.id);
-        if learner || (!self.membership.is_voter(self.id) && !uncommitted_change) {
+        let excluded = !self.membership.is_voter(self.id);
+        if learner || (excluded && !uncommitted_change) {
             // A learner, a removed server or one not yet told its configuration does not
             // campaign. One whose newest configuration excludes it but is not known committed
             // still may: it can be the only server holding that entry, and as leader of a
@@ -21,7 +22,10 @@ impl Node {
             self.reset_election_timer(now);
             return;
         }
-        if self.config.pre_vote {
+        // Such a server asks first whatever the settings (9.6): often the entry reached the
+        // others and they have moved on without it, and a plain campaign would only raise
+        // their terms again and again.
+        if self.config.pre_vote || excluded {
             self.pre_campaign(now, out);
         } else {
             self.campaign(now, out, false);

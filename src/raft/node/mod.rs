@@ -523,7 +523,16 @@ impl Node {
     /// Leader stickiness (4.2.3), on with CheckQuorum: a leader, or a follower that heard from
     /// one within the minimum election timeout, does not let RequestVote disturb it.
     fn in_lease(&self, now: Time) -> bool {
-        self.config.check_quorum && self.heard_from_leader(now)
+        self.sticky() && self.heard_from_leader(now)
+    }
+
+    /// Whether leader stickiness holds (4.2.3): with CheckQuorum, as in etcd, and once the
+    /// configuration has changed, which is what the dissertation introduces it for: a lagging
+    /// voter whose configuration still lists removed servers would otherwise take their terms
+    /// and depose the leader that is catching it up. Before any change, a forced election
+    /// (the page's time-out button) still deposes a live leader.
+    fn sticky(&self) -> bool {
+        self.config.check_quorum || (self.config.sticky_after_change && self.membership_index > 0)
     }
 
     /// Whether we lead, or heard from a leader within the minimum election timeout.
