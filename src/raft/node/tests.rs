@@ -175,3 +175,48 @@ fn learner_4_2_3_is_not_disrupted_while_it_hears_a_leader() {
     let out = step(&mut n4, 2_000 + MIN_US, Envelope { from: 3, to: 4, term: 7, body: vote });
     assert_eq!((n4.term(), out.messages.len()), (7, 1), "answered once the leader has gone quiet");
 }
+
+#[test]
+fn stickiness_4_2_3_holds_without_check_quorum_once_the_configuration_changed() {
+    // n2's configuration came from a log entry (n4 was added as a learner): a campaign by n3
+    // while n2 hears from leader n1 is ignored; before any change the newer term is taken.
+    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: BTreeSet::new() };
+    let mut log = Log::default();
+    log.push_config(1, membership);
+    let state = Persistent { current_term: 1, voted_for: None, log, snapshot: None };
+    let rng = Prng::new(1, Stream::Node { id: 2, incarnation: 0 });
+    let mut n2 = Node::new(2, Membership::initial(3), Config::default(), state, 0, rng);
+    let beat = Message::AppendEntries {
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: vec![],
+        leader_commit: 1,
+        read_round: 0,
+    };
+    step(&mut n2, 1_000, Envelope { from: 1, to: 2, term: 1, body: beat });
+    let vote = Message::RequestVote { last_log_index: 1, last_log_term: 1, transfer: false };
+    let out = step(&mut n2, 2_000, Envelope { from: 3, to: 2, term: 5, body: vote.clone() });
+    assert!(out.messages.is_empty() && n2.term() == 1, "ignored while the leader is heard");
+    let old_style = Config { sticky_after_change: false, ..Config::default() };
+    let mut plain = node(2, old_style, follower_of(1, 1));
+    step(&mut plain, 1_000, heartbeat(1, 2, 1, 0));
+    step(&mut plain, 2_000, Envelope { from: 3, to: 2, term: 5, body: vote });
+    assert_eq!(plain.term(), 5, "formats 1-3: the newer term is taken");
+}
+
+#[test]
+fn removed_4_2_2_server_with_an_uncommitted_change_asks_for_pre_votes_first() {
+    // n3 holds a configuration without itself that it does not know is committed: it may
+    // campaign (it could be the only one holding the entry), but only through PreVote, so it
+    // cannot raise the others' terms when they have moved on.
+    let mut log = Log::default();
+    log.push(1, None);
+    log.push_config(1, Membership { voters: [1, 2].into(), learners: BTreeSet::new(), outgoing: BTreeSet::new() });
+    let state = Persistent { current_term: 1, voted_for: None, log, snapshot: None };
+    let rng = Prng::new(1, Stream::Node { id: 3, incarnation: 0 });
+    let mut n3 = Node::new(3, Membership::initial(3), Config::default(), state, 0, rng);
+    let mut out = Outbox::default();
+    n3.tick(Config::default().election_timeout_max_us + 1, &mut out);
+    assert_eq!((n3.role_kind(), n3.term()), (RoleKind::PreCandidate, 1), "a pre-vote round, no new term");
+    assert!(out.messages.iter().all(|m| matches!(m.body, Message::PreVote { .. })) && !out.messages.is_empty());
+}
