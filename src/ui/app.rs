@@ -7,15 +7,19 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::components::cluster::Cluster;
-use super::components::controls::{Controls, Timeline, speed_label};
+use super::components::controls::Timeline;
 use super::components::help::Help;
 use super::components::inspector::{Inspected, Inspector};
 use super::components::logs::Logs;
 use super::components::panels::{About, Clients, Clock, Events, Monitor, Share};
+use super::components::settings::{
+    BugSettings, ClusterSettings, NetworkSettings, Presets, ProtocolSettings, TimingSettings,
+};
+use super::components::toolbar::Toolbar;
 use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
-use super::state::{Action, initial_state};
+use super::state::{Action, Chrome, initial_state};
 use super::view;
 use crate::raft::RoleKind;
 use crate::sim::Intervention;
@@ -62,28 +66,83 @@ fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
 }
 
 /// Callbacks made once per App, so children's props compare equal between frames and Yew
-/// skips re-rendering what did not change.
+/// skips re-rendering what did not change. Each child gets the narrow callbacks it needs.
 struct Callbacks {
     dispatch: Callback<Action>,
     toggle: Callback<u8>,
     inspect: Callback<u8>,
     message: Callback<u64>,
     request: Callback<()>,
-    help_close: Callback<()>,
-    new_seed: Callback<(), u64>,
+    help: Callback<()>,
     preset_links: Rc<Vec<String>>,
+    play: Callback<()>,
+    step: Callback<()>,
+    fast_forward: Callback<()>,
+    speed: Callback<f64>,
+    share: Callback<()>,
+    settings: Callback<()>,
+    theme: Callback<()>,
+    nodes: Callback<String>,
+    clients: Callback<String>,
+    reset: Callback<()>,
+    add_server: Callback<()>,
+    restart_leader: Callback<()>,
+    restart_all: Callback<()>,
+    align: Callback<()>,
+    spread: Callback<()>,
+    heal: Callback<()>,
+    latency: Callback<String>,
+    loss: Callback<String>,
+    dup: Callback<String>,
+    election: Callback<String>,
+    heartbeat: Callback<String>,
+    pre_vote: Callback<()>,
+    check_quorum: Callback<()>,
+    reads: Callback<String>,
+    bug: Callback<crate::raft::Bug>,
 }
 
 impl Callbacks {
     fn new(dispatch: Callback<Action>) -> Callbacks {
+        let d = &dispatch;
+        let unit = |a: fn() -> Action| d.reform(move |_: ()| a());
+        let text = |a: fn(String) -> Action| d.reform(a);
+        let new_seed = Callback::from(|_| fresh_seed());
         Callbacks {
-            toggle: dispatch.reform(Action::ClickServer),
-            inspect: dispatch.reform(|id| Action::Select(Some(Selection::Server(id)))),
-            message: dispatch.reform(|id| Action::Select(Some(Selection::Message(id)))),
-            request: dispatch.reform(|_| Action::Request(None)),
-            help_close: dispatch.reform(|_| Action::ToggleHelp),
-            new_seed: Callback::from(|_| fresh_seed()),
+            toggle: d.reform(Action::ClickServer),
+            inspect: d.reform(|id| Action::Select(Some(Selection::Server(id)))),
+            message: d.reform(|id| Action::Select(Some(Selection::Message(id)))),
+            request: unit(|| Action::Request(None)),
+            help: unit(|| Action::ToggleHelp),
             preset_links: Rc::new(preset_links()),
+            play: unit(|| Action::TogglePlay),
+            step: unit(|| Action::Step),
+            fast_forward: unit(|| Action::ToggleFastForward),
+            speed: d.reform(Action::SetSpeed),
+            share: unit(|| Action::Share),
+            settings: unit(|| Action::ToggleSettings),
+            theme: unit(|| Action::CycleTheme),
+            nodes: text(Action::SetNodes),
+            clients: text(Action::SetClients),
+            reset: {
+                let (d, seed) = (d.clone(), new_seed.clone());
+                Callback::from(move |_: ()| d.emit(Action::Reset(seed.emit(()))))
+            },
+            add_server: unit(|| Action::AddServer),
+            restart_leader: unit(|| Action::RestartLeader),
+            restart_all: unit(|| Action::RestartAll),
+            align: unit(|| Action::Act(Intervention::AlignTimers)),
+            spread: unit(|| Action::Act(Intervention::SpreadTimers)),
+            heal: unit(|| Action::Act(Intervention::Heal)),
+            latency: text(Action::SetLatency),
+            loss: text(Action::SetLoss),
+            dup: text(Action::SetDup),
+            election: text(Action::SetElectionTimeout),
+            heartbeat: text(Action::SetHeartbeat),
+            pre_vote: unit(|| Action::TogglePreVote),
+            check_quorum: unit(|| Action::ToggleCheckQuorum),
+            reads: text(Action::SetReads),
+            bug: d.reform(Action::ToggleBug),
             dispatch,
         }
     }
@@ -99,12 +158,15 @@ struct Panels {
     trace_hash: AttrValue,
     violation: Option<crate::sim::Violation>,
     violations: usize,
+    announcement: AttrValue,
 }
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let seed = props.seed;
-    let state = use_reducer_eq(move || initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref()));
+    let state = use_reducer_eq(move || {
+        initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref(), remembered_theme())
+    });
     let visible = use_state(page_visible);
     let callbacks = {
         let dispatcher = state.dispatcher();
@@ -153,11 +215,14 @@ pub fn App(props: &AppProps) -> Html {
                 linearizability: view::linearizability(&m).into(),
                 trace_hash: m.world.trace().hash_hex().into(),
                 violations: m.violation_count(),
+                announcement: view::announcement(&m, violation.as_ref()).into(),
                 violation,
             }
         })
     };
-    render(&state.model.borrow(), &callbacks, &panels)
+    use_theme(state.chrome.theme);
+    let live = use_throttled_announcement(&panels);
+    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live)
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -240,6 +305,47 @@ fn write_fragment(written: &Written, link: &str) {
     *written.borrow_mut() = fragment;
 }
 
+/// A screen reader hears the run's news at most every few seconds (a violation at once).
+const ANNOUNCE_EVERY_MS: f64 = 5_000.0;
+
+#[hook]
+fn use_throttled_announcement(panels: &Panels) -> AttrValue {
+    let shown = use_mut_ref(|| (AttrValue::default(), f64::NEG_INFINITY, false));
+    let mut shown = shown.borrow_mut();
+    let now = js_sys::Date::now();
+    let new_violation = panels.violation.is_some() && !shown.2;
+    if shown.0 != panels.announcement && (new_violation || now - shown.1 >= ANNOUNCE_EVERY_MS) {
+        *shown = (panels.announcement.clone(), now, panels.violation.is_some());
+    }
+    shown.0.clone()
+}
+
+/// The theme goes on the root element (`data-theme`), where the style sheet's variables
+/// follow it; "auto" leaves `prefers-color-scheme` in charge. The choice is remembered.
+#[hook]
+fn use_theme(theme: view::Theme) {
+    use_effect_with(theme, move |theme| {
+        let root = document().document_element();
+        if let Some(root) = root {
+            let _ = root.set_attribute("data-theme", theme.name());
+        }
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(THEME_KEY, theme.name());
+        }
+    });
+}
+
+const THEME_KEY: &str = "raft-playground-theme";
+
+/// The theme chosen on an earlier visit.
+pub fn remembered_theme() -> view::Theme {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    storage
+        .and_then(|s| s.get_item(THEME_KEY).ok().flatten())
+        .and_then(|t| view::Theme::from_name(&t))
+        .unwrap_or_default()
+}
+
 #[hook]
 fn use_visibility(visible: UseStateHandle<bool>) {
     use_effect_with((), move |_| {
@@ -281,6 +387,7 @@ fn key_action(key: &str) -> Option<Action> {
         "h" | "H" => Action::Act(Intervention::Heal),
         "f" | "F" => Action::ToggleFastForward,
         "?" => Action::ToggleHelp,
+        "s" | "S" => Action::ToggleSettings,
         "Escape" => Action::CloseOverlays,
         "+" | "=" => Action::SpeedBy(2.0),
         "-" | "_" => Action::SpeedBy(0.5),
@@ -291,22 +398,19 @@ fn key_action(key: &str) -> Option<Action> {
     })
 }
 
-fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
+fn render(m: &Model, chrome: Chrome, cb: &Callbacks, panels: &Panels, live: AttrValue) -> Html {
     let servers = Rc::new(view::servers(m));
     let clients = Rc::new(view::clients(m));
-    let messages = Rc::new(view::messages(m, &clients));
-    let config = m.world.config();
+    let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
     let violation = panels
         .violation
         .as_ref()
         .map(|v| (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone())));
-    let net = config.net;
-    let raft = config.raft;
     html! {
         <div class="app">
-            <header>
+            <header class="masthead">
                 <h1>{ "Raft Playground" }</h1>
-                <Clock sim_time_us={m.now_us()} speed_label={speed_label(m.effective_speed())} paused={m.paused} />
+                <Clock sim_time_us={m.now_us()} speed_label={view::speed_label(m.effective_speed())} paused={m.paused} />
                 <Monitor violation={violation} count={panels.violations} />
             </header>
             if let Some(alert) = &m.alert {
@@ -314,17 +418,17 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                     <button onclick={cb.dispatch.reform(|_: MouseEvent| Action::DismissAlert)} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }
-            <Controls paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} nodes={config.nodes}
-                clients={config.clients.count}
-                latency={format!("{}..{}", net.latency_min_us / 1000, net.latency_max_us / 1000)}
-                loss_pct={f64::from(net.loss_ppm) / 10_000.0} dup_pct={f64::from(net.dup_ppm) / 10_000.0}
-                election={format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)}
-                heartbeat_ms={raft.heartbeat_interval_us / 1000} bugs={raft.bugs} pre_vote={raft.pre_vote}
-                check_quorum={raft.check_quorum} read_mode={raft.read_mode} dispatch={cb.dispatch.clone()}
-                new_seed={cb.new_seed.clone()} preset_links={cb.preset_links.clone()} />
-            <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
-            <main>
+            <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
+                theme={chrome.theme} on_play={cb.play.clone()} on_step={cb.step.clone()}
+                on_fast_forward={cb.fast_forward.clone()} on_speed={cb.speed.clone()} on_share={cb.share.clone()}
+                on_settings={cb.settings.clone()} on_theme={cb.theme.clone()} on_help={cb.help.clone()} />
+            { settings(m, chrome.settings_open, cb) }
+            <main class="layout">
                 <div class="stage">
+                    if chrome.hint {
+                        <p class="hint" data-hint="">{ "A server's election timer has just run out: watch it ask the others \
+                            for votes. Click any server to crash it; Settings has the rest." }</p>
+                    }
                     <Cluster servers={servers} messages={messages} clients={clients}
                         on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()} />
                 </div>
@@ -337,14 +441,46 @@ fn render(m: &Model, cb: &Callbacks, panels: &Panels) -> Html {
                     }
                     <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
                     <Events lines={panels.lines.clone()} />
-                    <About seed={config.seed} trace_hash={panels.trace_hash.clone()} events={m.world.stats().events}
+                    <About seed={m.world.config().seed} trace_hash={panels.trace_hash.clone()} events={m.world.stats().events}
                         interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
                 </aside>
             </main>
+            <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
             <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} />
-            if m.help_open { <Help on_close={cb.help_close.clone()} /> }
+            <div class="sr-only" aria-live="polite" data-live="">{ live }</div>
+            if chrome.help_open { <Help on_close={cb.help.clone()} /> }
         </div>
     }
+}
+
+/// The settings panel: in the document while closed (hidden), so scripts reach every control.
+fn settings(m: &Model, open: bool, cb: &Callbacks) -> Html {
+    let config = m.world.config();
+    let (net, raft) = (config.net, config.raft);
+    html! {
+        <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!open}>
+            <ClusterSettings nodes={config.nodes} clients={config.clients.count} on_nodes={cb.nodes.clone()}
+                on_clients={cb.clients.clone()} on_reset={cb.reset.clone()} on_add_server={cb.add_server.clone()}
+                on_restart_leader={cb.restart_leader.clone()} on_restart_all={cb.restart_all.clone()}
+                on_align_timers={cb.align.clone()} on_spread_timers={cb.spread.clone()} on_heal={cb.heal.clone()} />
+            <NetworkSettings latency={view::latency_text(&net)} loss_pct={view::percent(net.loss_ppm)}
+                dup_pct={view::percent(net.dup_ppm)} on_latency={cb.latency.clone()} on_loss={cb.loss.clone()}
+                on_dup={cb.dup.clone()} />
+            <TimingSettings election={view::election_text(&raft)} heartbeat_ms={raft.heartbeat_interval_us / 1000}
+                on_election={cb.election.clone()} on_heartbeat={cb.heartbeat.clone()} />
+            <ProtocolSettings pre_vote={raft.pre_vote} check_quorum={raft.check_quorum} read_mode={raft.read_mode}
+                on_pre_vote={cb.pre_vote.clone()} on_check_quorum={cb.check_quorum.clone()} on_reads={cb.reads.clone()} />
+            <BugSettings bugs={raft.bugs} on_toggle={cb.bug.clone()} />
+            <Presets links={cb.preset_links.clone()} />
+        </section>
+    }
+}
+
+/// Whether the person asked for less motion: messages then jump instead of gliding.
+fn reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|q| q.matches())
 }
 
 fn inspected(m: &Model) -> Option<Inspected> {

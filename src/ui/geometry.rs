@@ -85,6 +85,11 @@ pub fn term_hue(term: u64) -> u32 {
     ((term % 360 * 137 + 200) % 360) as u32
 }
 
+/// Reduced motion: near the sender for the first half of a flight, near the receiver after.
+pub fn jump(t: f64) -> f64 {
+    if t < 0.5 { 0.0 } else { 1.0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,10 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::forms;
-use super::model::{Model, Selection, default_config};
+use super::model::{Model, Selection, first_visit};
+use super::view::Theme;
 use crate::raft::{Bug, NodeId, ReadMode};
-use crate::scenario::{Scenario, presets};
+use crate::scenario::presets;
 use crate::sim::Intervention;
 
 pub enum Action {
@@ -34,6 +35,8 @@ pub enum Action {
     RestartLeader,
     RestartAll,
     ToggleHelp,
+    ToggleSettings,
+    CycleTheme,
     CloseOverlays,
     DismissAlert,
     SetLatency(String),
@@ -60,21 +63,33 @@ pub enum Action {
     Refresh,
 }
 
+/// The page around the simulation: which panels are open and the colour theme. Not part of
+/// the run (a share link does not carry it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Chrome {
+    pub help_open: bool,
+    pub settings_open: bool,
+    pub theme: Theme,
+    /// The one-sentence hint of a first visit, until the person acts.
+    pub hint: bool,
+}
+
 #[derive(Clone)]
 pub struct State {
     pub model: Rc<RefCell<Model>>,
+    pub chrome: Chrome,
     pub version: u64,
 }
 
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
-        Rc::ptr_eq(&self.model, &other.model) && self.version == other.version
+        Rc::ptr_eq(&self.model, &other.model) && self.version == other.version && self.chrome == other.chrome
     }
 }
 
 impl State {
     pub fn new(model: Model) -> State {
-        State { model: Rc::new(RefCell::new(model)), version: 0 }
+        State { model: Rc::new(RefCell::new(model)), chrome: Chrome::default(), version: 0 }
     }
 }
 
@@ -82,6 +97,23 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut chrome = self.chrome;
+        if !matches!(action, Action::Frame(_) | Action::Refresh) {
+            chrome.hint = false;
+        }
+        match action {
+            Action::ToggleHelp => chrome.help_open = !chrome.help_open,
+            Action::ToggleSettings => chrome.settings_open = !chrome.settings_open,
+            Action::CycleTheme => chrome.theme = chrome.theme.next(),
+            Action::CloseOverlays => {
+                chrome.help_open = false;
+                self.model.borrow_mut().selection = None;
+            }
+            _ => {}
+        }
+        if chrome != self.chrome || matches!(action, Action::CloseOverlays) {
+            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
+        }
         let changed = {
             let mut m = self.model.borrow_mut();
             if !matches!(action, Action::Frame(_) | Action::Refresh | Action::OpenLink(_)) {
@@ -93,7 +125,7 @@ impl Reducible for State {
         if !changed {
             return self;
         }
-        Rc::new(State { model: self.model.clone(), version: self.version + 1 })
+        Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 })
     }
 }
 
@@ -120,11 +152,7 @@ fn apply(m: &mut Model, action: Action) -> bool {
         Action::Request(via) => m.request(via),
         Action::RestartLeader => m.restart_leader(),
         Action::RestartAll => m.restart_all(),
-        Action::ToggleHelp => m.help_open = !m.help_open,
-        Action::CloseOverlays => {
-            m.help_open = false;
-            m.selection = None;
-        }
+        Action::ToggleHelp | Action::ToggleSettings | Action::CycleTheme | Action::CloseOverlays => {}
         Action::DismissAlert => m.alert = None,
         Action::SetLatency(text) => forms::set_latency(m, &text),
         Action::SetLoss(text) => forms::set_loss(m, &text),
@@ -156,10 +184,11 @@ fn apply(m: &mut Model, action: Action) -> bool {
 
 /// The cluster the page opens with: the link in the address bar if there is one, else a fresh
 /// five-server cluster (also when the link is bad, with the reason in the alert banner).
-pub fn initial_state(seed: u64, fragment: Option<&str>) -> State {
-    let mut model = Model::new(Scenario::new(default_config(seed))).expect("the default scenario is valid");
-    if let Some(text) = fragment.filter(|f| !f.trim_start_matches('#').is_empty()) {
+pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme) -> State {
+    let mut model = Model::new(first_visit(seed)).expect("the default scenario is valid");
+    let link = fragment.filter(|f| !f.trim_start_matches('#').is_empty());
+    if let Some(text) = link {
         model.open_link(text);
     }
-    State::new(model)
+    State { chrome: Chrome { theme, hint: link.is_none(), ..Chrome::default() }, ..State::new(model) }
 }

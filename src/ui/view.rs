@@ -171,7 +171,9 @@ pub fn clients(m: &Model) -> Vec<ClientDot> {
 /// How long a dropped message stays on screen, in simulated time.
 const VANISH_US: Time = 6_000;
 
-pub fn messages(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
+/// Messages in flight where they are now; with `reduced_motion` a message sits at its sender
+/// for the first half of its flight and at its receiver for the second (it jumps, not glides).
+pub fn messages(m: &Model, clients: &[ClientDot], reduced_motion: bool) -> Vec<MessageView> {
     let now = m.now_us();
     let selected = |id| m.selection == Some(Selection::Message(id));
     let mut out: Vec<MessageView> = m
@@ -183,6 +185,7 @@ pub fn messages(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
             let (from, edge) = endpoint_pos(m, p.from, clients);
             let (to, _) = endpoint_pos(m, p.to, clients);
             let t = geometry::progress(p.sent_at_us, p.deliver_at_us, now);
+            let t = if reduced_motion { geometry::jump(t) } else { t };
             let pos = geometry::message_position(from, to, edge, t);
             MessageView {
                 id: p.id,
@@ -392,6 +395,19 @@ mod tests {
     use crate::ui::model::default_config;
 
     #[test]
+    fn theme_cycles_and_round_trips_by_name() {
+        let mut t = Theme::default();
+        for expected in ["auto", "light", "dark", "auto"] {
+            assert_eq!(t.name(), expected);
+            assert_eq!(Theme::from_name(t.name()), Some(t));
+            t = t.next();
+        }
+        assert_eq!(Theme::from_name("purple"), None);
+        assert_eq!(speed_label(0.02), "1/50×");
+        assert_eq!(speed_label(10.0), "10×");
+    }
+
+    #[test]
     fn snapshot_follows_the_world() {
         let mut m = Model::new(Scenario::new(default_config(11))).expect("valid");
         m.set_speed(1.0);
@@ -406,8 +422,14 @@ mod tests {
         m.request(None);
         m.advance(5.0);
         let dots = clients(&m);
-        let msgs = messages(&m, &dots);
+        let msgs = messages(&m, &dots, false);
         assert!(!msgs.is_empty(), "a leader always has something in flight");
+        // Reduced motion: every message sits at one end of its flight, never between.
+        let jumped = messages(&m, &dots, true);
+        assert_eq!(jumped.len(), msgs.len());
+        assert!(jumped.iter().zip(&msgs).any(|(j, g)| j.pos != g.pos), "gliding and jumping differ mid-flight");
+        let text = announcement(&m, None);
+        assert!(text.starts_with(&format!("n{leader} is leader in term")), "{text}");
         let (first, rows) = log_rows(&m);
         assert_eq!(first, 1);
         assert!(rows.iter().any(|r| r.is_leader && r.id == leader));
@@ -441,4 +463,70 @@ mod tests {
         let back = m.first_violation();
         assert!(back.is_none(), "travelling back before the read clears it: {back:?} at {} {:?}", m.now_us(), m.alert);
     }
+}
+
+/// The colour theme: the system's choice (`prefers-color-scheme`) unless the person picked one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Theme> {
+        [Theme::Auto, Theme::Light, Theme::Dark].into_iter().find(|t| t.name() == name)
+    }
+
+    /// The toolbar's switch goes round: auto, light, dark.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
+}
+
+/// "1/50×", "1×", "10×".
+pub fn speed_label(speed: f64) -> String {
+    if speed >= 1.0 { format!("{}×", speed.round()) } else { format!("1/{}×", (1.0 / speed).round()) }
+}
+
+/// What the polite live region says about the run (the page throttles how often it changes):
+/// who leads, how far the log is committed, and the first violation.
+pub fn announcement(m: &Model, violation: Option<&crate::sim::Violation>) -> String {
+    let mut text = match m.world.leader().and_then(|l| m.world.node(l)) {
+        Some(n) => format!("n{} is leader in term {}.", n.id(), n.term()),
+        None => format!("No leader (highest term {}).", m.world.max_term()),
+    };
+    text += &format!(" Committed up to entry {}.", m.world.max_commit_index());
+    if let Some(v) = violation {
+        text += &format!(" Safety violation: {} at {}.", v.invariant.name(), fmt_time(v.time_us));
+    }
+    text
+}
+
+/// The latency range as the settings field shows it, in milliseconds.
+pub fn latency_text(net: &crate::sim::NetConfig) -> String {
+    format!("{}..{}", net.latency_min_us / 1000, net.latency_max_us / 1000)
+}
+
+/// The election timeout range as the settings field shows it, in milliseconds.
+pub fn election_text(raft: &crate::raft::Config) -> String {
+    format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)
+}
+
+/// Parts per million as a percentage.
+pub fn percent(ppm: u32) -> f64 {
+    f64::from(ppm) / 10_000.0
 }

@@ -24,7 +24,7 @@ pub struct ClusterProps {
 pub fn Cluster(props: &ClusterProps) -> Html {
     let view_box = format!("0 0 {SIZE} {SIZE}");
     html! {
-        <svg class="cluster" viewBox={view_box} role="img" aria-label="Raft cluster">
+        <svg class="cluster" viewBox={view_box} role="group" aria-label="Raft cluster: click a server to crash or restart it" data-cluster="">
             { for props.clients.iter().map(client_dot) }
             { for props.servers.iter().map(|s| html! {
                 <Server key={s.id} view={s.clone()} on_toggle={props.on_toggle.clone()} on_inspect={props.on_inspect.clone()} />

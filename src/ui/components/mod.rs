@@ -6,3 +6,5 @@ pub mod help;
 pub mod inspector;
 pub mod logs;
 pub mod panels;
+pub mod settings;
+pub mod toolbar;

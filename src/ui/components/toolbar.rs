@@ -1,0 +1,59 @@
+//! The toolbar: the actions a person uses all the time (play or pause, step, speed,
+//! fast-forward, share) and the switches for the settings panel, the theme and the help. Each
+//! button has its own narrow callback; the toolbar holds no state.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::ui::model::{MAX_SPEED, MIN_SPEED};
+use crate::ui::view::{Theme, speed_label};
+
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    pub paused: bool,
+    pub speed: f64,
+    pub fast_forward: bool,
+    pub settings_open: bool,
+    pub theme: Theme,
+    pub on_play: Callback<()>,
+    pub on_step: Callback<()>,
+    pub on_fast_forward: Callback<()>,
+    pub on_speed: Callback<f64>,
+    pub on_share: Callback<()>,
+    pub on_settings: Callback<()>,
+    pub on_theme: Callback<()>,
+    pub on_help: Callback<()>,
+}
+
+#[component]
+pub fn Toolbar(p: &ToolbarProps) -> Html {
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    let on_speed = p.on_speed.reform(|e: InputEvent| {
+        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(-1700.0);
+        10f64.powf(v / 1000.0)
+    });
+    let speed_pos = (p.speed.log10() * 1000.0).round() as i64;
+    let (play_icon, play_label) = if p.paused { ("▶", "Play") } else { ("❚❚", "Pause") };
+    html! {
+        <section class="toolbar" aria-label="Toolbar" data-toolbar="">
+            <button data-action="play-pause" class="primary" onclick={click(&p.on_play)} title="Play or pause (space)">
+                <span aria-hidden="true">{ play_icon }</span>{ " " }{ play_label }</button>
+            <button data-action="step" onclick={click(&p.on_step)} title="Run the next moment that has events (.)">{ "Step" }</button>
+            <button data-action="fast-forward" aria-pressed={p.fast_forward.to_string()}
+                onclick={click(&p.on_fast_forward)} title="Run at 10× real time (F)">{ "Fast ≫" }</button>
+            <label class="speed">{ "Speed " }
+                <input type="range" data-control="speed" min={((MIN_SPEED.log10() * 1000.0) as i64).to_string()}
+                    max={((MAX_SPEED.log10() * 1000.0) as i64).to_string()} step="10" value={speed_pos.to_string()}
+                    oninput={on_speed} aria-valuetext={speed_label(p.speed)} />
+                <output>{ speed_label(p.speed) }</output>
+            </label>
+            <button data-action="share" onclick={click(&p.on_share)} title="Copy a link that replays this run">{ "Share" }</button>
+            <span class="spacer"></span>
+            <button data-action="settings" aria-expanded={p.settings_open.to_string()} aria-controls="settings"
+                onclick={click(&p.on_settings)} title="Cluster, network, timing, protocol and bug settings">{ "Settings" }</button>
+            <button data-action="theme" onclick={click(&p.on_theme)} title="Colour theme: follow the system, light or dark">
+                { format!("Theme: {}", p.theme.name()) }</button>
+            <button data-action="help" onclick={click(&p.on_help)} title="Keyboard shortcuts (?)">{ "Help" }</button>
+        </section>
+    }
+}
