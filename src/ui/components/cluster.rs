@@ -178,7 +178,7 @@ fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
         None => "",
     };
     html! {
-        <g key={id} class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
+        <g key={format!("m{id}")} class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
             role="button" aria-label={format!("{} message {id}", m.kind)}>
             { shape }
             { if reply { html! { <text x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
