@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::components::cluster::Cluster;
 use super::components::controls::Timeline;
+use super::components::diagram::Diagram;
 use super::components::help::Help;
 use super::components::inspector::{Inspected, Inspector};
 use super::components::logs::Logs;
@@ -20,7 +21,7 @@ use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, initial_state};
-use super::view;
+use super::{diagram, view};
 use crate::raft::RoleKind;
 use crate::sim::Intervention;
 use crate::sim::trace::fmt_time;
@@ -100,6 +101,9 @@ struct Callbacks {
     check_quorum: Callback<()>,
     reads: Callback<String>,
     bug: Callback<crate::raft::Bug>,
+    seek: Callback<u64>,
+    zoom: Callback<f64>,
+    pan: Callback<f64>,
 }
 
 impl Callbacks {
@@ -143,6 +147,9 @@ impl Callbacks {
             check_quorum: unit(|| Action::ToggleCheckQuorum),
             reads: text(Action::SetReads),
             bug: d.reform(Action::ToggleBug),
+            seek: d.reform(Action::Seek),
+            zoom: d.reform(Action::DiagramZoom),
+            pan: d.reform(Action::DiagramPan),
             dispatch,
         }
     }
@@ -222,7 +229,16 @@ pub fn App(props: &AppProps) -> Html {
     };
     use_theme(state.chrome.theme);
     let live = use_throttled_announcement(&panels);
-    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live)
+    let diagram = {
+        let model = state.model.clone();
+        let key = (content, state.chrome.diagram_span_us, state.chrome.diagram_back_us);
+        use_memo(key, move |&(_, span, back)| {
+            let m = model.borrow();
+            let (from, to) = diagram::window(m.now_us(), span, back);
+            diagram::diagram(&m, from, to)
+        })
+    };
+    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, diagram)
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -398,7 +414,14 @@ fn key_action(key: &str) -> Option<Action> {
     })
 }
 
-fn render(m: &Model, chrome: Chrome, cb: &Callbacks, panels: &Panels, live: AttrValue) -> Html {
+fn render(
+    m: &Model,
+    chrome: Chrome,
+    cb: &Callbacks,
+    panels: &Panels,
+    live: AttrValue,
+    diagram: Rc<diagram::DiagramView>,
+) -> Html {
     let servers = Rc::new(view::servers(m));
     let clients = Rc::new(view::clients(m));
     let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
@@ -445,6 +468,7 @@ fn render(m: &Model, chrome: Chrome, cb: &Callbacks, panels: &Panels, live: Attr
                         interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
                 </aside>
             </main>
+            <Diagram view={diagram} on_seek={cb.seek.clone()} on_zoom={cb.zoom.clone()} on_pan={cb.pan.clone()} />
             <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
             <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} />
             <div class="sr-only" aria-live="polite" data-live="">{ live }</div>

@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use yew::Callback;
 
+use super::diagram;
 use super::model::Model;
 use super::state::Action;
 use crate::raft::NodeId;
@@ -141,6 +142,15 @@ impl ConsoleApi {
         });
         Reflect::set(&api, &JsValue::from_str("snapshot"), snapshot.as_ref())?;
         closures.push(snapshot);
+        let messages_model = model.clone();
+        let messages = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |a: JsValue, b: JsValue| {
+            match window_records(&messages_model.borrow(), &a, &b) {
+                Ok(records) => serde_wasm_bindgen::to_value(&records).unwrap_or(JsValue::NULL),
+                Err(e) => JsValue::from(js_sys::Error::new(&e)),
+            }
+        });
+        Reflect::set(&api, &JsValue::from_str("messages"), messages.as_ref())?;
+        closures.push(messages);
         let window = web_sys::window().ok_or("no window")?;
         Reflect::set(&window, &JsValue::from_str(GLOBAL_NAME), &api)?;
         Ok(ConsoleApi { _closures: closures })
@@ -180,6 +190,47 @@ struct MessageSnap {
     to: String,
     sent_at_us: u64,
     deliver_at_us: u64,
+}
+
+/// One message of `messages(fromMs, toMs)`: delivered (or due) or lost.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageRecordSnap {
+    id: u64,
+    kind: &'static str,
+    from: String,
+    to: String,
+    sent_at_us: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deliver_at_us: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped_at_us: Option<u64>,
+}
+
+/// Every message sent between two simulated times (milliseconds), as far back as the page's
+/// trace reaches: the same records the space-time diagram draws.
+fn window_records(m: &Model, a: &JsValue, b: &JsValue) -> Result<Vec<MessageRecordSnap>, String> {
+    let from_ms = number_arg(a, "from (simulated milliseconds)")?;
+    let to_ms = number_arg(b, "to (simulated milliseconds)")?;
+    if from_ms < 0.0 || to_ms < from_ms {
+        return Err("messages(fromMs, toMs) needs 0 <= fromMs <= toMs".into());
+    }
+    let records = diagram::messages_between(m, (from_ms * 1000.0) as u64, (to_ms * 1000.0) as u64);
+    Ok(records
+        .iter()
+        .map(|r| {
+            let (deliver_at_us, dropped_at_us) = diagram::ends(r);
+            MessageRecordSnap {
+                id: r.id,
+                kind: r.kind,
+                from: diagram::endpoint_attr(r.from),
+                to: diagram::endpoint_attr(r.to),
+                sent_at_us: r.sent_at_us,
+                deliver_at_us,
+                dropped_at_us,
+            }
+        })
+        .collect())
 }
 
 #[derive(Serialize)]

@@ -2,6 +2,7 @@
 //! natively); the Yew components, the clock driver and the console API exist only on wasm32,
 //! and are the only code that touches the browser.
 
+pub mod diagram;
 pub mod forms;
 pub mod geometry;
 pub mod model;

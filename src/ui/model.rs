@@ -20,8 +20,9 @@ pub const FAST_FORWARD_SPEED: f64 = 10.0;
 /// A frame arriving later than this after the previous one (a stalled or background tab) is
 /// not simulated as a jump: time simply resumes (RaftScope does the same).
 pub const MAX_FRAME_GAP_MS: f64 = 500.0;
-/// Recent trace lines kept for the event log.
-pub const TRACE_KEEP: usize = 400;
+/// Recent trace events kept for the event log and the space-time diagram (`ui::diagram`): a
+/// few simulated seconds of a five-server cluster, about a megabyte per copy of the world.
+pub const TRACE_KEEP: usize = 20_000;
 /// Time travel keeps at most this many snapshots of the world. When they fill up, every other
 /// one goes and the spacing doubles, so memory stays bounded however long the run (RaftScope
 /// keeps a copy per change and grows without end).

@@ -37,6 +37,10 @@ pub enum Action {
     ToggleHelp,
     ToggleSettings,
     CycleTheme,
+    /// Zoom the space-time diagram by this factor of its time span.
+    DiagramZoom(f64),
+    /// Pan the diagram by this share of its span (negative: earlier); 0 follows the run again.
+    DiagramPan(f64),
     CloseOverlays,
     DismissAlert,
     SetLatency(String),
@@ -65,14 +69,36 @@ pub enum Action {
 
 /// The page around the simulation: which panels are open and the colour theme. Not part of
 /// the run (a share link does not carry it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chrome {
     pub help_open: bool,
     pub settings_open: bool,
     pub theme: Theme,
     /// The one-sentence hint of a first visit, until the person acts.
     pub hint: bool,
+    /// The space-time diagram's window: this much simulated time, ending this far before now.
+    pub diagram_span_us: u64,
+    pub diagram_back_us: u64,
 }
+
+impl Default for Chrome {
+    fn default() -> Chrome {
+        Chrome {
+            help_open: false,
+            settings_open: false,
+            theme: Theme::default(),
+            hint: false,
+            diagram_span_us: DIAGRAM_SPAN_US,
+            diagram_back_us: 0,
+        }
+    }
+}
+
+/// The diagram opens on the last second; zoom keeps it between a fifth of a second and the
+/// few seconds the page's trace holds.
+pub const DIAGRAM_SPAN_US: u64 = 1_000_000;
+const DIAGRAM_SPAN_MIN_US: u64 = 200_000;
+const DIAGRAM_SPAN_MAX_US: u64 = 8_000_000;
 
 #[derive(Clone)]
 pub struct State {
@@ -105,6 +131,18 @@ impl Reducible for State {
             Action::ToggleHelp => chrome.help_open = !chrome.help_open,
             Action::ToggleSettings => chrome.settings_open = !chrome.settings_open,
             Action::CycleTheme => chrome.theme = chrome.theme.next(),
+            Action::DiagramZoom(f) => {
+                let span = (chrome.diagram_span_us as f64 * f) as u64;
+                chrome.diagram_span_us = span.clamp(DIAGRAM_SPAN_MIN_US, DIAGRAM_SPAN_MAX_US);
+            }
+            Action::DiagramPan(share) => {
+                let by = (chrome.diagram_span_us as f64 * share.abs()) as u64;
+                chrome.diagram_back_us = match share {
+                    s if s < 0.0 => chrome.diagram_back_us + by,
+                    s if s > 0.0 => chrome.diagram_back_us.saturating_sub(by),
+                    _ => 0,
+                };
+            }
             Action::CloseOverlays => {
                 chrome.help_open = false;
                 self.model.borrow_mut().selection = None;
@@ -152,7 +190,12 @@ fn apply(m: &mut Model, action: Action) -> bool {
         Action::Request(via) => m.request(via),
         Action::RestartLeader => m.restart_leader(),
         Action::RestartAll => m.restart_all(),
-        Action::ToggleHelp | Action::ToggleSettings | Action::CycleTheme | Action::CloseOverlays => {}
+        Action::ToggleHelp
+        | Action::ToggleSettings
+        | Action::CycleTheme
+        | Action::CloseOverlays
+        | Action::DiagramZoom(_)
+        | Action::DiagramPan(_) => {}
         Action::DismissAlert => m.alert = None,
         Action::SetLatency(text) => forms::set_latency(m, &text),
         Action::SetLoss(text) => forms::set_loss(m, &text),

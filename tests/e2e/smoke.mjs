@@ -93,6 +93,30 @@ try {
     const hash = JSON.parse(cli).trace_hash;
     if (hash !== sent.hash) throw new Error(`raft-sim says ${hash}, the page ${sent.hash}`);
   });
+  await check('the space-time diagram draws exactly the messages the console API reports', async () => {
+    await page.evaluate(() => { const p = window.raftPlayground; p.reset(); p.pause(); p.seek(2000); });
+    await page.waitForTimeout(200);
+    const drawn = await page.$$eval('[data-diagram-msg]', (els) => els.map((e) => [e.dataset.msgId, e.dataset.from,
+      e.dataset.to, e.dataset.sentUs, e.dataset.deliverUs ?? '', e.dataset.droppedUs ?? ''].join(' ')).sort());
+    const [fromUs, toUs] = await page.$eval('[data-diagram]', (e) => [Number(e.dataset.fromUs), Number(e.dataset.toUs)]);
+    const reported = (await page.evaluate(([a, b]) => window.raftPlayground.messages(a / 1000, b / 1000), [fromUs, toUs]))
+      .map((m) => [m.id, m.from, m.to, m.sentAtUs, m.deliverAtUs ?? '', m.droppedAtUs ?? ''].join(' ')).sort();
+    if (drawn.length < 50) throw new Error(`only ${drawn.length} arrows after two simulated seconds`);
+    if (JSON.stringify(drawn) !== JSON.stringify(reported)) {
+      throw new Error(`diagram and console differ: ${drawn.length} arrows, ${reported.length} messages`);
+    }
+  });
+  await check('clicking the space-time diagram travels to that moment', async () => {
+    const svg = await page.$('[data-diagram]');
+    const box = await svg.boundingBox();
+    const [fromUs, toUs, left] = await svg.evaluate((e) => [Number(e.dataset.fromUs), Number(e.dataset.toUs), Number(e.dataset.plotLeft)]);
+    const x = box.width * (left + (1 - left) * 0.5);
+    await svg.click({ position: { x, y: box.height / 2 } });
+    const now = await simTime();
+    const expected = fromUs + (toUs - fromUs) / 2;
+    const tolerance = (toUs - fromUs) / 100;
+    if (Math.abs(now - expected) > tolerance) throw new Error(`clicked ~${expected} µs, the clock says ${now} µs`);
+  });
   await check('no console errors', async () => {
     if (errors.length) throw new Error(errors.join(' | '));
   });

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod controls;
+pub mod diagram;
 pub mod help;
 pub mod inspector;
 pub mod logs;
