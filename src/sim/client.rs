@@ -122,6 +122,11 @@ impl KvStore {
         store
     }
 
+    /// Every key's values as applied so far.
+    pub fn data(&self) -> &BTreeMap<u8, Vec<u32>> {
+        &self.data
+    }
+
     /// A read served outside the log (ReadIndex): the key's values as applied so far.
     pub fn read(&self, key: u8) -> Output {
         Output::Value(self.data.get(&key).cloned().unwrap_or_default())

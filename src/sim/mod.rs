@@ -49,7 +49,7 @@ pub use check::{Invariant, Violation};
 pub use client::ClientConfig;
 pub use intervention::Intervention;
 pub use network::NetConfig;
-pub use world::{MAX_SIM_TIME_US, Stats, World};
+pub use world::{MAX_SIM_TIME_US, Mark, MarkKind, Stats, World};
 
 use serde::{Deserialize, Serialize};
 

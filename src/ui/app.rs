@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::components::cluster::Cluster;
-use super::components::controls::Timeline;
+use super::components::controls::{TermTape, Timeline};
 use super::components::diagram::Diagram;
 use super::components::help::Help;
 use super::components::inspector::{Inspected, Inspector};
@@ -21,7 +21,10 @@ use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, initial_state};
-use super::{diagram, view};
+use super::{diagram, tape, view};
+
+/// Columns the term tape gathers client writes into.
+const TAPE_COLUMNS: usize = 500;
 use crate::raft::RoleKind;
 use crate::sim::Intervention;
 use crate::sim::trace::fmt_time;
@@ -104,6 +107,7 @@ struct Callbacks {
     seek: Callback<u64>,
     zoom: Callback<f64>,
     pan: Callback<f64>,
+    log_page: Callback<i8>,
 }
 
 impl Callbacks {
@@ -150,6 +154,7 @@ impl Callbacks {
             seek: d.reform(Action::Seek),
             zoom: d.reform(Action::DiagramZoom),
             pan: d.reform(Action::DiagramPan),
+            log_page: d.reform(Action::LogPage),
             dispatch,
         }
     }
@@ -210,10 +215,10 @@ pub fn App(props: &AppProps) -> Html {
     };
     let panels = {
         let model = state.model.clone();
-        use_memo(content, move |_| {
+        use_memo((content, state.chrome.log_back), move |&(_, log_back)| {
             let violation = model.borrow_mut().first_violation();
             let m = model.borrow();
-            let (first, rows) = view::log_rows(&m);
+            let (first, rows) = view::log_rows(&m, log_back);
             Panels {
                 first,
                 rows: Rc::new(rows),
@@ -238,7 +243,12 @@ pub fn App(props: &AppProps) -> Html {
             diagram::diagram(&m, from, to)
         })
     };
-    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, diagram)
+    let tape = {
+        let model = state.model.clone();
+        let horizon = state.model.borrow().horizon_us;
+        use_memo((content, horizon), move |_| tape::tape(&model.borrow(), TAPE_COLUMNS))
+    };
+    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape))
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -404,6 +414,7 @@ fn key_action(key: &str) -> Option<Action> {
         "f" | "F" => Action::ToggleFastForward,
         "?" => Action::ToggleHelp,
         "s" | "S" => Action::ToggleSettings,
+        "l" | "L" => Action::GoLive,
         "Escape" => Action::CloseOverlays,
         "+" | "=" => Action::SpeedBy(2.0),
         "-" | "_" => Action::SpeedBy(0.5),
@@ -420,7 +431,7 @@ fn render(
     cb: &Callbacks,
     panels: &Panels,
     live: AttrValue,
-    diagram: Rc<diagram::DiagramView>,
+    (diagram, tape): (Rc<diagram::DiagramView>, Rc<tape::TapeView>),
 ) -> Html {
     let servers = Rc::new(view::servers(m));
     let clients = Rc::new(view::clients(m));
@@ -469,8 +480,11 @@ fn render(
                 </aside>
             </main>
             <Diagram view={diagram} on_seek={cb.seek.clone()} on_zoom={cb.zoom.clone()} on_pan={cb.pan.clone()} />
-            <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
-            <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} />
+            <div class="travel">
+                <TermTape view={tape} on_seek={cb.seek.clone()} />
+                <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />
+            </div>
+            <Logs first={panels.first} rows={panels.rows.clone()} on_inspect={cb.inspect.clone()} on_page={cb.log_page.clone()} />
             <div class="sr-only" aria-live="polite" data-live="">{ live }</div>
             if chrome.help_open { <Help on_close={cb.help.clone()} /> }
         </div>

@@ -6,6 +6,7 @@ pub mod diagram;
 pub mod forms;
 pub mod geometry;
 pub mod model;
+pub mod tape;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

@@ -41,6 +41,8 @@ pub enum Action {
     DiagramZoom(f64),
     /// Pan the diagram by this share of its span (negative: earlier); 0 follows the run again.
     DiagramPan(f64),
+    /// Page the log view: -1 older, +1 newer, 0 the newest.
+    LogPage(i8),
     CloseOverlays,
     DismissAlert,
     SetLatency(String),
@@ -59,6 +61,8 @@ pub enum Action {
     AddServer,
     /// Time travel to this simulated time, in microseconds.
     Seek(u64),
+    /// Back to the furthest recorded moment, running.
+    GoLive,
     /// Make a share link (the app copies it and shows it).
     Share,
     /// Open a link (a fragment from the address bar or a preset).
@@ -79,6 +83,8 @@ pub struct Chrome {
     /// The space-time diagram's window: this much simulated time, ending this far before now.
     pub diagram_span_us: u64,
     pub diagram_back_us: u64,
+    /// The log view ends this many entries before the newest.
+    pub log_back: u64,
 }
 
 impl Default for Chrome {
@@ -90,6 +96,7 @@ impl Default for Chrome {
             hint: false,
             diagram_span_us: DIAGRAM_SPAN_US,
             diagram_back_us: 0,
+            log_back: 0,
         }
     }
 }
@@ -134,6 +141,14 @@ impl Reducible for State {
             Action::DiagramZoom(f) => {
                 let span = (chrome.diagram_span_us as f64 * f) as u64;
                 chrome.diagram_span_us = span.clamp(DIAGRAM_SPAN_MIN_US, DIAGRAM_SPAN_MAX_US);
+            }
+            Action::LogPage(step) => {
+                let by = crate::ui::view::LOG_WINDOW / 2;
+                chrome.log_back = match step {
+                    s if s < 0 => chrome.log_back + by,
+                    s if s > 0 => chrome.log_back.saturating_sub(by),
+                    _ => 0,
+                };
             }
             Action::DiagramPan(share) => {
                 let by = (chrome.diagram_span_us as f64 * share.abs()) as u64;
@@ -195,7 +210,8 @@ fn apply(m: &mut Model, action: Action) -> bool {
         | Action::CycleTheme
         | Action::CloseOverlays
         | Action::DiagramZoom(_)
-        | Action::DiagramPan(_) => {}
+        | Action::DiagramPan(_)
+        | Action::LogPage(_) => {}
         Action::DismissAlert => m.alert = None,
         Action::SetLatency(text) => forms::set_latency(m, &text),
         Action::SetLoss(text) => forms::set_loss(m, &text),
@@ -215,6 +231,10 @@ fn apply(m: &mut Model, action: Action) -> bool {
         Action::Transfer(id) => m.transfer_to(id),
         Action::AddServer => m.act(Intervention::AddServer),
         Action::Seek(t) => m.seek(t),
+        Action::GoLive => {
+            m.seek(m.horizon_us);
+            m.paused = false;
+        }
         Action::Share => {
             m.share = Some(m.link());
             m.shares += 1;

@@ -128,6 +128,7 @@ impl World {
         server.reads.clear();
         server.timer_at = None;
         self.trace.record(self.now_us, TraceEvent::Crash { node: id });
+        self.mark(super::MarkKind::Crash { node: id });
     }
 
     pub(super) fn restart(&mut self, id: NodeId) {

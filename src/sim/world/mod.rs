@@ -22,6 +22,21 @@ use crate::raft::{ConfigChange, Index, Membership, Node, NodeEvent, NodeId, Outb
 pub const MAX_SIM_TIME_US: Time = 86_400_000_000;
 /// Client operations recorded per run; self-driven clients stop issuing past it.
 pub const MAX_HISTORY: usize = 1_000_000;
+/// Elections and crashes the term tape keeps; past this a run's tape stops growing.
+pub const MAX_MARKS: usize = 200_000;
+
+/// A moment the page's term tape marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at_us: Time,
+    pub what: MarkKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Elected { node: NodeId, term: crate::raft::Term },
+    Crash { node: NodeId },
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Event {
@@ -89,6 +104,8 @@ pub struct World {
     clients: Vec<Client>,
     /// Shared between copies of the world (checkpoints), see `sim::shared`.
     history: SharedVec<HistoryOp>,
+    /// Elections and crashes over the whole run, for the page's term tape (shared likewise).
+    marks: SharedVec<Mark>,
     checker: Checker,
     trace: Trace,
     stats: Stats,
@@ -136,6 +153,7 @@ impl World {
             servers,
             clients: Vec::new(),
             history: SharedVec::new(),
+            marks: SharedVec::new(),
             stats: Stats::default(),
             outbox: Outbox::default(),
             clients_stopped: false,
@@ -169,6 +187,16 @@ impl World {
     }
     pub fn history(&self) -> &SharedVec<HistoryOp> {
         &self.history
+    }
+    pub fn marks(&self) -> &SharedVec<Mark> {
+        &self.marks
+    }
+
+    /// Notes an election or a crash for the term tape, up to `MAX_MARKS`.
+    pub(super) fn mark(&mut self, what: MarkKind) {
+        if self.marks.len() < MAX_MARKS {
+            self.marks.push(Mark { at_us: self.now_us, what });
+        }
     }
     pub fn checker(&self) -> &Checker {
         &self.checker
@@ -289,6 +317,9 @@ impl World {
                 NodeEvent::RoleChanged { role, term } => {
                     if role == RoleKind::Leader {
                         self.stats.leaders_elected += 1;
+                        if self.marks.len() < MAX_MARKS {
+                            self.marks.push(Mark { at_us: self.now_us, what: MarkKind::Elected { node: id, term } });
+                        }
                     } else {
                         server.waiting.clear();
                     }

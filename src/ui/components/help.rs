@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 16] = [
     ("space", "play or pause"),
     (".", "step: run the next moment that has events, then pause"),
     ("F", "fast-forward on or off"),
@@ -16,6 +16,9 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Esc", "close the inspector or this help"),
     ("?", "show or hide this help"),
     ("+ / −", "faster / slower"),
+    ("S", "open or close the settings"),
+    ("L", "back to the live edge of the run"),
+    ("← → Home End", "on the term tape: move through time"),
 ];
 
 #[derive(Properties, PartialEq)]

@@ -1,5 +1,7 @@
-//! The log view: a row per server, entries coloured by term, committed entries solid and
-//! uncommitted ones dashed, and the leader's nextIndex (▲) and matchIndex (●) per follower.
+//! The log view: a row per server with its key-value store (what it applied, and greyed what
+//! its log would add), entries coloured by term, committed entries solid and uncommitted ones
+//! dashed, and the leader's nextIndex (▲) and matchIndex (●) per follower. It pages back
+//! through the whole log, rows aligned by index.
 
 use std::rc::Rc;
 
@@ -7,27 +9,36 @@ use yew::prelude::*;
 
 use crate::raft::{Index, NodeId};
 use crate::ui::geometry::term_hue;
-use crate::ui::view::{EntryView, LogRow};
+use crate::ui::view::{EntryView, LogRow, kv_text};
 
 #[derive(Properties, PartialEq)]
 pub struct LogsProps {
     pub first: Index,
     pub rows: Rc<Vec<LogRow>>,
     pub on_inspect: Callback<NodeId>,
+    /// Page through the log: -1 older, +1 newer, 0 back to the newest entries.
+    pub on_page: Callback<i8>,
 }
 
 #[component]
 pub fn Logs(props: &LogsProps) -> Html {
     let last = props.rows.iter().map(|r| r.last_index).max().unwrap_or(0);
     let hidden = props.first.saturating_sub(1);
+    let page = |step: i8| props.on_page.reform(move |_: MouseEvent| step);
     html! {
         <section class="logs" aria-label="Logs">
-            <h2>{ "Logs" }
-                if hidden > 0 { <span class="muted">{ format!(" · entries 1–{hidden} not shown") }</span> }
+            <h2>{ "Logs and state machines" }
+                <span class="muted small">{ format!("indexes {}–{}", props.first, last.max(props.first)) }</span>
+                <span class="log-tools">
+                    <button data-action="log-older" onclick={page(-1)} disabled={hidden == 0}>{ "◀ Older" }</button>
+                    <button data-action="log-newer" onclick={page(1)}>{ "Newer ▶" }</button>
+                    <button data-action="log-newest" onclick={page(0)}>{ "Newest" }</button>
+                </span>
             </h2>
             <div class="log-grid" role="table">
                 <div class="log-row head" role="row">
                     <span class="who" role="columnheader">{ "index" }</span>
+                    <span class="kv" role="columnheader">{ "key-value store" }</span>
                     { for (props.first..=last.max(props.first)).map(|i| html! { <span class="idx" role="columnheader">{ i }</span> }) }
                 </div>
                 { for props.rows.iter().map(|r| row(r, props.first, &props.on_inspect)) }
@@ -43,9 +54,18 @@ fn row(r: &LogRow, first: Index, on_inspect: &Callback<NodeId>) -> Html {
     let onclick = on_inspect.reform(move |_: MouseEvent| id);
     html! {
         <div class={class} role="row" data-log={id.to_string()}>
-            <button class="who" onclick={onclick} aria-label={format!("Inspect server {id}")}>
-                { format!("n{id}") }{ if r.is_leader { " ★" } else { "" } }
-            </button>
+            <span class="who" role="rowheader">
+                <button onclick={onclick} title={format!("Inspect server {id}")}>
+                    { format!("n{id}") }{ if r.is_leader { " ★" } else { "" } }
+                </button>
+            </span>
+            <span class="kv" role="cell" data-kv={kv_text(&r.kv)}>
+                { for r.kv.iter().map(|c| html! {
+                    <span class={classes!("kv-cell", c.pending.then_some("pending"))}
+                        title={if c.pending { "applied once its entries commit" } else { "applied" }}>
+                        { format!("{}={}", c.key, c.values) }</span>
+                }) }
+            </span>
             { for (first..=r.snapshot_index).map(|i| html! {
                 <span class="entry snapshot" role="cell" data-index={i.to_string()}
                     title={format!("index {i}: compacted into n{id}'s snapshot (up to {})", r.snapshot_index)}>{ "▦" }</span>

@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+const site = await serveDist(new URL('../../dist', import.meta.url).pathname);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+await page.goto(site.url);
+await page.waitForSelector('[data-node]');
+await page.evaluate(() => { const p = window.raftPlayground; p.seek(3000); p.crash(2); p.seek(6000); p.restart(2); p.seek(12000); p.seek(8000); });
+await page.waitForTimeout(300);
+await page.$eval('[data-term-tape]', (e) => e.scrollIntoView());
+await page.screenshot({ path: '/tmp/tape.png' });
+await browser.close(); site.close();
