@@ -104,12 +104,13 @@ fn fixture_scenarios() -> Vec<(String, Link)> {
     ));
     out.push(("format 2: every protocol switch and the new interventions".into(), protocol_scenario(speed_ppm)));
     out.push(("format 3: servers added, removed and replaced".into(), membership_scenario(speed_ppm)));
-    out.push(("format 4: clients retry past servers removed for good".into(), retry_scenario(speed_ppm)));
+    out.push(("format 4: clients retry past removed servers; a cut link restored".into(), retry_scenario(speed_ppm)));
     out
 }
 
 /// Format 4's careful retries: two servers leave for good while three clients write, and the
-/// leader is crashed, so clients hear stale hints and find nobody to follow.
+/// leader is crashed, so clients hear stale hints and find nobody to follow; then a link is
+/// cut by hand and restored (format 4's new intervention).
 fn retry_scenario(speed_ppm: u32) -> Link {
     let mut s = Scenario::new(default_config(44));
     s.config.clients.count = 3;
@@ -120,6 +121,8 @@ fn retry_scenario(speed_ppm: u32) -> Link {
         Intervention::Restart(3),
         Intervention::Crash(4),
         Intervention::Restart(4),
+        Intervention::Cut { from: 4, to: 5 },
+        Intervention::Mend { from: 4, to: 5 },
     ]
     .into_iter()
     .enumerate()

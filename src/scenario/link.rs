@@ -3,7 +3,8 @@
 //! Format 4 (current) is format 3 with one more field after the client keys, bits of behaviour
 //! fixed since format 3 (both set for links made now; formats 1–3 decode with both off): bit 0
 //! clients retry carefully (`ClientConfig::careful_retries`), bit 1 leader stickiness once the
-//! configuration has changed (`raft::Config::sticky_after_change`).
+//! configuration has changed (`raft::Config::sticky_after_change`). One more intervention: 23
+//! restore a cut link (from, to).
 //!
 //! Format 3 is format 2 with the snapshot threshold after the protocol field (entries,
 //! 0 = never), a sixth bug switch (`config-change-before-term-commit`), and membership
@@ -274,6 +275,10 @@ fn write_intervention(w: &mut Writer, what: &Intervention) {
         Rejoin(n) => node(w, 7, *n),
         Cut { from, to } => {
             node(w, 8, *from);
+            w.byte(*to);
+        }
+        Mend { from, to } => {
+            node(w, 23, *from);
             w.byte(*to);
         }
         Partition(groups) => {
@@ -571,6 +576,7 @@ fn read_intervention(r: &mut Reader, nodes: u8, version: u8) -> Result<Intervent
             let remove = (0..count).map(|_| node(r)).collect::<Result<_, _>>()?;
             Replace { remove, add: r.ranged_byte("the servers a replacement adds", 0, MAX_NODES)? }
         }
+        23 if version >= 4 => Mend { from: node(r)?, to: node(r)? },
         tag => return Err(LinkError::UnknownIntervention { tag }),
     })
 }

@@ -28,6 +28,11 @@ pub enum Intervention {
         from: NodeId,
         to: NodeId,
     },
+    /// Restore the directed link `from → to` after a `Cut` (a partition is undone by `Heal`).
+    Mend {
+        from: NodeId,
+        to: NodeId,
+    },
     /// Partition group of each server, in id order; servers talk only within their group.
     Partition(Vec<u8>),
     Heal,
@@ -172,7 +177,7 @@ impl Intervention {
                 node_ok(*node).and(Err(format!("keys are a to z, got key number {}", op.key())))
             }
             Intervention::ClientOp { node, .. } => node_ok(*node),
-            Intervention::Cut { from, to } => node_ok(*from).and(node_ok(*to)),
+            Intervention::Cut { from, to } | Intervention::Mend { from, to } => node_ok(*from).and(node_ok(*to)),
             // Servers added since the partition was written stay in group 0.
             Intervention::Partition(groups) if groups.len() > usize::from(nodes) => {
                 Err(format!("a partition names {} servers, the cluster has {nodes}", groups.len()))
@@ -200,6 +205,7 @@ impl Intervention {
             Isolate(n) => [6, u64::from(*n)].into_iter().for_each(w),
             Rejoin(n) => [7, u64::from(*n)].into_iter().for_each(w),
             Cut { from, to } => [8, u64::from(*from), u64::from(*to)].into_iter().for_each(w),
+            Mend { from, to } => [23, u64::from(*from), u64::from(*to)].into_iter().for_each(w),
             Partition(g) => std::iter::once(9).chain(g.iter().map(|&x| u64::from(x))).for_each(w),
             Heal => w(10),
             AlignTimers => w(11),
@@ -241,6 +247,7 @@ impl fmt::Display for Intervention {
             Isolate(n) => write!(f, "isolate n{n}"),
             Rejoin(n) => write!(f, "rejoin n{n}"),
             Cut { from, to } => write!(f, "cut n{from} → n{to}"),
+            Mend { from, to } => write!(f, "restore n{from} → n{to}"),
             Partition(groups) => write!(f, "partition {groups:?}"),
             Heal => write!(f, "heal the network"),
             AlignTimers => write!(f, "align election timers"),

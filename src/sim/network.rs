@@ -230,6 +230,20 @@ impl Network {
         self.cuts.insert((from, to));
     }
 
+    pub fn mend(&mut self, from: NodeId, to: NodeId) {
+        self.cuts.remove(&(from, to));
+    }
+
+    /// Whether `from → to` is cut link by link (not by a partition).
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.cuts.contains(&(from, to))
+    }
+
+    /// Whether the two servers are on different sides of a partition.
+    pub fn partitioned(&self, a: NodeId, b: NodeId) -> bool {
+        self.groups[usize::from(a)] != self.groups[usize::from(b)]
+    }
+
     pub fn heal(&mut self) {
         self.groups.iter_mut().for_each(|g| *g = 0);
         self.cuts.clear();

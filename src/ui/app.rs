@@ -14,7 +14,7 @@ use super::components::inspector::{Inspected, Inspector};
 use super::components::logs::Logs;
 use super::components::panels::{About, Clients, Clock, Events, Monitor, Share};
 use super::components::settings::{
-    BugSettings, ClusterSettings, NetworkSettings, Presets, ProtocolSettings, TimingSettings,
+    BugSettings, ClusterSettings, NetworkSettings, Presets, ProtocolSettings, SplitTool, TimingSettings,
 };
 use super::components::toolbar::Toolbar;
 use super::console::ConsoleApi;
@@ -108,6 +108,9 @@ struct Callbacks {
     zoom: Callback<f64>,
     pan: Callback<f64>,
     log_page: Callback<i8>,
+    link: Callback<(u8, u8, bool)>,
+    split_side: Callback<u8>,
+    split: Callback<()>,
 }
 
 impl Callbacks {
@@ -155,6 +158,9 @@ impl Callbacks {
             zoom: d.reform(Action::DiagramZoom),
             pan: d.reform(Action::DiagramPan),
             log_page: d.reform(Action::LogPage),
+            link: d.reform(|(a, b, one_way)| Action::ToggleLink(a, b, one_way)),
+            split_side: d.reform(Action::ToggleSplitSide),
+            split: unit(|| Action::Split),
             dispatch,
         }
     }
@@ -436,6 +442,7 @@ fn render(
     let servers = Rc::new(view::servers(m));
     let clients = Rc::new(view::clients(m));
     let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
+    let links = Rc::new(view::links(m));
     let violation = panels
         .violation
         .as_ref()
@@ -456,15 +463,16 @@ fn render(
                 theme={chrome.theme} on_play={cb.play.clone()} on_step={cb.step.clone()}
                 on_fast_forward={cb.fast_forward.clone()} on_speed={cb.speed.clone()} on_share={cb.share.clone()}
                 on_settings={cb.settings.clone()} on_theme={cb.theme.clone()} on_help={cb.help.clone()} />
-            { settings(m, chrome.settings_open, cb) }
+            { settings(m, chrome, cb) }
             <main class="layout">
                 <div class="stage">
                     if chrome.hint {
                         <p class="hint" data-hint="">{ "A server's election timer has just run out: watch it ask the others \
                             for votes. Click any server to crash it; Settings has the rest." }</p>
                     }
-                    <Cluster servers={servers} messages={messages} clients={clients}
-                        on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()} />
+                    <Cluster servers={servers} messages={messages} clients={clients} links={links}
+                        on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()}
+                        on_link={cb.link.clone()} />
                 </div>
                 <aside>
                     if let Some(inspected) = inspected(m) {
@@ -492,11 +500,14 @@ fn render(
 }
 
 /// The settings panel: in the document while closed (hidden), so scripts reach every control.
-fn settings(m: &Model, open: bool, cb: &Callbacks) -> Html {
+fn settings(m: &Model, chrome: Chrome, cb: &Callbacks) -> Html {
+    let open = chrome.settings_open;
     let config = m.world.config();
     let (net, raft) = (config.net, config.raft);
     html! {
         <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!open}>
+            <SplitTool servers={m.world.servers().len() as u8} chosen={chrome.split_side} on_choose={cb.split_side.clone()}
+                on_split={cb.split.clone()} />
             <ClusterSettings nodes={config.nodes} clients={config.clients.count} on_nodes={cb.nodes.clone()}
                 on_clients={cb.clients.clone()} on_reset={cb.reset.clone()} on_add_server={cb.add_server.clone()}
                 on_restart_leader={cb.restart_leader.clone()} on_restart_all={cb.restart_all.clone()}

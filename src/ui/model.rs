@@ -344,6 +344,34 @@ impl Model {
         }
     }
 
+    /// A click on the link between two servers: cut it (both ways, or only `a → b`), or
+    /// restore what was cut. Servers split by a partition are joined by healing it.
+    pub fn toggle_link(&mut self, a: NodeId, b: NodeId, one_way: bool) {
+        let net = self.world.network();
+        if net.partitioned(a, b) {
+            self.alert =
+                Some(format!("n{a} and n{b} are on different sides of a partition: heal the network to join them"));
+            return;
+        }
+        let cut: Vec<(NodeId, NodeId)> = [(a, b), (b, a)].into_iter().filter(|&(f, t)| net.is_cut(f, t)).collect();
+        if cut.is_empty() {
+            self.act(Intervention::Cut { from: a, to: b });
+            if !one_way {
+                self.act(Intervention::Cut { from: b, to: a });
+            }
+        } else {
+            for (from, to) in cut {
+                self.act(Intervention::Mend { from, to });
+            }
+        }
+    }
+
+    /// Splits the cluster: the servers in `side` on one side of a partition, the rest on the other.
+    pub fn split(&mut self, side: &BTreeSet<NodeId>) {
+        let n = self.world.servers().len() as NodeId;
+        self.act(Intervention::Partition((1..=n).map(|id| u8::from(side.contains(&id))).collect()));
+    }
+
     pub fn is_isolated(&self, id: NodeId) -> bool {
         self.world.config().nodes > 1 && self.world.network().is_isolated(id)
     }
@@ -463,6 +491,27 @@ mod tests {
 
     /// The browser test mounts the App with seed 42, runs 1.5 simulated seconds and expects
     /// this same hash: determinism across targets.
+    #[test]
+    fn links_are_cut_and_restored_by_hand_and_the_split_tool_partitions() {
+        let mut m = Model::new(first_visit(6)).expect("valid");
+        m.seek(1_000_000);
+        m.toggle_link(1, 2, false);
+        let net = m.world.network();
+        assert!(net.is_cut(1, 2) && net.is_cut(2, 1), "both directions");
+        m.toggle_link(1, 2, false);
+        assert!(!m.world.network().is_cut(1, 2) && !m.world.network().is_cut(2, 1), "a second click restores");
+        m.toggle_link(1, 3, true);
+        assert!(m.world.network().is_cut(1, 3) && !m.world.network().is_cut(3, 1), "one way");
+        let side: BTreeSet<NodeId> = [4, 5].into();
+        m.split(&side);
+        assert!(m.world.network().partitioned(1, 4) && !m.world.network().partitioned(4, 5));
+        m.toggle_link(1, 4, false);
+        assert!(m.alert.as_deref().is_some_and(|a| a.contains("partition")), "{:?}", m.alert);
+        // The cuts are interventions: the link replays them.
+        let replay = Model::from_link(&m.link()).expect("the link opens");
+        assert!(replay.world.network().is_cut(1, 3) && replay.world.network().partitioned(1, 4));
+    }
+
     #[test]
     fn default_world_hash_is_pinned() {
         let mut m = Model::new(first_visit(42)).expect("valid");

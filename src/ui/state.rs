@@ -43,6 +43,12 @@ pub enum Action {
     DiagramPan(f64),
     /// Page the log view: -1 older, +1 newer, 0 the newest.
     LogPage(i8),
+    /// A click on the link between two servers: cut it (both ways, or one way) or restore it.
+    ToggleLink(NodeId, NodeId, bool),
+    /// Choose a server for one side of a split, or take it back.
+    ToggleSplitSide(NodeId),
+    /// Partition the cluster: the chosen servers on one side, the rest on the other.
+    Split,
     CloseOverlays,
     DismissAlert,
     SetLatency(String),
@@ -85,6 +91,8 @@ pub struct Chrome {
     pub diagram_back_us: u64,
     /// The log view ends this many entries before the newest.
     pub log_back: u64,
+    /// Servers chosen for one side of a split (bit i-1 for server i).
+    pub split_side: u16,
 }
 
 impl Default for Chrome {
@@ -97,6 +105,7 @@ impl Default for Chrome {
             diagram_span_us: DIAGRAM_SPAN_US,
             diagram_back_us: 0,
             log_back: 0,
+            split_side: 0,
         }
     }
 }
@@ -142,6 +151,7 @@ impl Reducible for State {
                 let span = (chrome.diagram_span_us as f64 * f) as u64;
                 chrome.diagram_span_us = span.clamp(DIAGRAM_SPAN_MIN_US, DIAGRAM_SPAN_MAX_US);
             }
+            Action::ToggleSplitSide(id) if (1..=16).contains(&id) => chrome.split_side ^= 1 << (id - 1),
             Action::LogPage(step) => {
                 let by = crate::ui::view::LOG_WINDOW / 2;
                 chrome.log_back = match step {
@@ -163,6 +173,12 @@ impl Reducible for State {
                 self.model.borrow_mut().selection = None;
             }
             _ => {}
+        }
+        if let Action::Split = action {
+            let side = (1..=16u8).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
+            self.model.borrow_mut().split(&side);
+            chrome.split_side = 0;
+            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
         }
         if chrome != self.chrome || matches!(action, Action::CloseOverlays) {
             return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
@@ -211,7 +227,10 @@ fn apply(m: &mut Model, action: Action) -> bool {
         | Action::CloseOverlays
         | Action::DiagramZoom(_)
         | Action::DiagramPan(_)
+        | Action::ToggleSplitSide(_)
         | Action::LogPage(_) => {}
+        Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way),
+        Action::Split => {}
         Action::DismissAlert => m.alert = None,
         Action::SetLatency(text) => forms::set_latency(m, &text),
         Action::SetLoss(text) => forms::set_loss(m, &text),

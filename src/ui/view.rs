@@ -602,3 +602,45 @@ pub fn election_text(raft: &crate::raft::Config) -> String {
 pub fn percent(ppm: u32) -> f64 {
     f64::from(ppm) / 10_000.0
 }
+
+/// The network link between two servers, as the cluster drawing shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkView {
+    pub a: NodeId,
+    pub b: NodeId,
+    pub from: Point,
+    pub to: Point,
+    /// `a → b` and `b → a` cut link by link.
+    pub cut_ab: bool,
+    pub cut_ba: bool,
+    /// On different sides of a partition (only Heal joins them).
+    pub partitioned: bool,
+}
+
+impl LinkView {
+    pub fn cut(&self) -> bool {
+        self.cut_ab || self.cut_ba || self.partitioned
+    }
+}
+
+/// Every pair of servers, lower id first.
+pub fn links(m: &Model) -> Vec<LinkView> {
+    let n = m.world.servers().len();
+    let net = m.world.network();
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            let (a, b) = (i as NodeId + 1, j as NodeId + 1);
+            out.push(LinkView {
+                a,
+                b,
+                from: geometry::server_position(i, n),
+                to: geometry::server_position(j, n),
+                cut_ab: net.is_cut(a, b),
+                cut_ba: net.is_cut(b, a),
+                partitioned: net.partitioned(a, b),
+            });
+        }
+    }
+    out
+}

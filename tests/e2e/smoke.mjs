@@ -117,6 +117,30 @@ try {
     const tolerance = (toUs - fromUs) / 100;
     if (Math.abs(now - expected) > tolerance) throw new Error(`clicked ~${expected} µs, the clock says ${now} µs`);
   });
+  await check('cutting a link by clicking stops messages across it, and its share link keeps it cut', async () => {
+    await page.evaluate(() => { const p = window.raftPlayground; p.reset(); p.pause(); p.seek(1000); });
+    await page.waitForTimeout(100);
+    await page.click('[data-link="1-2"]');
+    const cut = await page.$eval('[data-link="1-2"]', (el) => el.dataset.cut);
+    if (cut !== 'true') throw new Error(`data-cut is ${cut} after a click`);
+    const from = await simTime();
+    await page.evaluate(() => window.raftPlayground.advance(800));
+    const across = (await page.evaluate((a) => window.raftPlayground.messages(a / 1000, a / 1000 + 800), from))
+      .filter((m) => (m.from === '1' && m.to === '2') || (m.from === '2' && m.to === '1'));
+    const through = across.filter((m) => m.deliverAtUs !== undefined && m.deliverAtUs <= from + 800_000);
+    if (through.length) throw new Error(`${through.length} messages crossed the cut link`);
+    await page.click('[data-action="share"]');
+    const link = await page.$eval('[data-share-link]', (el) => el.dataset.shareLink);
+    const fresh = await browser.newPage();
+    await fresh.goto(link);
+    await fresh.waitForSelector('[data-link="1-2"]');
+    const reopened = await fresh.$eval('[data-link="1-2"]', (el) => el.dataset.cut);
+    await fresh.close();
+    if (reopened !== 'true') throw new Error(`the shared link reopens with data-cut ${reopened}`);
+    await page.click('[data-link="1-2"]');
+    const mended = await page.$eval('[data-link="1-2"]', (el) => el.dataset.cut);
+    if (mended !== 'false') throw new Error(`a second click leaves data-cut ${mended}`);
+  });
   await check('no console errors', async () => {
     if (errors.length) throw new Error(errors.join(' | '));
   });

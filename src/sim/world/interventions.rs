@@ -43,6 +43,7 @@ impl World {
             Intervention::Isolate(n) => self.network.isolate(n),
             Intervention::Rejoin(n) => self.network.rejoin(n),
             Intervention::Cut { from, to } => self.network.cut(from, to),
+            Intervention::Mend { from, to } => self.network.mend(from, to),
             Intervention::Partition(groups) => self.network.partition(&groups),
             Intervention::Heal => self.network.heal(),
             Intervention::AlignTimers => self.align_timers(),

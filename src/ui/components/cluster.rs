@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::raft::{NodeId, RoleKind};
 use crate::ui::geometry::{Point, SIZE, arc_path, term_hue};
-use crate::ui::view::{CLIENT_RADIUS, ClientDot, MessageView, ServerView};
+use crate::ui::view::{CLIENT_RADIUS, ClientDot, LinkView, MessageView, ServerView};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
@@ -18,6 +18,9 @@ pub struct ClusterProps {
     /// The "⋯" badge: open the inspector with every other action.
     pub on_inspect: Callback<NodeId>,
     pub on_message: Callback<u64>,
+    pub links: Rc<Vec<LinkView>>,
+    /// A click on a link: (a, b, one way only).
+    pub on_link: Callback<(NodeId, NodeId, bool)>,
 }
 
 #[component]
@@ -25,12 +28,36 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     let view_box = format!("0 0 {SIZE} {SIZE}");
     html! {
         <svg class="cluster" viewBox={view_box} role="group" aria-label="Raft cluster: click a server to crash or restart it" data-cluster="">
+            { for props.links.iter().map(|l| link(l, &props.on_link)) }
             { for props.clients.iter().map(client_dot) }
             { for props.servers.iter().map(|s| html! {
                 <Server key={s.id} view={s.clone()} on_toggle={props.on_toggle.clone()} on_inspect={props.on_inspect.clone()} />
             }) }
             { for props.messages.iter().map(|m| message(m, &props.on_message)) }
         </svg>
+    }
+}
+
+/// A network link: a thin line, cut ones dashed red, with a wide invisible stroke to click.
+/// Shift-click cuts only the direction from the lower-numbered server to the higher.
+fn link(l: &LinkView, on_link: &Callback<(NodeId, NodeId, bool)>) -> Html {
+    let (a, b) = (l.a, l.b);
+    let onclick = on_link.reform(move |e: MouseEvent| (a, b, e.shift_key()));
+    let state = match (l.partitioned, l.cut_ab, l.cut_ba) {
+        (true, _, _) => "partitioned".to_string(),
+        (false, true, true) => "cut both ways".to_string(),
+        (false, true, false) => format!("n{a} → n{b} cut"),
+        (false, false, true) => format!("n{b} → n{a} cut"),
+        (false, false, false) => "open".to_string(),
+    };
+    let class = classes!("link", l.cut().then_some("cut"), (l.cut_ab != l.cut_ba).then_some("one-way"));
+    let (x1, y1, x2, y2) = (fmt(l.from.x), fmt(l.from.y), fmt(l.to.x), fmt(l.to.y));
+    html! {
+        <g key={format!("l{a}-{b}")} class={class} data-link={format!("{a}-{b}")} data-cut={l.cut().to_string()} onclick={onclick}>
+            <title>{ format!("link n{a}–n{b}: {state}. Click to cut or restore it; shift-click cuts n{a} → n{b} only.") }</title>
+            <line class="wire" x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} />
+            <line class="link-hit" x1={x1} y1={y1} x2={x2} y2={y2} />
+        </g>
     }
 }
 

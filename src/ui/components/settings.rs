@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::raft::{Bug, Bugs, ReadMode};
+use crate::raft::{Bug, Bugs, NodeId, ReadMode};
 use crate::scenario::presets::PRESETS;
 
 fn text_value(e: &Event) -> String {
@@ -57,6 +57,34 @@ pub fn ClusterSettings(p: &ClusterProps) -> Html {
                 <button data-action="spread-timers" onclick={on_click(&p.on_spread_timers)} title="Fresh random election timeouts (T)">{ "Spread timers" }</button>
                 <button data-action="heal" onclick={on_click(&p.on_heal)} title="Undo every partition and cut link (H)">{ "Heal network" }</button>
             </div>
+        </fieldset>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SplitProps {
+    pub servers: u8,
+    /// Bit i-1 set: server i is chosen for one side.
+    pub chosen: u16,
+    pub on_choose: Callback<NodeId>,
+    pub on_split: Callback<()>,
+}
+
+/// "Split the cluster": choose the servers for one side, then split; Heal joins them again.
+#[component]
+pub fn SplitTool(p: &SplitProps) -> Html {
+    html! {
+        <fieldset class="group split">
+            <legend>{ "Split the cluster" }</legend>
+            { for (1..=p.servers).map(|id| {
+                let on = p.chosen & (1 << (id - 1)) != 0;
+                html! {
+                    <button data-split-side={id.to_string()} aria-pressed={on.to_string()}
+                        onclick={p.on_choose.reform(move |_: MouseEvent| id)}>{ format!("n{id}") }</button>
+                }
+            }) }
+            <button data-action="split" onclick={on_click(&p.on_split)} disabled={p.chosen == 0}
+                title="The chosen servers on one side, the rest on the other">{ "Split" }</button>
         </fieldset>
     }
 }
