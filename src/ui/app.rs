@@ -183,7 +183,7 @@ struct Panels {
 pub fn App(props: &AppProps) -> Html {
     let seed = props.seed;
     let state = use_reducer_eq(move || {
-        initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref(), remembered_theme())
+        initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref(), remembered_theme(), embedded())
     });
     let visible = use_state(page_visible);
     let callbacks = {
@@ -263,6 +263,12 @@ fn preset_links() -> Vec<String> {
     use crate::scenario::presets::PRESETS;
     let speed_ppm = (super::model::DEFAULT_SPEED * 1e6) as u32;
     PRESETS.iter().map(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm })).collect()
+}
+
+/// `?embed` in the address: a course page or the Raft website shows a live scenario inline.
+fn embedded() -> bool {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').any(|p| p == "embed" || p.starts_with("embed="))
 }
 
 fn location_hash() -> Option<String> {
@@ -447,6 +453,22 @@ fn render(
         .violation
         .as_ref()
         .map(|v| (AttrValue::from(v.invariant.name()), v.time_us, v.nodes.clone(), AttrValue::from(v.detail.clone())));
+    if chrome.embed {
+        return html! {
+            <div class="app embed" data-embed="">
+                <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={false}
+                    theme={chrome.theme} on_play={cb.play.clone()} on_step={cb.step.clone()}
+                    on_fast_forward={cb.fast_forward.clone()} on_speed={cb.speed.clone()} on_share={cb.share.clone()}
+                    on_settings={cb.settings.clone()} on_theme={cb.theme.clone()} on_help={cb.help.clone()} />
+                <div class="stage">
+                    <Cluster servers={servers} messages={messages} clients={clients} links={links}
+                        on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()}
+                        on_link={cb.link.clone()} />
+                </div>
+                <div class="sr-only" aria-live="polite" data-live="">{ live }</div>
+            </div>
+        };
+    }
     html! {
         <div class="app">
             <header class="masthead">

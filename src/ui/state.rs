@@ -93,6 +93,8 @@ pub struct Chrome {
     pub log_back: u64,
     /// Servers chosen for one side of a split (bit i-1 for server i).
     pub split_side: u16,
+    /// `?embed`: only the cluster, the toolbar and the caption, sized to the frame.
+    pub embed: bool,
 }
 
 impl Default for Chrome {
@@ -106,6 +108,7 @@ impl Default for Chrome {
             diagram_back_us: 0,
             log_back: 0,
             split_side: 0,
+            embed: false,
         }
     }
 }
@@ -266,11 +269,11 @@ fn apply(m: &mut Model, action: Action) -> bool {
 
 /// The cluster the page opens with: the link in the address bar if there is one, else a fresh
 /// five-server cluster (also when the link is bad, with the reason in the alert banner).
-pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme) -> State {
+pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: bool) -> State {
     let mut model = Model::new(first_visit(seed)).expect("the default scenario is valid");
     let link = fragment.filter(|f| !f.trim_start_matches('#').is_empty());
     if let Some(text) = link {
         model.open_link(text);
     }
-    State { chrome: Chrome { theme, hint: link.is_none(), ..Chrome::default() }, ..State::new(model) }
+    State { chrome: Chrome { theme, hint: link.is_none() && !embed, embed, ..Chrome::default() }, ..State::new(model) }
 }

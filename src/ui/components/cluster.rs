@@ -144,14 +144,16 @@ fn Server(props: &ServerProps) -> Html {
                 data-config={s.config.clone()}>
                 { shape }
                 { timer_arc(s) }
-                <text class="term" x={fmt(x)} y={fmt(y + r * 0.18)} font-size={fmt(r * 0.62)}>{ s.term }</text>
-                <text class="name" x={fmt(x)} y={fmt(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
                 { votes(s) }
             </g>
+            // Drawn beside the button, not in it: its label says all this in words, and clicks
+            // on the number fall through to the server.
+            <text class="term" aria-hidden="true" x={fmt(x)} y={fmt(y + r * 0.18)} font-size={fmt(r * 0.62)}>{ s.term }</text>
+            <text class="name" aria-hidden="true" x={fmt(x)} y={fmt(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
             <g class="more" role="button" tabindex="0" aria-label={format!("Inspect server {id}")} onclick={inspect}
                 data-inspect={id.to_string()}>
                 <circle cx={fmt(x + r * 0.9)} cy={fmt(y - r * 0.9)} r="9" />
-                <text x={fmt(x + r * 0.9)} y={fmt(y - r * 0.9 + 3.5)}>{ "⋯" }</text>
+                <text aria-hidden="true" x={fmt(x + r * 0.9)} y={fmt(y - r * 0.9 + 3.5)}>{ "⋯" }</text>
             </g>
         </g>
     }
@@ -208,7 +210,7 @@ fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
         <g key={format!("m{id}")} class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
             role="button" aria-label={format!("{} message {id}", m.kind)}>
             { shape }
-            { if reply { html! { <text x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
+            { if reply { html! { <text aria-hidden="true" x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
         </g>
     }
 }

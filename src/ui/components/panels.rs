@@ -100,7 +100,7 @@ pub fn Events(props: &EventsProps) -> Html {
     html! {
         <section class="events" aria-label="Recent events">
             <h2>{ "Events" }</h2>
-            <ol class="event-lines">{ for props.lines.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+            <ol class="event-lines" tabindex="0" aria-label="Recent events, newest first">{ for props.lines.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
         </section>
     }
 }
