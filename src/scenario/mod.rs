@@ -7,6 +7,7 @@ pub mod link;
 pub mod presets;
 pub mod recipe;
 mod run;
+pub mod stories;
 
 pub use run::{RunOptions, RunReport, run};
 

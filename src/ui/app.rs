@@ -21,7 +21,7 @@ use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, initial_state};
-use super::{diagram, tape, view};
+use super::{diagram, tape, tour, view};
 
 /// Columns the term tape gathers client writes into.
 const TAPE_COLUMNS: usize = 500;
@@ -111,6 +111,10 @@ struct Callbacks {
     link: Callback<(u8, u8, bool)>,
     split_side: Callback<u8>,
     split: Callback<()>,
+    tour_next: Callback<()>,
+    tour_prev: Callback<()>,
+    tour_bug: Callback<()>,
+    tour_close: Callback<()>,
 }
 
 impl Callbacks {
@@ -161,6 +165,10 @@ impl Callbacks {
             link: d.reform(|(a, b, one_way)| Action::ToggleLink(a, b, one_way)),
             split_side: d.reform(Action::ToggleSplitSide),
             split: unit(|| Action::Split),
+            tour_next: unit(|| Action::TourNext),
+            tour_prev: unit(|| Action::TourPrev),
+            tour_bug: unit(|| Action::TourWithBug),
+            tour_close: unit(|| Action::TourClose),
             dispatch,
         }
     }
@@ -445,7 +453,14 @@ fn render(
     live: AttrValue,
     (diagram, tape): (Rc<diagram::DiagramView>, Rc<tape::TapeView>),
 ) -> Html {
-    let servers = Rc::new(view::servers(m));
+    let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
+    let servers = Rc::new(
+        view::servers(m)
+            .into_iter()
+            .map(|s| view::ServerView { highlighted: highlight.contains(&s.id), ..s })
+            .collect(),
+    );
+    let caption = chrome.tour.map(|t| caption(t, cb));
     let clients = Rc::new(view::clients(m));
     let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
     let links = Rc::new(view::links(m));
@@ -460,6 +475,7 @@ fn render(
                     theme={chrome.theme} on_play={cb.play.clone()} on_step={cb.step.clone()}
                     on_fast_forward={cb.fast_forward.clone()} on_speed={cb.speed.clone()} on_share={cb.share.clone()}
                     on_settings={cb.settings.clone()} on_theme={cb.theme.clone()} on_help={cb.help.clone()} />
+                { caption.clone().unwrap_or_default() }
                 <div class="stage">
                     <Cluster servers={servers} messages={messages} clients={clients} links={links}
                         on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()}
@@ -488,6 +504,7 @@ fn render(
             { settings(m, chrome, cb) }
             <main class="layout">
                 <div class="stage">
+                    { caption.unwrap_or_default() }
                     if chrome.hint {
                         <p class="hint" data-hint="">{ "A server's election timer has just run out: watch it ask the others \
                             for votes. Click any server to crash it; Settings has the rest." }</p>
@@ -518,6 +535,29 @@ fn render(
             <div class="sr-only" aria-live="polite" data-live="">{ live }</div>
             if chrome.help_open { <Help on_close={cb.help.clone()} /> }
         </div>
+    }
+}
+
+/// The guided scenario's caption: the words of the current beat and the way on.
+fn caption(t: tour::Tour, cb: &Callbacks) -> Html {
+    let story = t.story();
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    html! {
+        <section class="caption" data-caption="" data-story={story.preset} data-beat={t.beat.to_string()}
+            data-beats={story.beats.len().to_string()} aria-label="Guided scenario">
+            <p aria-live="polite">{ t.caption() }</p>
+            <div class="caption-tools">
+                <span class="muted small">{ format!("{} · {} of {}", story.preset, t.beat + 1, story.beats.len()) }
+                    { if t.bug { " · with the bug" } else { "" } }</span>
+                <button data-action="tour-prev" onclick={click(&cb.tour_prev)} disabled={t.beat == 0}>{ "◀ Previous" }</button>
+                <button data-action="tour-next" class="primary" onclick={click(&cb.tour_next)} disabled={t.is_last() || t.heading}>
+                    { if t.heading { "Playing…" } else { "Next ▶" } }</button>
+                if story.with_bug.is_some() && !t.bug {
+                    <button data-action="tour-bug" onclick={click(&cb.tour_bug)}>{ "Replay with the bug" }</button>
+                }
+                <button data-action="tour-close" onclick={click(&cb.tour_close)} aria-label="Close the guided scenario">{ "×" }</button>
+            </div>
+        </section>
     }
 }
 

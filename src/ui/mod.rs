@@ -7,6 +7,7 @@ pub mod forms;
 pub mod geometry;
 pub mod model;
 pub mod tape;
+pub mod tour;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

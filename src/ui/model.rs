@@ -66,6 +66,8 @@ pub struct Model {
     pub shares: u64,
     /// The clients' history, checked as the run goes (see `watch_linearizability`).
     lin: LinWatch,
+    /// Running stops here (a guided scenario's next beat).
+    pub pause_at: Option<Time>,
 }
 
 /// What the page has checked of the clients' history so far. Without reads every history is
@@ -121,6 +123,7 @@ impl Model {
             share: None,
             shares: 0,
             lin: LinWatch::default(),
+            pause_at: None,
         })
     }
 
@@ -204,6 +207,7 @@ impl Model {
     pub fn try_seek(&mut self, t_us: Time) -> Result<(), String> {
         let t = t_us.min(MAX_SIM_TIME_US);
         self.paused = true;
+        self.pause_at = None;
         if t < self.now_us() {
             let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).cloned();
             self.world = match base {
@@ -246,9 +250,16 @@ impl Model {
         let exact = wall_ms * 1000.0 * self.effective_speed() + self.carry_us;
         let whole = exact.floor();
         self.carry_us = exact - whole;
-        let target = (self.now_us() + whole as Time).min(MAX_SIM_TIME_US);
+        let mut target = (self.now_us() + whole as Time).min(MAX_SIM_TIME_US);
+        if let Some(stop) = self.pause_at.filter(|&stop| stop <= target) {
+            // A guided scenario's beat: land on it exactly and wait for the person.
+            target = stop.max(self.now_us());
+            self.pause_at = None;
+            self.paused = true;
+            self.carry_us = 0.0;
+        }
         if target == self.now_us() {
-            return false;
+            return self.paused;
         }
         if let Err(e) = self.run_to(target) {
             self.alert = Some(e);

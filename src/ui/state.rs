@@ -8,6 +8,7 @@ use yew::Reducible;
 
 use super::forms;
 use super::model::{Model, Selection, first_visit};
+use super::tour::{self, Tour};
 use super::view::Theme;
 use crate::raft::{Bug, NodeId, ReadMode};
 use crate::scenario::presets;
@@ -49,6 +50,12 @@ pub enum Action {
     ToggleSplitSide(NodeId),
     /// Partition the cluster: the chosen servers on one side, the rest on the other.
     Split,
+    /// Guided scenarios: play to the next beat, back to the previous one, replay the story with
+    /// its bug switched on, or close it.
+    TourNext,
+    TourPrev,
+    TourWithBug,
+    TourClose,
     CloseOverlays,
     DismissAlert,
     SetLatency(String),
@@ -95,6 +102,8 @@ pub struct Chrome {
     pub split_side: u16,
     /// `?embed`: only the cluster, the toolbar and the caption, sized to the frame.
     pub embed: bool,
+    /// The guided scenario being told, if any.
+    pub tour: Option<Tour>,
 }
 
 impl Default for Chrome {
@@ -109,6 +118,7 @@ impl Default for Chrome {
             log_back: 0,
             split_side: 0,
             embed: false,
+            tour: None,
         }
     }
 }
@@ -135,6 +145,38 @@ impl PartialEq for State {
 impl State {
     pub fn new(model: Model) -> State {
         State { model: Rc::new(RefCell::new(model)), chrome: Chrome::default(), version: 0 }
+    }
+}
+
+impl State {
+    /// The guided-scenario side of an action: `Some(tour)` when the action is the tour's (or
+    /// starts one); `None` leaves the action to the rest of the reducer.
+    fn tour_step(&self, action: &Action) -> Option<Option<Tour>> {
+        let mut m = self.model.borrow_mut();
+        let mut tour = self.chrome.tour;
+        match (action, tour.as_mut()) {
+            (Action::TourNext, Some(t)) => tour::next(&mut m, t),
+            (Action::TourPrev, Some(t)) => tour::prev(&mut m, t),
+            (Action::TourWithBug, Some(t)) => {
+                let preset = t.story().preset;
+                tour = tour::start(&mut m, preset, true);
+            }
+            (Action::TourClose, _) => tour = None,
+            // An unknown preset goes on to the reducer, which explains it in the alert banner.
+            (Action::LoadPreset(name, _), _) => tour = Some(tour::start(&mut m, name, false)?),
+            (Action::OpenLink(text), _) => {
+                let preset = tour::preset_of_link(text)?;
+                drop(m);
+                self.model.borrow_mut().keep_fragment = false;
+                return Some(tour::start(&mut self.model.borrow_mut(), preset, false));
+            }
+            (Action::Frame(_), Some(t)) if t.heading => {
+                drop(m);
+                return None;
+            }
+            _ => return None,
+        }
+        Some(tour)
     }
 }
 
@@ -177,6 +219,14 @@ impl Reducible for State {
             }
             _ => {}
         }
+        if let Some(next) = self.tour_step(&action) {
+            if matches!(action, Action::OpenLink(_) | Action::LoadPreset(..) | Action::TourWithBug) {
+                // A story starts: out of the way, so the cluster and the caption show.
+                chrome.settings_open = false;
+            }
+            chrome.tour = next;
+            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
+        }
         if let Action::Split = action {
             let side = (1..=16u8).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
             self.model.borrow_mut().split(&side);
@@ -184,6 +234,21 @@ impl Reducible for State {
             return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
         }
         if chrome != self.chrome || matches!(action, Action::CloseOverlays) {
+            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
+        }
+        if let (Action::Frame(_), Some(mut t)) = (&action, chrome.tour) {
+            let moved = apply(
+                &mut self.model.borrow_mut(),
+                Action::Frame(match action {
+                    Action::Frame(ms) => ms,
+                    _ => 0.0,
+                }),
+            );
+            tour::arrived(&self.model.borrow(), &mut t);
+            chrome.tour = Some(t);
+            if !moved && chrome == self.chrome {
+                return self;
+            }
             return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
         }
         let changed = {
@@ -233,7 +298,7 @@ fn apply(m: &mut Model, action: Action) -> bool {
         | Action::ToggleSplitSide(_)
         | Action::LogPage(_) => {}
         Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way),
-        Action::Split => {}
+        Action::Split | Action::TourNext | Action::TourPrev | Action::TourWithBug | Action::TourClose => {}
         Action::DismissAlert => m.alert = None,
         Action::SetLatency(text) => forms::set_latency(m, &text),
         Action::SetLoss(text) => forms::set_loss(m, &text),

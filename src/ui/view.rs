@@ -37,6 +37,8 @@ pub struct ServerView {
     /// covers (0: none).
     pub config: String,
     pub snapshot_index: Index,
+    /// Named by the guided scenario's current caption.
+    pub highlighted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -184,6 +186,7 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
                 learner: node.is_some_and(|n| n.membership().0.learners.contains(&s.id)),
                 config: node.map_or(String::new(), |n| n.membership().0.to_string()),
                 snapshot_index: p.log.snapshot_index(),
+                highlighted: false,
             }
         })
         .collect()

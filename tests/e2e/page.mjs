@@ -86,6 +86,26 @@ try {
     if (await page.$('[data-diagram]')) throw new Error('the embed shows more than the cluster and toolbar');
     await page.close();
   });
+  await check('the Figure 8 story steps through its captions to the end, with and without its bug', async () => {
+    for (const bug of [false, true]) {
+      const page = await open(1440, 900);
+      await page.click('[data-action="settings"]');
+      await page.click('[data-preset="figure8"]');
+      await page.waitForSelector('[data-caption]');
+      if (bug) await page.click('[data-action="tour-bug"]');
+      await page.evaluate(() => window.raftPlayground.setSpeed(1));
+      const beats = Number(await page.$eval('[data-caption]', (e) => e.dataset.beats));
+      for (let beat = 1; beat < beats; beat++) {
+        await page.click('[data-action="tour-next"]');
+        await page.waitForFunction((b) => document.querySelector('[data-caption]').dataset.beat === String(b), beat, { timeout: 15000 });
+      }
+      const caption = await page.$eval('[data-caption] p', (e) => e.textContent);
+      const monitor = await page.$eval('[data-invariants]', (e) => e.dataset.invariants);
+      if (!bug && (monitor !== 'ok' || !caption.startsWith('(e)'))) throw new Error(`without the bug: monitor ${monitor}, caption ${caption}`);
+      if (bug && (monitor === 'ok' || !caption.includes('commit-previous-term'))) throw new Error(`with the bug: monitor ${monitor}, caption ${caption}`);
+      await page.close();
+    }
+  });
   await check('axe-core: no serious or critical violations (first screen, inspector, help, phone, dark)', async () => {
     const problems = [];
     const page = await open(1440, 900);

@@ -101,6 +101,7 @@ fn Server(props: &ServerProps) -> Html {
         (s.up && !s.voter && !s.learner).then_some("outside"),
         s.isolated.then_some("isolated"),
         s.implicated.then_some("implicated"),
+        s.highlighted.then_some("highlighted"),
         s.selected.then_some("selected")
     );
     let label = format!(
