@@ -234,6 +234,11 @@ impl Network {
         self.cuts.remove(&(from, to));
     }
 
+    /// Everything that decides which links are up: the partition groups and the cut links.
+    pub fn shape(&self) -> (Vec<u8>, Vec<(NodeId, NodeId)>) {
+        (self.groups.clone(), self.cuts.iter().copied().collect())
+    }
+
     /// Whether `from → to` is cut link by link (not by a partition).
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
         self.cuts.contains(&(from, to))

@@ -25,6 +25,10 @@ use super::{diagram, tape, tour, view};
 
 /// Columns the term tape gathers client writes into.
 const TAPE_COLUMNS: usize = 500;
+/// Wall time between refreshes of the panels (logs, stores, requests, events) while running.
+const PANELS_WALL_US: f64 = 100_000.0;
+/// Wall time between redraws of the diagram and the tape while the run plays.
+const REDRAW_WALL_US: f64 = 500_000.0;
 use crate::raft::RoleKind;
 use crate::sim::Intervention;
 use crate::sim::trace::fmt_time;
@@ -223,9 +227,13 @@ pub fn App(props: &AppProps) -> Html {
             move || drop(api)
         });
     }
+    // The panels follow the world at most ten times a second of wall time while the run plays
+    // (a 15-server cluster has an event nearly every frame), and at once otherwise.
     let content = {
         let m = state.model.borrow();
-        (m.generation, m.world.trace().count(), m.paused)
+        let quantum_us = ((m.effective_speed() * PANELS_WALL_US) as u64).max(1);
+        let at = if m.paused { m.world.trace().count() } else { m.now_us() / quantum_us };
+        (m.generation, m.revision, at, m.paused)
     };
     let panels = {
         let model = state.model.clone();
@@ -248,9 +256,17 @@ pub fn App(props: &AppProps) -> Html {
     };
     use_theme(state.chrome.theme);
     let live = use_throttled_announcement(&panels);
+    // The diagram and the tape redraw about twice a second of wall time while running
+    // (every event at 1× or fast-forward would be hundreds of SVG elements per frame), and at
+    // once when paused, travelled or changed.
+    let tick = {
+        let m = state.model.borrow();
+        let quantum_us = ((m.effective_speed() * REDRAW_WALL_US) as u64).max(1);
+        (m.generation, m.revision, m.paused, if m.paused { m.now_us() } else { m.now_us() / quantum_us })
+    };
     let diagram = {
         let model = state.model.clone();
-        let key = (content, state.chrome.diagram_span_us, state.chrome.diagram_back_us);
+        let key = (tick, state.chrome.diagram_span_us, state.chrome.diagram_back_us);
         use_memo(key, move |&(_, span, back)| {
             let m = model.borrow();
             let (from, to) = diagram::window(m.now_us(), span, back);
@@ -259,10 +275,14 @@ pub fn App(props: &AppProps) -> Html {
     };
     let tape = {
         let model = state.model.clone();
-        let horizon = state.model.borrow().horizon_us;
-        use_memo((content, horizon), move |_| tape::tape(&model.borrow(), TAPE_COLUMNS))
+        use_memo(tick, move |_| tape::tape(&model.borrow(), TAPE_COLUMNS))
     };
-    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape))
+    let links = {
+        let model = state.model.clone();
+        let m = state.model.borrow();
+        use_memo(m.world.network().shape(), move |_| view::links(&model.borrow()))
+    };
+    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape, links))
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -451,7 +471,7 @@ fn render(
     cb: &Callbacks,
     panels: &Panels,
     live: AttrValue,
-    (diagram, tape): (Rc<diagram::DiagramView>, Rc<tape::TapeView>),
+    (diagram, tape, links): (Rc<diagram::DiagramView>, Rc<tape::TapeView>, Rc<Vec<view::LinkView>>),
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
     let servers = Rc::new(
@@ -463,7 +483,7 @@ fn render(
     let caption = chrome.tour.map(|t| caption(t, cb));
     let clients = Rc::new(view::clients(m));
     let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
-    let links = Rc::new(view::links(m));
+    let links = links.clone();
     let violation = panels
         .violation
         .as_ref()

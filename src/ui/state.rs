@@ -233,7 +233,18 @@ impl Reducible for State {
             chrome.split_side = 0;
             return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
         }
-        if chrome != self.chrome || matches!(action, Action::CloseOverlays) {
+        let chrome_only = matches!(
+            action,
+            Action::ToggleHelp
+                | Action::ToggleSettings
+                | Action::CycleTheme
+                | Action::CloseOverlays
+                | Action::DiagramZoom(_)
+                | Action::DiagramPan(_)
+                | Action::LogPage(_)
+                | Action::ToggleSplitSide(_)
+        );
+        if chrome_only {
             return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
         }
         if let (Action::Frame(_), Some(mut t)) = (&action, chrome.tour) {
@@ -259,7 +270,7 @@ impl Reducible for State {
             }
             apply(&mut m, action)
         };
-        if !changed {
+        if !changed && chrome == self.chrome {
             return self;
         }
         Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 })

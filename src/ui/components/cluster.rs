@@ -28,7 +28,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     let view_box = format!("0 0 {SIZE} {SIZE}");
     html! {
         <svg class="cluster" viewBox={view_box} role="group" aria-label="Raft cluster: click a server to crash or restart it" data-cluster="">
-            { for props.links.iter().map(|l| link(l, &props.on_link)) }
+            <Links links={props.links.clone()} on_link={props.on_link.clone()} />
             { for props.clients.iter().map(client_dot) }
             { for props.servers.iter().map(|s| html! {
                 <Server key={s.id} view={s.clone()} on_toggle={props.on_toggle.clone()} on_inspect={props.on_inspect.clone()} />
@@ -36,6 +36,19 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             { for props.messages.iter().map(|m| message(m, &props.on_message)) }
         </svg>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    links: Rc<Vec<LinkView>>,
+    on_link: Callback<(NodeId, NodeId, bool)>,
+}
+
+/// The links change only when the network does: a component of their own, so the frames in
+/// between skip them (a 15-server ring has 105).
+#[component]
+fn Links(props: &LinksProps) -> Html {
+    html! { <g class="links">{ for props.links.iter().map(|l| link(l, &props.on_link)) }</g> }
 }
 
 /// A network link: a thin line, cut ones dashed red, with a wide invisible stroke to click.
