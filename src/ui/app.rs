@@ -10,7 +10,7 @@ use super::components::cluster::Cluster;
 use super::components::controls::{TermTape, Timeline};
 use super::components::diagram::Diagram;
 use super::components::help::Help;
-use super::components::inspector::{Inspected, Inspector};
+use super::components::inspector::Inspector;
 use super::components::logs::Logs;
 use super::components::panels::{About, Clients, Clock, Events, Monitor, Share};
 use super::components::settings::{
@@ -21,7 +21,7 @@ use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, initial_state};
-use super::{diagram, tape, tour, view};
+use super::{diagram, inspect, tape, tour, view};
 
 /// Columns the term tape gathers client writes into.
 const TAPE_COLUMNS: usize = 500;
@@ -29,9 +29,7 @@ const TAPE_COLUMNS: usize = 500;
 const PANELS_WALL_US: f64 = 100_000.0;
 /// Wall time between redraws of the diagram and the tape while the run plays.
 const REDRAW_WALL_US: f64 = 500_000.0;
-use crate::raft::RoleKind;
 use crate::sim::Intervention;
-use crate::sim::trace::fmt_time;
 
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
@@ -534,7 +532,7 @@ fn render(
                         on_link={cb.link.clone()} />
                 </div>
                 <aside>
-                    if let Some(inspected) = inspected(m) {
+                    if let Some(inspected) = inspect::inspected(m) {
                         <Inspector inspected={inspected} dispatch={cb.dispatch.clone()} />
                     }
                     if let Some(link) = &m.share {
@@ -612,44 +610,4 @@ fn reduced_motion() -> bool {
     web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|q| q.matches())
-}
-
-fn inspected(m: &Model) -> Option<Inspected> {
-    match m.selection? {
-        Selection::Server(id) => {
-            let s = m.world.servers().get(usize::from(id).checked_sub(1)?)?;
-            let p = s.persistent();
-            let node = s.node.as_ref();
-            let mut rows = vec![
-                ("state".to_string(), node.map_or("crashed".to_string(), |n| n.role_kind().name().to_string())),
-                ("currentTerm".to_string(), p.current_term.to_string()),
-                ("votedFor".to_string(), p.voted_for.map_or("—".to_string(), |v| format!("n{v}"))),
-                ("log length".to_string(), p.log.last_index().to_string()),
-                ("snapshot up to".to_string(), p.log.snapshot_index().to_string()),
-            ];
-            if let Some(n) = node {
-                let (membership, at) = n.membership();
-                rows.push(("configuration".to_string(), format!("{membership} (entry {at})")));
-                rows.push(("commitIndex".to_string(), n.commit_index().to_string()));
-                rows.push(("lastApplied".to_string(), n.last_applied().to_string()));
-                if n.role_kind() != RoleKind::Leader {
-                    rows.push(("election timeout at".to_string(), fmt_time(n.election_deadline_us())));
-                }
-            }
-            let progress = node
-                .and_then(|n| n.progress())
-                .map(|p| p.iter().map(|(f, pr)| (*f, pr.next_index, pr.match_index)).collect())
-                .unwrap_or_default();
-            let leader = m.world.leader();
-            let can_lead = node.is_some() && leader.is_some_and(|l| l != id);
-            if let Some(t) = leader.and_then(|l| m.world.node(l)).and_then(|l| l.transfer()) {
-                rows.push(("leadership".to_string(), format!("being handed to n{}", t.target)));
-            }
-            Some(Inspected::Server { id, up: node.is_some(), isolated: m.is_isolated(id), can_lead, rows, progress })
-        }
-        Selection::Message(id) => {
-            let packet = m.world.network().get(id)?;
-            Some(Inspected::Message { id, rows: view::describe_packet(packet) })
-        }
-    }
 }

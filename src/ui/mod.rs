@@ -5,6 +5,7 @@
 pub mod diagram;
 pub mod forms;
 pub mod geometry;
+pub mod inspect;
 pub mod model;
 pub mod tape;
 pub mod tour;

@@ -5,26 +5,8 @@ use yew::prelude::*;
 
 use crate::raft::NodeId;
 use crate::sim::Intervention;
+use crate::ui::inspect::Inspected;
 use crate::ui::state::Action;
-
-/// What the inspector shows, prepared by the app from the model.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Inspected {
-    Server {
-        id: NodeId,
-        up: bool,
-        isolated: bool,
-        /// Up, and another server leads: leadership can be handed to it (3.10).
-        can_lead: bool,
-        rows: Vec<(String, String)>,
-        /// For a leader: (follower, nextIndex, matchIndex).
-        progress: Vec<(NodeId, u64, u64)>,
-    },
-    Message {
-        id: u64,
-        rows: Vec<(String, String)>,
-    },
-}
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
