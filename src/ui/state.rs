@@ -149,6 +149,50 @@ impl State {
 }
 
 impl State {
+    fn next(&self, chrome: Chrome) -> Rc<State> {
+        Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 })
+    }
+
+    /// The actions that change only the page around the run; returns whether `action` was one.
+    fn update_chrome(&self, chrome: &mut Chrome, action: &Action) -> bool {
+        match *action {
+            Action::ToggleHelp => chrome.help_open = !chrome.help_open,
+            Action::ToggleSettings => chrome.settings_open = !chrome.settings_open,
+            Action::CycleTheme => chrome.theme = chrome.theme.next(),
+            Action::DiagramZoom(f) => {
+                let span = (chrome.diagram_span_us as f64 * f) as u64;
+                chrome.diagram_span_us = span.clamp(DIAGRAM_SPAN_MIN_US, DIAGRAM_SPAN_MAX_US);
+            }
+            Action::DiagramPan(share) => {
+                let by = (chrome.diagram_span_us as f64 * share.abs()) as u64;
+                chrome.diagram_back_us = match share {
+                    s if s < 0.0 => chrome.diagram_back_us + by,
+                    s if s > 0.0 => chrome.diagram_back_us.saturating_sub(by),
+                    _ => 0,
+                };
+            }
+            Action::LogPage(step) => {
+                let by = crate::ui::view::LOG_WINDOW / 2;
+                chrome.log_back = match step {
+                    s if s < 0 => chrome.log_back + by,
+                    s if s > 0 => chrome.log_back.saturating_sub(by),
+                    _ => 0,
+                };
+            }
+            Action::ToggleSplitSide(id) => {
+                if (1..=16).contains(&id) {
+                    chrome.split_side ^= 1 << (id - 1);
+                }
+            }
+            Action::CloseOverlays => {
+                chrome.help_open = false;
+                self.model.borrow_mut().selection = None;
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// The guided-scenario side of an action: `Some(tour)` when the action is the tour's (or
     /// starts one); `None` leaves the action to the rest of the reducer.
     fn tour_step(&self, action: &Action) -> Option<Option<Tour>> {
@@ -170,10 +214,6 @@ impl State {
                 self.model.borrow_mut().keep_fragment = false;
                 return Some(tour::start(&mut self.model.borrow_mut(), preset, false));
             }
-            (Action::Frame(_), Some(t)) if t.heading => {
-                drop(m);
-                return None;
-            }
             _ => return None,
         }
         Some(tour)
@@ -188,79 +228,22 @@ impl Reducible for State {
         if !matches!(action, Action::Frame(_) | Action::Refresh) {
             chrome.hint = false;
         }
-        match action {
-            Action::ToggleHelp => chrome.help_open = !chrome.help_open,
-            Action::ToggleSettings => chrome.settings_open = !chrome.settings_open,
-            Action::CycleTheme => chrome.theme = chrome.theme.next(),
-            Action::DiagramZoom(f) => {
-                let span = (chrome.diagram_span_us as f64 * f) as u64;
-                chrome.diagram_span_us = span.clamp(DIAGRAM_SPAN_MIN_US, DIAGRAM_SPAN_MAX_US);
-            }
-            Action::ToggleSplitSide(id) if (1..=16).contains(&id) => chrome.split_side ^= 1 << (id - 1),
-            Action::LogPage(step) => {
-                let by = crate::ui::view::LOG_WINDOW / 2;
-                chrome.log_back = match step {
-                    s if s < 0 => chrome.log_back + by,
-                    s if s > 0 => chrome.log_back.saturating_sub(by),
-                    _ => 0,
-                };
-            }
-            Action::DiagramPan(share) => {
-                let by = (chrome.diagram_span_us as f64 * share.abs()) as u64;
-                chrome.diagram_back_us = match share {
-                    s if s < 0.0 => chrome.diagram_back_us + by,
-                    s if s > 0.0 => chrome.diagram_back_us.saturating_sub(by),
-                    _ => 0,
-                };
-            }
-            Action::CloseOverlays => {
-                chrome.help_open = false;
-                self.model.borrow_mut().selection = None;
-            }
-            _ => {}
+        if self.update_chrome(&mut chrome, &action) {
+            return self.next(chrome);
         }
-        if let Some(next) = self.tour_step(&action) {
+        if let Some(tour) = self.tour_step(&action) {
             if matches!(action, Action::OpenLink(_) | Action::LoadPreset(..) | Action::TourWithBug) {
                 // A story starts: out of the way, so the cluster and the caption show.
                 chrome.settings_open = false;
             }
-            chrome.tour = next;
-            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
+            chrome.tour = tour;
+            return self.next(chrome);
         }
         if let Action::Split = action {
             let side = (1..=16u8).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
             self.model.borrow_mut().split(&side);
             chrome.split_side = 0;
-            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
-        }
-        let chrome_only = matches!(
-            action,
-            Action::ToggleHelp
-                | Action::ToggleSettings
-                | Action::CycleTheme
-                | Action::CloseOverlays
-                | Action::DiagramZoom(_)
-                | Action::DiagramPan(_)
-                | Action::LogPage(_)
-                | Action::ToggleSplitSide(_)
-        );
-        if chrome_only {
-            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
-        }
-        if let (Action::Frame(_), Some(mut t)) = (&action, chrome.tour) {
-            let moved = apply(
-                &mut self.model.borrow_mut(),
-                Action::Frame(match action {
-                    Action::Frame(ms) => ms,
-                    _ => 0.0,
-                }),
-            );
-            tour::arrived(&self.model.borrow(), &mut t);
-            chrome.tour = Some(t);
-            if !moved && chrome == self.chrome {
-                return self;
-            }
-            return Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 });
+            return self.next(chrome);
         }
         let changed = {
             let mut m = self.model.borrow_mut();
@@ -270,10 +253,14 @@ impl Reducible for State {
             }
             apply(&mut m, action)
         };
+        if let Some(t) = chrome.tour.as_mut() {
+            // A frame may bring a guided scenario to the beat it was heading for.
+            tour::arrived(&self.model.borrow(), t);
+        }
         if !changed && chrome == self.chrome {
             return self;
         }
-        Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 })
+        self.next(chrome)
     }
 }
 
