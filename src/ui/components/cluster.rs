@@ -56,6 +56,15 @@ fn Links(props: &LinksProps) -> Html {
 fn link(l: &LinkView, on_link: &Callback<(NodeId, NodeId, bool)>) -> Html {
     let (a, b) = (l.a, l.b);
     let onclick = on_link.reform(move |e: MouseEvent| (a, b, e.shift_key()));
+    let on_key = {
+        let on_link = on_link.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_link.emit((a, b, e.shift_key()));
+            }
+        })
+    };
     let state = match (l.partitioned, l.cut_ab, l.cut_ba) {
         (true, _, _) => "partitioned".to_string(),
         (false, true, true) => "cut both ways".to_string(),
@@ -66,7 +75,8 @@ fn link(l: &LinkView, on_link: &Callback<(NodeId, NodeId, bool)>) -> Html {
     let class = classes!("link", l.cut().then_some("cut"), (l.cut_ab != l.cut_ba).then_some("one-way"));
     let (x1, y1, x2, y2) = (fmt(l.from.x), fmt(l.from.y), fmt(l.to.x), fmt(l.to.y));
     html! {
-        <g key={format!("l{a}-{b}")} class={class} data-link={format!("{a}-{b}")} data-cut={l.cut().to_string()} onclick={onclick}>
+        <g key={format!("l{a}-{b}")} class={class} data-link={format!("{a}-{b}")} data-cut={l.cut().to_string()} onclick={onclick}
+            onkeydown={on_key} role="button" tabindex="0" aria-label={format!("Link n{a}–n{b}: {state}. Enter cuts or restores it.")}>
             <title>{ format!("link n{a}–n{b}: {state}. Click to cut or restore it; shift-click cuts n{a} → n{b} only.") }</title>
             <line class="wire" x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} />
             <line class="link-hit" x1={x1} y1={y1} x2={x2} y2={y2} />
