@@ -148,10 +148,11 @@ fn swarm_with_membership_changes_is_safe_and_live() {
 /// the leader, so its retries were taken as already in the log (119421); a learner whose
 /// configuration still listed removed servers took their terms and carried them to the leader
 /// (100542, dissertation 4.2.3); servers removed for good bounced a client between their stale
-/// leader hints (620, 920).
+/// leader hints (620, 920); a lagging voter whose configuration still listed removed servers
+/// took their terms and deposed the leader catching it up, without CheckQuorum (206696, 219847).
 #[test]
 fn swarm_seeds_that_once_lost_liveness_stay_live() {
-    for seed in [119_421, 100_542, 620, 920] {
+    for seed in [119_421, 100_542, 620, 920, 206_696, 219_847] {
         let recipe = Recipe::default().for_swarm_seed(seed);
         let (report, _) = run_recipe(&recipe, 0);
         assert_eq!(report.liveness_ok, Some(true), "seed {seed}\n  reproduce: {}", recipe.command());
