@@ -93,6 +93,13 @@ impl Prng {
         lo + self.below(hi - lo + 1)
     }
 
+    /// Shuffles `items` in place (Fisher–Yates, drawing from the last position down).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i as u64 + 1) as usize);
+        }
+    }
+
     /// True with probability `ppm` parts per million.
     pub fn chance_ppm(&mut self, ppm: u32) -> bool {
         ppm > 0 && self.below(1_000_000) < u64::from(ppm)

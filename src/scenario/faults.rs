@@ -183,9 +183,7 @@ impl MembershipPlan {
             t0 += 40 * lat;
         }
         let mut roles = self.voters.clone();
-        for i in (1..roles.len()).rev() {
-            roles.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        rng.shuffle(&mut roles);
         // a, b, then the servers b's messages will stop reaching (a's would-be voters), then the rest.
         let (a, b) = (roles[0], roles[1]);
         let quiet = roles[2..roles.len() / 2 + 1].to_vec();
@@ -300,9 +298,7 @@ fn figure8(rng: &mut Prng, timing: &Timing, nodes: u8, t0: Time, out: &mut Vec<T
     }
     let Timing { latency_min_us: lat_min, latency_max_us: lat, .. } = *timing;
     let mut roles: Vec<NodeId> = (1..=nodes).collect();
-    for i in (1..roles.len()).rev() {
-        roles.swap(i, rng.below(i as u64 + 1) as usize);
-    }
+    rng.shuffle(&mut roles);
     let (s1, s5) = (roles[0], roles[roles.len() - 1]);
     // s1's side: a minority, so that the other side can elect s5 without it.
     let minority = &roles[..usize::from(nodes / 2)];

@@ -227,12 +227,7 @@ pub fn App(props: &AppProps) -> Html {
     }
     // The panels follow the world at most ten times a second of wall time while the run plays
     // (a 15-server cluster has an event nearly every frame), and at once otherwise.
-    let content = {
-        let m = state.model.borrow();
-        let quantum_us = ((m.effective_speed() * PANELS_WALL_US) as u64).max(1);
-        let at = if m.paused { m.world.trace().count() } else { m.now_us() / quantum_us };
-        (m.generation, m.revision, at, m.paused)
-    };
+    let content = refresh_key(&state.model.borrow(), PANELS_WALL_US, |m| m.world.trace().count());
     let panels = {
         let model = state.model.clone();
         use_memo((content, state.chrome.log_back), move |&(_, log_back)| {
@@ -257,11 +252,7 @@ pub fn App(props: &AppProps) -> Html {
     // The diagram and the tape redraw about twice a second of wall time while running
     // (every event at 1× or fast-forward would be hundreds of SVG elements per frame), and at
     // once when paused, travelled or changed.
-    let tick = {
-        let m = state.model.borrow();
-        let quantum_us = ((m.effective_speed() * REDRAW_WALL_US) as u64).max(1);
-        (m.generation, m.revision, m.paused, if m.paused { m.now_us() } else { m.now_us() / quantum_us })
-    };
+    let tick = refresh_key(&state.model.borrow(), REDRAW_WALL_US, Model::now_us);
     let diagram = {
         let model = state.model.clone();
         let key = (tick, state.chrome.diagram_span_us, state.chrome.diagram_back_us);
@@ -280,7 +271,8 @@ pub fn App(props: &AppProps) -> Html {
         let m = state.model.borrow();
         use_memo(m.world.network().shape(), move |_| view::links(&model.borrow()))
     };
-    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape, links))
+    let reduced_motion = use_reduced_motion();
+    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape, links), reduced_motion)
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -367,6 +359,14 @@ fn write_fragment(written: &Written, link: &str) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
     }
     *written.borrow_mut() = fragment;
+}
+
+/// When a view derived from the model must be recomputed: while the run plays, once per
+/// `wall_us` of wall time at the current speed; otherwise at every change `paused_at` sees.
+fn refresh_key(m: &Model, wall_us: f64, paused_at: impl Fn(&Model) -> u64) -> (u64, u64, bool, u64) {
+    let quantum_us = ((m.effective_speed() * wall_us) as u64).max(1);
+    let at = if m.paused { paused_at(m) } else { m.now_us() / quantum_us };
+    (m.generation, m.revision, m.paused, at)
 }
 
 /// A screen reader hears the run's news at most every few seconds (a violation at once).
@@ -470,6 +470,7 @@ fn render(
     panels: &Panels,
     live: AttrValue,
     (diagram, tape, links): (Rc<diagram::DiagramView>, Rc<tape::TapeView>, Rc<Vec<view::LinkView>>),
+    reduced_motion: bool,
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
     let servers = Rc::new(
@@ -480,7 +481,7 @@ fn render(
     );
     let caption = chrome.tour.map(|t| caption(t, cb));
     let clients = Rc::new(view::clients(m));
-    let messages = Rc::new(view::messages(m, &clients, reduced_motion()));
+    let messages = Rc::new(view::messages(m, &clients, reduced_motion));
     let links = links.clone();
     let violation = panels
         .violation
@@ -605,9 +606,24 @@ fn settings(m: &Model, chrome: Chrome, cb: &Callbacks) -> Html {
     }
 }
 
-/// Whether the person asked for less motion: messages then jump instead of gliding.
-fn reduced_motion() -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .is_some_and(|q| q.matches())
+/// Whether the person asks for less motion (messages then jump instead of gliding): read once
+/// and then whenever the preference changes, not on every frame.
+#[hook]
+fn use_reduced_motion() -> bool {
+    let reduced = use_state(|| reduced_motion_query().is_some_and(|q| q.matches()));
+    {
+        let reduced = reduced.clone();
+        use_effect_with((), move |_| {
+            let listener = reduced_motion_query().map(|query| {
+                let target = query.clone();
+                EventListener::new(&target, "change", move |_| reduced.set(query.matches()))
+            });
+            move || drop(listener)
+        });
+    }
+    *reduced
+}
+
+fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?.match_media("(prefers-reduced-motion: reduce)").ok().flatten()
 }

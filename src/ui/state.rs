@@ -210,9 +210,8 @@ impl State {
             (Action::LoadPreset(name, _), _) => tour = Some(tour::start(&mut m, name, false)?),
             (Action::OpenLink(text), _) => {
                 let preset = tour::preset_of_link(text)?;
-                drop(m);
-                self.model.borrow_mut().keep_fragment = false;
-                return Some(tour::start(&mut self.model.borrow_mut(), preset, false));
+                m.keep_fragment = false;
+                tour = tour::start(&mut m, preset, false);
             }
             _ => return None,
         }

@@ -38,6 +38,13 @@ pub enum MarkKind {
     Crash { node: NodeId },
 }
 
+/// A free function rather than a method, so it can run while a server is borrowed.
+fn push_mark(marks: &mut SharedVec<Mark>, at_us: Time, what: MarkKind) {
+    if marks.len() < MAX_MARKS {
+        marks.push(Mark { at_us, what });
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Event {
     Deliver(u64),
@@ -194,9 +201,7 @@ impl World {
 
     /// Notes an election or a crash for the term tape, up to `MAX_MARKS`.
     pub(super) fn mark(&mut self, what: MarkKind) {
-        if self.marks.len() < MAX_MARKS {
-            self.marks.push(Mark { at_us: self.now_us, what });
-        }
+        push_mark(&mut self.marks, self.now_us, what);
     }
     pub fn checker(&self) -> &Checker {
         &self.checker
@@ -317,9 +322,7 @@ impl World {
                 NodeEvent::RoleChanged { role, term } => {
                     if role == RoleKind::Leader {
                         self.stats.leaders_elected += 1;
-                        if self.marks.len() < MAX_MARKS {
-                            self.marks.push(Mark { at_us: self.now_us, what: MarkKind::Elected { node: id, term } });
-                        }
+                        push_mark(&mut self.marks, self.now_us, MarkKind::Elected { node: id, term });
                     } else {
                         server.waiting.clear();
                     }
