@@ -49,7 +49,7 @@ fn main() {
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     for minute in [1u64, 5, 10, 20, 30, 40, 50, 60] {
-        model.seek(minute * 60_000_000);
+        model.seek(minute * 60_000_000).expect("the run simulates");
         // What the page does after a seek: the live watch and the paused "about this run" check.
         let _ = model.first_violation();
         let _ = view::linearizability(&model);

@@ -20,7 +20,7 @@ use super::components::toolbar::Toolbar;
 use super::console::ConsoleApi;
 use super::driver::{FrameLoop, page_visible};
 use super::model::{Model, Selection};
-use super::state::{Action, Chrome, initial_state};
+use super::state::{Action, Chrome, State, initial_state};
 use super::{diagram, inspect, tape, tour, view};
 
 /// Columns the term tape gathers client writes into.
@@ -30,6 +30,14 @@ const PANELS_WALL_US: f64 = 100_000.0;
 /// Wall time between redraws of the diagram and the tape while the run plays.
 const REDRAW_WALL_US: f64 = 500_000.0;
 use crate::sim::Intervention;
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        State::reduce(self, action)
+    }
+}
 
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
@@ -214,10 +222,9 @@ pub fn App(props: &AppProps) -> Html {
     let written = use_mut_ref(String::new);
     use_hash_change(dispatch.clone(), written.clone());
     {
-        let m = state.model.borrow();
-        use_clipboard(m.shares, m.share.clone(), written.clone());
+        use_clipboard(state.chrome.shares, state.chrome.share.clone(), written.clone());
     }
-    use_address_bar(state.model.clone(), written);
+    use_address_bar(state.model.clone(), state.chrome.keep_fragment, written);
     {
         let (model, dispatch) = (state.model.clone(), dispatch.clone());
         use_effect_with((), move |_| {
@@ -272,7 +279,7 @@ pub fn App(props: &AppProps) -> Html {
         use_memo(m.world.network().shape(), move |_| view::links(&model.borrow()))
     };
     let reduced_motion = use_reduced_motion();
-    render(&state.model.borrow(), state.chrome, &callbacks, &panels, live, (diagram, tape, links), reduced_motion)
+    render(&state.model.borrow(), &state.chrome, &callbacks, &panels, live, (diagram, tape, links), reduced_motion)
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -302,7 +309,7 @@ fn share_url(link: &str) -> String {
 
 /// A new share link goes to the clipboard (where the browser allows it) and the address bar.
 #[hook]
-fn use_clipboard(shares: u64, share: Option<String>, written: Written) {
+fn use_clipboard(shares: u64, share: Option<Rc<str>>, written: Written) {
     use_effect_with((shares, share), move |(_, share)| {
         if let (Some(link), Some(window)) = (share, web_sys::window()) {
             let url = share_url(link);
@@ -332,17 +339,14 @@ fn use_hash_change(dispatch: Callback<Action>, written: Written) {
 /// Keeps the fragment equal to the current scenario, rewritten when the person acts or
 /// pauses (never per frame), and never over a bad link the person has not acted on yet.
 #[hook]
-fn use_address_bar(model: Rc<std::cell::RefCell<Model>>, written: Written) {
+fn use_address_bar(model: Rc<std::cell::RefCell<Model>>, keep_fragment: bool, written: Written) {
     let key = {
         let m = model.borrow();
         let paused_at = if m.paused { m.now_us() } else { 0 };
-        (m.generation, m.revision, m.paused, paused_at, m.keep_fragment, m.speed.to_bits())
+        (m.generation, m.revision, m.paused, paused_at, keep_fragment, m.speed.to_bits())
     };
     use_effect_with(key, move |_| {
-        let link = {
-            let m = model.borrow();
-            (!m.keep_fragment).then(|| m.link())
-        };
+        let link = (!keep_fragment).then(|| model.borrow().link());
         if let Some(link) = link {
             write_fragment(&written, &link);
         }
@@ -465,7 +469,7 @@ fn key_action(key: &str) -> Option<Action> {
 
 fn render(
     m: &Model,
-    chrome: Chrome,
+    chrome: &Chrome,
     cb: &Callbacks,
     panels: &Panels,
     live: AttrValue,
@@ -511,8 +515,8 @@ fn render(
                 <Clock sim_time_us={m.now_us()} speed_label={view::speed_label(m.effective_speed())} paused={m.paused} />
                 <Monitor violation={violation} count={panels.violations} />
             </header>
-            if let Some(alert) = &m.alert {
-                <div class="alert" role="alert">{ alert.clone() }
+            if let Some(alert) = &chrome.alert {
+                <div class="alert" role="alert">{ alert.to_string() }
                     <button onclick={cb.dispatch.reform(|_: MouseEvent| Action::DismissAlert)} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }
@@ -536,7 +540,7 @@ fn render(
                     if let Some(inspected) = inspect::inspected(m) {
                         <Inspector inspected={inspected} dispatch={cb.dispatch.clone()} />
                     }
-                    if let Some(link) = &m.share {
+                    if let Some(link) = &chrome.share {
                         <Share url={share_url(link)} />
                     }
                     <Clients requests={panels.requests.clone()} on_request={cb.request.clone()} />
@@ -581,7 +585,7 @@ fn caption(t: tour::Tour, cb: &Callbacks) -> Html {
 }
 
 /// The settings panel: in the document while closed (hidden), so scripts reach every control.
-fn settings(m: &Model, chrome: Chrome, cb: &Callbacks) -> Html {
+fn settings(m: &Model, chrome: &Chrome, cb: &Callbacks) -> Html {
     let open = chrome.settings_open;
     let config = m.world.config();
     let (net, raft) = (config.net, config.raft);

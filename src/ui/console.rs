@@ -164,7 +164,7 @@ fn run_to(model: &Rc<RefCell<Model>>, name: &str, a: &JsValue) -> Result<(), Str
     }
     let mut m = model.borrow_mut();
     let target = if name == "advance" { m.now_us() + (ms * 1000.0) as u64 } else { (ms * 1000.0) as u64 };
-    m.try_seek(target)
+    m.seek(target)
 }
 
 #[derive(Serialize)]

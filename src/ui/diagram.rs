@@ -205,7 +205,7 @@ mod tests {
     #[test]
     fn arrows_match_the_messages_sent_in_the_window() {
         let mut m = Model::new(first_visit(3)).expect("valid");
-        m.seek(2_000_000);
+        m.seek(2_000_000).unwrap();
         let d = diagram(&m, 0, 2_000_000);
         assert_eq!(d.lanes, vec![1, 2, 3, 4, 5]);
         assert!(d.messages.len() > 50, "two seconds of heartbeats: {}", d.messages.len());
@@ -231,7 +231,7 @@ mod tests {
         let mut s = Scenario::new(crate::ui::model::default_config(5));
         s.config.net.loss_ppm = 200_000;
         let mut m = Model::new(s.at(10, Intervention::Timeout(1)).at(400, Intervention::Crash(2))).expect("valid");
-        m.seek(900_000);
+        m.seek(900_000).unwrap();
         let d = diagram(&m, 0, 900_000);
         let down: Vec<&Span> = d.spans.iter().filter(|s| s.node == 2 && s.role.is_none()).collect();
         assert_eq!(down.len(), 1);

@@ -1,5 +1,5 @@
-//! Settings typed or dragged in the page. Form input is untrusted: each problem becomes a
-//! specific message in the alert banner, and the world is left as it was.
+//! Settings typed or dragged in the page. Form input is untrusted: each problem comes back as a
+//! specific message (the page shows it in the alert banner), and the world is left as it was.
 
 use super::model::Model;
 use crate::raft::Time;
@@ -15,10 +15,10 @@ fn count(text: &str, what: &str, lo: u8, hi: u8) -> Result<u8, String> {
         .ok_or_else(|| format!("{what} must be a whole number from {lo} to {hi}, got '{text}'"))
 }
 
-pub fn set_nodes(m: &mut Model, text: &str) {
+pub fn set_nodes(m: &mut Model, text: &str) -> Result<(), String> {
     match count(text, "cluster size", 1, crate::raft::MAX_NODES) {
         Ok(n) => m.reset_with(|c| c.nodes = n),
-        Err(e) => m.alert = Some(e),
+        Err(e) => Err(e),
     }
 }
 
@@ -36,65 +36,65 @@ fn parse_ms_range(text: &str, what: &str) -> Result<(Time, Time), String> {
     }
 }
 
-pub fn set_latency(m: &mut Model, text: &str) {
+pub fn set_latency(m: &mut Model, text: &str) -> Result<(), String> {
     match parse_ms_range(text, "latency") {
         Ok((min, max)) => {
             let net = NetConfig { latency_min_us: min, latency_max_us: max, ..m.world.config().net };
-            m.act(Intervention::SetNetwork(net));
+            m.intervene(Intervention::SetNetwork(net))
         }
-        Err(e) => m.alert = Some(e),
+        Err(e) => Err(e),
     }
 }
 
-fn set_ppm(m: &mut Model, text: &str, what: &str, set: fn(&mut NetConfig, u32)) {
+fn set_ppm(m: &mut Model, text: &str, what: &str, set: fn(&mut NetConfig, u32)) -> Result<(), String> {
     match parse_percent(text) {
         Ok(ppm) => {
             let mut net = m.world.config().net;
             set(&mut net, ppm);
-            m.act(Intervention::SetNetwork(net));
+            m.intervene(Intervention::SetNetwork(net))
         }
-        Err(e) => m.alert = Some(format!("{what} {e}")),
+        Err(e) => Err(format!("{what} {e}")),
     }
 }
 
-pub fn set_election(m: &mut Model, text: &str) {
+pub fn set_election(m: &mut Model, text: &str) -> Result<(), String> {
     let raft = m.world.config().raft;
     match parse_ms_range(text, "election timeout") {
-        Ok((min, max)) => m.act(Intervention::SetTiming {
+        Ok((min, max)) => m.intervene(Intervention::SetTiming {
             election_timeout_min_us: min,
             election_timeout_max_us: max,
             heartbeat_interval_us: raft.heartbeat_interval_us,
         }),
-        Err(e) => m.alert = Some(e),
+        Err(e) => Err(e),
     }
 }
 
-pub fn set_heartbeat(m: &mut Model, text: &str) {
+pub fn set_heartbeat(m: &mut Model, text: &str) -> Result<(), String> {
     let raft = m.world.config().raft;
     match parse_ms_range(text, "heartbeat") {
-        Ok((hb, _)) => m.act(Intervention::SetTiming {
+        Ok((hb, _)) => m.intervene(Intervention::SetTiming {
             election_timeout_min_us: raft.election_timeout_min_us,
             election_timeout_max_us: raft.election_timeout_max_us,
             heartbeat_interval_us: hb,
         }),
-        Err(e) => m.alert = Some(e),
+        Err(e) => Err(e),
     }
 }
 
 /// Self-driven clients (0–16); like the cluster size, a new number starts a new run.
-pub fn set_clients(m: &mut Model, text: &str) {
+pub fn set_clients(m: &mut Model, text: &str) -> Result<(), String> {
     match count(text, "clients", 0, 16) {
         Ok(n) => m.reset_with(|c| c.clients.count = n),
-        Err(e) => m.alert = Some(e),
+        Err(e) => Err(e),
     }
 }
 
-pub fn set_loss(m: &mut Model, text: &str) {
-    set_ppm(m, text, "loss", |net, ppm| net.loss_ppm = ppm);
+pub fn set_loss(m: &mut Model, text: &str) -> Result<(), String> {
+    set_ppm(m, text, "loss", |net, ppm| net.loss_ppm = ppm)
 }
 
-pub fn set_dup(m: &mut Model, text: &str) {
-    set_ppm(m, text, "duplication", |net, ppm| net.dup_ppm = ppm);
+pub fn set_dup(m: &mut Model, text: &str) -> Result<(), String> {
+    set_ppm(m, text, "duplication", |net, ppm| net.dup_ppm = ppm)
 }
 
 #[cfg(test)]
@@ -110,13 +110,12 @@ mod tests {
     #[test]
     fn good_input_changes_settings() {
         let mut m = model();
-        set_latency(&mut m, "5..40");
-        set_loss(&mut m, "12.5");
-        set_election(&mut m, "300ms..600ms");
-        set_heartbeat(&mut m, "80");
-        set_nodes(&mut m, "7");
+        set_latency(&mut m, "5..40").unwrap();
+        set_loss(&mut m, "12.5").unwrap();
+        set_election(&mut m, "300ms..600ms").unwrap();
+        set_heartbeat(&mut m, "80").unwrap();
+        set_nodes(&mut m, "7").unwrap();
         let c = m.world.config();
-        assert_eq!(m.alert, None);
         assert_eq!((c.net.latency_min_us, c.net.latency_max_us, c.net.loss_ppm), (5_000, 40_000, 125_000));
         assert_eq!((c.raft.election_timeout_min_us, c.raft.heartbeat_interval_us), (300_000, 80_000));
         assert_eq!(c.nodes, 7, "the new size re-creates the cluster");
@@ -125,7 +124,7 @@ mod tests {
     #[test]
     fn bad_input_is_explained_and_changes_nothing() {
         for (apply, text, expected) in [
-            (set_latency as fn(&mut Model, &str), "20..10", "latency minimum"),
+            (set_latency as fn(&mut Model, &str) -> Result<(), String>, "20..10", "latency minimum"),
             (set_latency, "fast", "latency"),
             (set_loss, "150", "loss must be between 0 and 100"),
             (set_nodes, "0", "cluster size must be a whole number from 1 to 15"),
@@ -136,8 +135,7 @@ mod tests {
         ] {
             let mut m = model();
             let before = m.world.config().clone();
-            apply(&mut m, text);
-            let alert = m.alert.clone().unwrap_or_default();
+            let alert = apply(&mut m, text).err().unwrap_or_default();
             assert!(alert.contains(expected), "'{text}': expected '{expected}' in '{alert}'");
             assert_eq!(m.world.config(), &before, "'{text}' must change nothing");
         }

@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn a_leader_shows_its_followers_and_a_follower_can_take_over() {
         let mut m = Model::new(first_visit(2)).expect("valid");
-        m.seek(2_000_000);
+        m.seek(2_000_000).unwrap();
         let leader = m.world.leader().expect("elected");
         m.selection = Some(Selection::Server(leader));
         let Some(Inspected::Server { rows, progress, can_lead, up, .. }) = inspected(&m) else { panic!("a server") };

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod geometry;
 pub mod inspect;
 pub mod model;
+pub mod state;
 pub mod tape;
 pub mod tour;
 pub mod view;
@@ -19,8 +20,6 @@ mod components;
 mod console;
 #[cfg(target_arch = "wasm32")]
 mod driver;
-#[cfg(target_arch = "wasm32")]
-mod state;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::{App, AppProps, start};

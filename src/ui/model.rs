@@ -46,8 +46,6 @@ pub struct Model {
     /// Fractions of a microsecond not yet simulated, so slow speeds still advance exactly.
     carry_us: f64,
     pub selection: Option<Selection>,
-    /// The last problem to show in the alert banner.
-    pub alert: Option<String>,
     /// Bumped by every intervention (a fork can leave their number unchanged).
     pub revision: u64,
     /// Bumped whenever the world is replaced (reset, link, seek back), so views cached by
@@ -58,12 +56,6 @@ pub struct Model {
     checkpoint_every_us: Time,
     /// The furthest simulated time of this timeline; acting before it forks the history.
     pub horizon_us: Time,
-    /// A link that failed to open stays in the address bar until the person acts.
-    pub keep_fragment: bool,
-    /// The last share link made, shown in a read-only field, and how many were made (each
-    /// press of Share copies again, even when the link is the same).
-    pub share: Option<String>,
-    pub shares: u64,
     /// The clients' history, checked as the run goes (see `watch_linearizability`).
     lin: LinWatch,
     /// Running stops here (a guided scenario's next beat).
@@ -113,15 +105,11 @@ impl Model {
             fast_forward: false,
             carry_us: 0.0,
             selection: None,
-            alert: None,
             generation: 0,
             revision: 0,
             checkpoints: Vec::new(),
             checkpoint_every_us: FIRST_CHECKPOINT_SPACING_US,
             horizon_us: 0,
-            keep_fragment: false,
-            share: None,
-            shares: 0,
             lin: LinWatch::default(),
             pause_at: None,
         })
@@ -141,22 +129,16 @@ impl Model {
         Ok(m)
     }
 
-    /// Opens a link in place of the current run. A bad one leaves the run as it is, explains
-    /// itself in the alert banner, and stays in the address bar until the person acts.
-    pub fn open_link(&mut self, text: &str) {
+    /// Opens a link in place of the current run. A bad one leaves the run as it is and says
+    /// why.
+    pub fn open_link(&mut self, text: &str) -> Result<(), String> {
         if text.trim_start_matches('#') == self.link() {
-            return; // the address bar already shows this very run
+            return Ok(()); // the address bar already shows this very run
         }
-        match Model::from_link(text) {
-            Ok(opened) => {
-                let generation = self.generation + 1;
-                *self = Model { generation, ..opened };
-            }
-            Err(e) => {
-                self.alert = Some(e.to_string());
-                self.keep_fragment = true;
-            }
-        }
+        let opened = Model::from_link(text).map_err(|e| e.to_string())?;
+        let generation = self.generation + 1;
+        *self = Model { generation, ..opened };
+        Ok(())
     }
 
     /// The fragment (without `#`) that replays this run to the current time.
@@ -197,14 +179,7 @@ impl Model {
 
     /// Time travel: the exact state at `t_us`, from the nearest earlier checkpoint (or the
     /// start) and deterministic re-simulation; past the end it simulates ahead. Pauses.
-    pub fn seek(&mut self, t_us: Time) {
-        if let Err(e) = self.try_seek(t_us) {
-            self.alert = Some(e);
-        }
-    }
-
-    /// `seek`, reporting a failure to the caller instead of the alert banner.
-    pub fn try_seek(&mut self, t_us: Time) -> Result<(), String> {
+    pub fn seek(&mut self, t_us: Time) -> Result<(), String> {
         let t = t_us.min(MAX_SIM_TIME_US);
         self.paused = true;
         self.pause_at = None;
@@ -242,10 +217,10 @@ impl Model {
     }
 
     /// Advances the simulated clock by `wall_ms` of real time at the current speed. Returns
-    /// whether anything moved.
-    pub fn advance(&mut self, wall_ms: f64) -> bool {
+    /// whether anything moved; a failure pauses the run.
+    pub fn advance(&mut self, wall_ms: f64) -> Result<bool, String> {
         if self.paused || !(0.0..=MAX_FRAME_GAP_MS).contains(&wall_ms) {
-            return false;
+            return Ok(false);
         }
         let exact = wall_ms * 1000.0 * self.effective_speed() + self.carry_us;
         let whole = exact.floor();
@@ -259,20 +234,18 @@ impl Model {
             self.carry_us = 0.0;
         }
         if target == self.now_us() {
-            return self.paused;
+            return Ok(self.paused);
         }
-        if let Err(e) = self.run_to(target) {
-            self.alert = Some(e);
-            self.paused = true;
-        }
-        true
+        self.run_to(target).inspect_err(|_| self.paused = true)?;
+        Ok(true)
     }
 
     /// Runs every event of the next instant that has any, and pauses there.
-    pub fn step(&mut self) {
+    pub fn step(&mut self) -> Result<(), String> {
         self.paused = true;
-        if let Some(next) = self.world.next_event_us() {
-            self.seek(next);
+        match self.world.next_event_us() {
+            Some(next) => self.seek(next),
+            None => Ok(()),
         }
     }
 
@@ -297,90 +270,81 @@ impl Model {
         Ok(())
     }
 
-    /// Like `intervene`, but a problem goes to the alert banner.
-    pub fn act(&mut self, what: Intervention) {
-        if let Err(e) = self.intervene(what) {
-            self.alert = Some(e);
-        }
-    }
-
     /// Click on a server: a running one crashes, a crashed one restarts.
-    pub fn toggle_server(&mut self, id: NodeId) {
+    pub fn toggle_server(&mut self, id: NodeId) -> Result<(), String> {
         match self.world.node(id) {
-            Some(_) => self.act(Intervention::Crash(id)),
-            None => self.act(Intervention::Restart(id)),
+            Some(_) => self.intervene(Intervention::Crash(id)),
+            None => self.intervene(Intervention::Restart(id)),
         }
     }
 
     /// RaftScope's R: the leader crashes and comes straight back with only its disk.
-    pub fn restart_leader(&mut self) {
-        if let Some(leader) = self.world.leader() {
-            self.act(Intervention::Crash(leader));
-            self.act(Intervention::Restart(leader));
-        }
+    pub fn restart_leader(&mut self) -> Result<(), String> {
+        let leader = self.world.leader().ok_or("there is no leader to restart")?;
+        self.intervene(Intervention::Crash(leader))?;
+        self.intervene(Intervention::Restart(leader))
     }
 
-    pub fn restart_all(&mut self) {
+    pub fn restart_all(&mut self) -> Result<(), String> {
         for id in 1..=self.world.servers().len() as NodeId {
             if self.world.node(id).is_none() {
-                self.act(Intervention::Restart(id));
+                self.intervene(Intervention::Restart(id))?;
             }
         }
+        Ok(())
     }
 
     /// A client request through the leader, or any live server when there is none.
-    pub fn request(&mut self, via: Option<NodeId>) {
+    pub fn request(&mut self, via: Option<NodeId>) -> Result<(), String> {
         let live = (1..=self.world.servers().len() as NodeId).find(|&n| self.world.node(n).is_some());
-        match via.or(self.world.leader()).or(live) {
-            Some(n) => self.act(Intervention::Request(n)),
-            None => self.alert = Some("every server is down: restart one before sending a request".into()),
-        }
+        let n =
+            via.or(self.world.leader()).or(live).ok_or("every server is down: restart one before sending a request")?;
+        self.intervene(Intervention::Request(n))
     }
 
     /// Switches PreVote, CheckQuorum or the read mode; the rest stays as it is.
-    pub fn set_protocol(&mut self, change: impl FnOnce(&mut bool, &mut bool, &mut ReadMode)) {
+    pub fn set_protocol(&mut self, change: impl FnOnce(&mut bool, &mut bool, &mut ReadMode)) -> Result<(), String> {
         let raft = self.world.config().raft;
         let (mut pre_vote, mut check_quorum, mut read_mode) = (raft.pre_vote, raft.check_quorum, raft.read_mode);
         change(&mut pre_vote, &mut check_quorum, &mut read_mode);
-        self.act(Intervention::SetProtocol { pre_vote, check_quorum, read_mode });
+        self.intervene(Intervention::SetProtocol { pre_vote, check_quorum, read_mode })
     }
 
     /// Dissertation 3.10: the leader hands leadership to `id`.
-    pub fn transfer_to(&mut self, id: NodeId) {
+    pub fn transfer_to(&mut self, id: NodeId) -> Result<(), String> {
         match self.world.leader() {
-            None => self.alert = Some("there is no leader to hand leadership over".into()),
-            Some(l) if l == id => self.alert = Some(format!("n{id} already leads")),
-            Some(_) if self.world.node(id).is_none() => self.alert = Some(format!("n{id} is down")),
-            Some(_) => self.act(Intervention::Transfer(id)),
+            None => Err("there is no leader to hand leadership over".into()),
+            Some(l) if l == id => Err(format!("n{id} already leads")),
+            Some(_) if self.world.node(id).is_none() => Err(format!("n{id} is down")),
+            Some(_) => self.intervene(Intervention::Transfer(id)),
         }
     }
 
     /// A click on the link between two servers: cut it (both ways, or only `a → b`), or
     /// restore what was cut. Servers split by a partition are joined by healing it.
-    pub fn toggle_link(&mut self, a: NodeId, b: NodeId, one_way: bool) {
+    pub fn toggle_link(&mut self, a: NodeId, b: NodeId, one_way: bool) -> Result<(), String> {
         let net = self.world.network();
         if net.partitioned(a, b) {
-            self.alert =
-                Some(format!("n{a} and n{b} are on different sides of a partition: heal the network to join them"));
-            return;
+            return Err(format!("n{a} and n{b} are on different sides of a partition: heal the network to join them"));
         }
         let cut: Vec<(NodeId, NodeId)> = [(a, b), (b, a)].into_iter().filter(|&(f, t)| net.is_cut(f, t)).collect();
         if cut.is_empty() {
-            self.act(Intervention::Cut { from: a, to: b });
+            self.intervene(Intervention::Cut { from: a, to: b })?;
             if !one_way {
-                self.act(Intervention::Cut { from: b, to: a });
+                self.intervene(Intervention::Cut { from: b, to: a })?;
             }
         } else {
             for (from, to) in cut {
-                self.act(Intervention::Mend { from, to });
+                self.intervene(Intervention::Mend { from, to })?;
             }
         }
+        Ok(())
     }
 
     /// Splits the cluster: the servers in `side` on one side of a partition, the rest on the other.
-    pub fn split(&mut self, side: &BTreeSet<NodeId>) {
+    pub fn split(&mut self, side: &BTreeSet<NodeId>) -> Result<(), String> {
         let n = self.world.servers().len() as NodeId;
-        self.act(Intervention::Partition((1..=n).map(|id| u8::from(side.contains(&id))).collect()));
+        self.intervene(Intervention::Partition((1..=n).map(|id| u8::from(side.contains(&id))).collect()))
     }
 
     pub fn is_isolated(&self, id: NodeId) -> bool {
@@ -388,22 +352,19 @@ impl Model {
     }
 
     /// Starts over with a new scenario (a new cluster size, a preset, a reset).
-    pub fn reset(&mut self, scenario: Scenario) {
-        match Model::new(scenario) {
-            Ok(fresh) => {
-                let (speed, paused, generation) = (self.speed, self.paused, self.generation + 1);
-                *self = Model { speed, paused, generation, ..fresh };
-            }
-            Err(e) => self.alert = Some(e),
-        }
+    pub fn reset(&mut self, scenario: Scenario) -> Result<(), String> {
+        let fresh = Model::new(scenario)?;
+        let (speed, paused, generation) = (self.speed, self.paused, self.generation + 1);
+        *self = Model { speed, paused, generation, ..fresh };
+        Ok(())
     }
 
     /// Starts a fresh run with the current settings, changed by `change` (a new seed, cluster
     /// size or number of clients).
-    pub fn reset_with(&mut self, change: impl FnOnce(&mut SimConfig)) {
+    pub fn reset_with(&mut self, change: impl FnOnce(&mut SimConfig)) -> Result<(), String> {
         let mut config = self.world.config().clone();
         change(&mut config);
-        self.reset(Scenario::new(config));
+        self.reset(Scenario::new(config))
     }
 
     pub fn set_speed(&mut self, speed: f64) {
@@ -489,14 +450,14 @@ mod tests {
         let mut m = model();
         m.set_speed(0.01);
         for _ in 0..100 {
-            m.advance(16.0);
+            m.advance(16.0).unwrap();
         }
         assert_eq!(m.now_us(), 16_000, "1.6 s of wall time at 1/100 is 16 ms");
         let before = m.now_us();
-        assert!(!m.advance(5_000.0), "a five-second gap is not simulated");
+        assert!(!m.advance(5_000.0).unwrap(), "a five-second gap is not simulated");
         assert_eq!(m.now_us(), before);
         m.paused = true;
-        assert!(!m.advance(16.0));
+        assert!(!m.advance(16.0).unwrap());
         assert_eq!(m.now_us(), before, "paused means no simulation");
     }
 
@@ -505,19 +466,19 @@ mod tests {
     #[test]
     fn links_are_cut_and_restored_by_hand_and_the_split_tool_partitions() {
         let mut m = Model::new(first_visit(6)).expect("valid");
-        m.seek(1_000_000);
-        m.toggle_link(1, 2, false);
+        m.seek(1_000_000).unwrap();
+        m.toggle_link(1, 2, false).unwrap();
         let net = m.world.network();
         assert!(net.is_cut(1, 2) && net.is_cut(2, 1), "both directions");
-        m.toggle_link(1, 2, false);
+        m.toggle_link(1, 2, false).unwrap();
         assert!(!m.world.network().is_cut(1, 2) && !m.world.network().is_cut(2, 1), "a second click restores");
-        m.toggle_link(1, 3, true);
+        m.toggle_link(1, 3, true).unwrap();
         assert!(m.world.network().is_cut(1, 3) && !m.world.network().is_cut(3, 1), "one way");
         let side: BTreeSet<NodeId> = [4, 5].into();
-        m.split(&side);
+        m.split(&side).unwrap();
         assert!(m.world.network().partitioned(1, 4) && !m.world.network().partitioned(4, 5));
-        m.toggle_link(1, 4, false);
-        assert!(m.alert.as_deref().is_some_and(|a| a.contains("partition")), "{:?}", m.alert);
+        let refused = m.toggle_link(1, 4, false);
+        assert!(refused.as_ref().is_err_and(|a| a.contains("partition")), "{refused:?}");
         // The cuts are interventions: the link replays them.
         let replay = Model::from_link(&m.link()).expect("the link opens");
         assert!(replay.world.network().is_cut(1, 3) && replay.world.network().partitioned(1, 4));
@@ -535,7 +496,7 @@ mod tests {
         let mut m = model();
         m.set_speed(MIN_SPEED);
         for _ in 0..1000 {
-            m.advance(0.5);
+            m.advance(0.5).unwrap();
         }
         assert_eq!(m.now_us(), 500);
     }
@@ -545,12 +506,12 @@ mod tests {
         let mut m = model();
         m.set_speed(1.0);
         while m.world.leader().is_none() {
-            m.advance(16.0);
+            m.advance(16.0).unwrap();
         }
         let leader = m.world.leader().expect("elected");
-        m.toggle_server(leader);
+        m.toggle_server(leader).unwrap();
         assert_eq!(m.role(leader), None, "clicking a running server crashes it");
-        m.toggle_server(leader);
+        m.toggle_server(leader).unwrap();
         assert_eq!(m.role(leader), Some(RoleKind::Follower), "clicking a crashed one restarts it");
         let times: Vec<Time> = m.scenario.interventions.iter().map(|t| t.at_us).collect();
         assert_eq!(times, vec![m.now_us(), m.now_us()]);
@@ -570,15 +531,15 @@ mod tests {
         let mut m = busy_model(5);
         let mut seen = Vec::new();
         for t in 1..=40u64 {
-            m.seek(t * 1_500_000);
+            m.seek(t * 1_500_000).unwrap();
             seen.push((m.now_us(), m.world.trace().hash_hex()));
             if t == 10 {
-                m.act(Intervention::Crash(2));
+                m.intervene(Intervention::Crash(2)).unwrap();
             }
         }
         assert!(m.checkpoints.len() <= MAX_CHECKPOINTS);
         for &(t, ref hash) in seen.iter().rev().step_by(7) {
-            m.seek(t);
+            m.seek(t).unwrap();
             assert_eq!(&m.world.trace().hash_hex(), hash, "state at {t} µs differs on the way back");
         }
     }
@@ -586,16 +547,16 @@ mod tests {
     #[test]
     fn acting_in_the_past_forks_the_history() {
         let mut m = busy_model(6);
-        m.seek(2_000_000);
-        m.act(Intervention::Crash(1));
-        m.seek(4_000_000);
-        m.act(Intervention::Crash(2));
-        m.seek(3_000_000);
+        m.seek(2_000_000).unwrap();
+        m.intervene(Intervention::Crash(1)).unwrap();
+        m.seek(4_000_000).unwrap();
+        m.intervene(Intervention::Crash(2)).unwrap();
+        m.seek(3_000_000).unwrap();
         assert_eq!(m.scenario.interventions.len(), 2, "going back alone changes nothing");
-        m.act(Intervention::Crash(3));
+        m.intervene(Intervention::Crash(3)).unwrap();
         let kept: Vec<_> = m.scenario.interventions.iter().map(|t| t.what.clone()).collect();
         assert_eq!(kept, vec![Intervention::Crash(1), Intervention::Crash(3)], "the later future is discarded");
-        m.seek(5_000_000);
+        m.seek(5_000_000).unwrap();
         assert!(m.world.node(2).is_some(), "the discarded crash never happens");
         assert!(m.world.node(3).is_none());
     }
@@ -603,12 +564,12 @@ mod tests {
     #[test]
     fn a_link_rebuilds_the_same_world() {
         let mut m = busy_model(7);
-        m.seek(1_000_000);
+        m.seek(1_000_000).unwrap();
         let leader = m.world.leader().expect("a leader");
-        m.act(Intervention::Crash(leader));
-        m.request(None);
-        m.act(Intervention::Isolate(leader % 5 + 1));
-        m.seek(2_345_678);
+        m.intervene(Intervention::Crash(leader)).unwrap();
+        m.request(None).unwrap();
+        m.intervene(Intervention::Isolate(leader % 5 + 1)).unwrap();
+        m.seek(2_345_678).unwrap();
         let text = m.link();
         let opened = Model::from_link(&text).expect("opens");
         assert!(opened.paused);
@@ -620,7 +581,7 @@ mod tests {
     #[test]
     fn forged_message_ids_are_refused() {
         let mut m = busy_model(8);
-        m.seek(500_000);
+        m.seek(500_000).unwrap();
         assert!(m.intervene(Intervention::DropMessage(999_999)).is_err());
         let mut link = crate::scenario::link::decode(&m.link()).expect("valid");
         link.scenario.interventions.push(Timed { at_us: 500_000, what: Intervention::DropMessage(999_999) });

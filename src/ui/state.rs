@@ -1,10 +1,10 @@
 //! The one reducer: every change to the playground is an `Action`. The model sits behind an
 //! `Rc<RefCell>` so a frame does not copy the world; `version` tells Yew whether to re-render.
+//! The page around the run (`Chrome`: panels, theme, alert, share link, the story being told)
+//! lives here beside the model, not in it: the model is the run and nothing else.
 
 use std::cell::RefCell;
 use std::rc::Rc;
-
-use yew::Reducible;
 
 use super::forms;
 use super::model::{Model, Selection, first_visit};
@@ -84,9 +84,9 @@ pub enum Action {
     Refresh,
 }
 
-/// The page around the simulation: which panels are open and the colour theme. Not part of
-/// the run (a share link does not carry it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The page around the simulation: which panels are open, the colour theme, the alert banner
+/// and the last share link. Not part of the run (a share link does not carry it).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chrome {
     pub help_open: bool,
     pub settings_open: bool,
@@ -104,6 +104,14 @@ pub struct Chrome {
     pub embed: bool,
     /// The guided scenario being told, if any.
     pub tour: Option<Tour>,
+    /// The last problem to show in the alert banner.
+    pub alert: Option<Rc<str>>,
+    /// A link that failed to open stays in the address bar until the person acts.
+    pub keep_fragment: bool,
+    /// The last share link made, and how many were made (each press of Share copies again,
+    /// even when the link is the same).
+    pub share: Option<Rc<str>>,
+    pub shares: u64,
 }
 
 impl Default for Chrome {
@@ -119,6 +127,10 @@ impl Default for Chrome {
             split_side: 0,
             embed: false,
             tour: None,
+            alert: None,
+            keep_fragment: false,
+            share: None,
+            shares: 0,
         }
     }
 }
@@ -188,69 +200,88 @@ impl State {
                 chrome.help_open = false;
                 self.model.borrow_mut().selection = None;
             }
+            Action::DismissAlert => chrome.alert = None,
+            Action::Share => {
+                chrome.share = Some(self.model.borrow().link().into());
+                chrome.shares += 1;
+            }
             _ => return false,
         }
         true
     }
 
-    /// The guided-scenario side of an action: `Some(tour)` when the action is the tour's (or
-    /// starts one); `None` leaves the action to the rest of the reducer.
-    fn tour_step(&self, action: &Action) -> Option<Option<Tour>> {
+    /// The guided-scenario side of an action: `Some` when the action is the tour's (or starts
+    /// one), with the tour it leaves; `None` leaves the action to the rest of the reducer.
+    fn tour_step(&self, action: &Action) -> Option<Result<Option<Tour>, String>> {
         let mut m = self.model.borrow_mut();
         let mut tour = self.chrome.tour;
-        match (action, tour.as_mut()) {
+        let done = match (action, tour.as_mut()) {
             (Action::TourNext, Some(t)) => tour::next(&mut m, t),
             (Action::TourPrev, Some(t)) => tour::prev(&mut m, t),
             (Action::TourWithBug, Some(t)) => {
                 let preset = t.story().preset;
-                tour = tour::start(&mut m, preset, true);
+                tour::start(&mut m, preset, true).map(|t| tour = Some(t))
             }
-            (Action::TourClose, _) => tour = None,
-            // An unknown preset goes on to the reducer, which explains it in the alert banner.
-            (Action::LoadPreset(name, _), _) => tour = Some(tour::start(&mut m, name, false)?),
+            (Action::TourClose, _) => {
+                tour = None;
+                Ok(())
+            }
+            // A preset without a story goes on to the reducer (an unknown one is explained there).
+            (Action::LoadPreset(name, _), _) if tour::has_story(name) => {
+                tour::start(&mut m, name, false).map(|t| tour = Some(t))
+            }
             (Action::OpenLink(text), _) => {
                 let preset = tour::preset_of_link(text)?;
-                m.keep_fragment = false;
-                tour = tour::start(&mut m, preset, false);
+                tour::start(&mut m, preset, false).map(|t| tour = Some(t))
             }
             _ => return None,
-        }
-        Some(tour)
+        };
+        Some(done.map(|()| tour))
     }
 }
 
-impl Reducible for State {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut chrome = self.chrome;
+impl State {
+    /// The reducer (Yew's `Reducible::reduce` calls it): plain Rust, tested natively.
+    pub fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut chrome = self.chrome.clone();
         if !matches!(action, Action::Frame(_) | Action::Refresh) {
             chrome.hint = false;
+        }
+        if !matches!(action, Action::Frame(_) | Action::Refresh | Action::OpenLink(_)) {
+            // The person acted: the address bar may follow the run again.
+            chrome.keep_fragment = false;
         }
         if self.update_chrome(&mut chrome, &action) {
             return self.next(chrome);
         }
-        if let Some(tour) = self.tour_step(&action) {
+        if let Some(done) = self.tour_step(&action) {
             if matches!(action, Action::OpenLink(_) | Action::LoadPreset(..) | Action::TourWithBug) {
                 // A story starts: out of the way, so the cluster and the caption show.
                 chrome.settings_open = false;
             }
-            chrome.tour = tour;
+            match done {
+                Ok(tour) => chrome.tour = tour,
+                Err(e) => chrome.alert = Some(e.into()),
+            }
             return self.next(chrome);
         }
         if let Action::Split = action {
             let side = (1..=16u8).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
-            self.model.borrow_mut().split(&side);
+            if let Err(e) = self.model.borrow_mut().split(&side) {
+                chrome.alert = Some(e.into());
+            }
             chrome.split_side = 0;
             return self.next(chrome);
         }
-        let changed = {
-            let mut m = self.model.borrow_mut();
-            if !matches!(action, Action::Frame(_) | Action::Refresh | Action::OpenLink(_)) {
-                // The person acted: the address bar may follow the run again.
-                m.keep_fragment = false;
+        let opening = matches!(action, Action::OpenLink(_));
+        let changed = match apply(&mut self.model.borrow_mut(), action) {
+            Ok(changed) => changed,
+            Err(e) => {
+                chrome.alert = Some(e.into());
+                // A bad link stays in the address bar, to be read and mended.
+                chrome.keep_fragment |= opening;
+                true
             }
-            apply(&mut m, action)
         };
         if let Some(t) = chrome.tour.as_mut() {
             // A frame may bring a guided scenario to the beat it was heading for.
@@ -263,29 +294,30 @@ impl Reducible for State {
     }
 }
 
-/// Carries out one action; returns whether anything visible may have changed.
-fn apply(m: &mut Model, action: Action) -> bool {
+/// Carries out one action; returns whether anything visible may have changed, or the problem
+/// to show in the alert banner.
+fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
     match action {
         Action::Frame(wall_ms) => return m.advance(wall_ms),
         Action::TogglePlay => m.paused = !m.paused,
         Action::SetPaused(p) => m.paused = p,
-        Action::Step => m.step(),
+        Action::Step => m.step()?,
         Action::SetSpeed(s) => m.set_speed(s),
         Action::SpeedBy(f) => m.set_speed(m.speed * f),
         Action::ToggleFastForward => m.fast_forward = !m.fast_forward,
-        Action::Reset(seed) => m.reset_with(|c| c.seed = seed),
-        Action::SetNodes(text) => forms::set_nodes(m, &text),
-        Action::SetClients(text) => forms::set_clients(m, &text),
-        Action::LoadPreset(name, seed) => match presets::find(&name) {
-            Some(p) => m.reset((p.build)(seed)),
-            None => m.alert = Some(format!("unknown preset '{name}'")),
-        },
-        Action::Act(i) => m.act(i),
-        Action::ClickServer(id) => m.toggle_server(id),
+        Action::Reset(seed) => m.reset_with(|c| c.seed = seed)?,
+        Action::SetNodes(text) => forms::set_nodes(m, &text)?,
+        Action::SetClients(text) => forms::set_clients(m, &text)?,
+        Action::LoadPreset(name, seed) => {
+            let p = presets::find(&name).ok_or_else(|| format!("unknown preset '{name}'"))?;
+            m.reset((p.build)(seed))?
+        }
+        Action::Act(i) => m.intervene(i)?,
+        Action::ClickServer(id) => m.toggle_server(id)?,
         Action::Select(s) => m.selection = s,
-        Action::Request(via) => m.request(via),
-        Action::RestartLeader => m.restart_leader(),
-        Action::RestartAll => m.restart_all(),
+        Action::Request(via) => m.request(via)?,
+        Action::RestartLeader => m.restart_leader()?,
+        Action::RestartAll => m.restart_all()?,
         Action::ToggleHelp
         | Action::ToggleSettings
         | Action::CycleTheme
@@ -293,40 +325,38 @@ fn apply(m: &mut Model, action: Action) -> bool {
         | Action::DiagramZoom(_)
         | Action::DiagramPan(_)
         | Action::ToggleSplitSide(_)
-        | Action::LogPage(_) => {}
-        Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way),
+        | Action::LogPage(_)
+        | Action::DismissAlert
+        | Action::Share => {}
+        Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way)?,
         Action::Split | Action::TourNext | Action::TourPrev | Action::TourWithBug | Action::TourClose => {}
-        Action::DismissAlert => m.alert = None,
-        Action::SetLatency(text) => forms::set_latency(m, &text),
-        Action::SetLoss(text) => forms::set_loss(m, &text),
-        Action::SetDup(text) => forms::set_dup(m, &text),
-        Action::SetElectionTimeout(text) => forms::set_election(m, &text),
-        Action::SetHeartbeat(text) => forms::set_heartbeat(m, &text),
+        Action::SetLatency(text) => forms::set_latency(m, &text)?,
+        Action::SetLoss(text) => forms::set_loss(m, &text)?,
+        Action::SetDup(text) => forms::set_dup(m, &text)?,
+        Action::SetElectionTimeout(text) => forms::set_election(m, &text)?,
+        Action::SetHeartbeat(text) => forms::set_heartbeat(m, &text)?,
         Action::ToggleBug(bug) => {
             let on = !m.world.config().raft.bugs.has(bug);
-            m.act(Intervention::SetBug { bug, on });
+            m.intervene(Intervention::SetBug { bug, on })?
         }
-        Action::TogglePreVote => m.set_protocol(|p, _, _| *p = !*p),
-        Action::ToggleCheckQuorum => m.set_protocol(|_, q, _| *q = !*q),
-        Action::SetReads(text) => match ReadMode::from_name(&text) {
-            Some(mode) => m.set_protocol(|_, _, r| *r = mode),
-            None => m.alert = Some(format!("reads are served through the log or by read index, not '{text}'")),
-        },
-        Action::Transfer(id) => m.transfer_to(id),
-        Action::AddServer => m.act(Intervention::AddServer),
-        Action::Seek(t) => m.seek(t),
+        Action::TogglePreVote => m.set_protocol(|p, _, _| *p = !*p)?,
+        Action::ToggleCheckQuorum => m.set_protocol(|_, q, _| *q = !*q)?,
+        Action::SetReads(text) => {
+            let mode = ReadMode::from_name(&text)
+                .ok_or_else(|| format!("reads are served through the log or by read index, not '{text}'"))?;
+            m.set_protocol(|_, _, r| *r = mode)?
+        }
+        Action::Transfer(id) => m.transfer_to(id)?,
+        Action::AddServer => m.intervene(Intervention::AddServer)?,
+        Action::Seek(t) => m.seek(t)?,
         Action::GoLive => {
-            m.seek(m.horizon_us);
+            m.seek(m.horizon_us)?;
             m.paused = false;
         }
-        Action::Share => {
-            m.share = Some(m.link());
-            m.shares += 1;
-        }
-        Action::OpenLink(text) => m.open_link(&text),
+        Action::OpenLink(text) => m.open_link(&text)?,
         Action::Refresh => {}
     }
-    true
+    Ok(true)
 }
 
 /// The cluster the page opens with: the link in the address bar if there is one, else a fresh
@@ -334,8 +364,53 @@ fn apply(m: &mut Model, action: Action) -> bool {
 pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: bool) -> State {
     let mut model = Model::new(first_visit(seed)).expect("the default scenario is valid");
     let link = fragment.filter(|f| !f.trim_start_matches('#').is_empty());
-    if let Some(text) = link {
-        model.open_link(text);
+    let alert = link.and_then(|text| model.open_link(text).err()).map(Rc::from);
+    let keep_fragment = alert.is_some();
+    let hint = link.is_none() && !embed;
+    State { chrome: Chrome { theme, hint, embed, alert, keep_fragment, ..Chrome::default() }, ..State::new(model) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> Rc<State> {
+        Rc::new(initial_state(7, None, Theme::default(), false))
     }
-    State { chrome: Chrome { theme, hint: link.is_none() && !embed, embed, ..Chrome::default() }, ..State::new(model) }
+
+    #[test]
+    fn problems_go_to_the_alert_banner_and_leave_the_run_alone() {
+        let s = state();
+        let before = s.model.borrow().world.config().clone();
+        let s = s.reduce(Action::SetNodes("0".into()));
+        assert!(s.chrome.alert.as_deref().is_some_and(|a| a.contains("cluster size")), "{:?}", s.chrome.alert);
+        assert_eq!(s.model.borrow().world.config(), &before);
+        let s = s.reduce(Action::DismissAlert);
+        assert_eq!(s.chrome.alert, None);
+        let s = s.reduce(Action::Transfer(9));
+        assert!(s.chrome.alert.is_some(), "no leader yet to hand over");
+    }
+
+    #[test]
+    fn a_bad_link_stays_in_the_address_bar_until_the_person_acts() {
+        let s = state().reduce(Action::OpenLink("#v9-nonsense".into()));
+        assert!(s.chrome.alert.is_some() && s.chrome.keep_fragment);
+        let s = s.reduce(Action::Frame(16.0));
+        assert!(s.chrome.keep_fragment, "frames are not the person acting");
+        let s = s.reduce(Action::TogglePlay);
+        assert!(!s.chrome.keep_fragment);
+        let bad = initial_state(7, Some("#garbage"), Theme::default(), false);
+        assert!(bad.chrome.alert.is_some() && bad.chrome.keep_fragment && !bad.chrome.hint);
+    }
+
+    #[test]
+    fn share_makes_the_link_of_this_moment_each_time_it_is_pressed() {
+        let s = state().reduce(Action::Seek(1_000_000));
+        let s = s.reduce(Action::Share).reduce(Action::Share);
+        assert_eq!(s.chrome.shares, 2);
+        let link = s.chrome.share.clone().expect("a link");
+        assert_eq!(&*link, s.model.borrow().link());
+        let reopened = Model::from_link(&link).expect("the share link opens");
+        assert_eq!(reopened.now_us(), 1_000_000);
+    }
 }

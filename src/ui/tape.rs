@@ -89,7 +89,7 @@ mod tests {
         // Seed 4 kicks n5 first; it leads, then crashes.
         let scenario = first_visit(4).at(2_000, Intervention::Crash(5));
         let mut m = Model::new(scenario).expect("valid");
-        m.seek(600_000_000);
+        m.seek(600_000_000).unwrap();
         let t = tape(&m, 400);
         assert_eq!(t.end_us, 600_000_000);
         assert!(t.elections.len() >= 2, "the first election and the one after the crash");

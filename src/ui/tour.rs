@@ -45,18 +45,22 @@ fn at_us(beat: &Beat) -> Time {
     beat.at_ms * 1000
 }
 
+pub fn has_story(preset: &str) -> bool {
+    STORIES.iter().any(|s| s.preset == preset)
+}
+
 /// Opens `preset`'s story (with its bug switched on if asked) at the first beat, paused.
-pub fn start(m: &mut Model, preset: &str, bug: bool) -> Option<Tour> {
-    let story = STORIES.iter().position(|s| s.preset == preset)?;
-    let p = presets::find(preset)?;
+pub fn start(m: &mut Model, preset: &str, bug: bool) -> Result<Tour, String> {
+    let story = STORIES.iter().position(|s| s.preset == preset).ok_or_else(|| format!("no story for '{preset}'"))?;
+    let p = presets::find(preset).ok_or_else(|| format!("unknown preset '{preset}'"))?;
     let mut scenario = (p.build)(1);
     if let (true, Some((b, _))) = (bug, STORIES[story].with_bug) {
         scenario.config.raft.bugs = scenario.config.raft.bugs.with(b);
     }
-    m.reset(scenario);
+    m.reset(scenario)?;
     let tour = Tour { story, beat: 0, heading: false, bug };
-    m.seek(at_us(tour.current()));
-    Some(tour)
+    m.seek(at_us(tour.current()))?;
+    Ok(tour)
 }
 
 /// A story for a link: the preset it opens at its start, if it is one.
@@ -71,19 +75,20 @@ pub fn preset_of_link(text: &str) -> Option<&'static str> {
 }
 
 /// Plays on to the next beat (the run pauses there by itself).
-pub fn next(m: &mut Model, tour: &mut Tour) {
+pub fn next(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
     if tour.is_last() {
-        return;
+        return Ok(());
     }
     let target = at_us(&tour.story().beats[tour.beat + 1]);
     if m.now_us() >= target {
-        m.seek(target);
+        m.seek(target)?;
         tour.beat += 1;
-        return;
+        return Ok(());
     }
     m.pause_at = Some(target);
     m.paused = false;
     tour.heading = true;
+    Ok(())
 }
 
 /// Called after each frame: the run reached the beat it was heading for.
@@ -95,10 +100,10 @@ pub fn arrived(m: &Model, tour: &mut Tour) {
 }
 
 /// Back to the previous beat's moment.
-pub fn prev(m: &mut Model, tour: &mut Tour) {
+pub fn prev(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
     tour.heading = false;
     tour.beat = tour.beat.saturating_sub(1);
-    m.seek(at_us(tour.current()));
+    m.seek(at_us(tour.current()))
 }
 
 #[cfg(test)]
@@ -114,10 +119,10 @@ mod tests {
         assert_eq!((tour.beat, m.paused), (0, true));
         m.set_speed(1.0);
         while !tour.is_last() {
-            next(&mut m, &mut tour);
+            next(&mut m, &mut tour).unwrap();
             let mut frames = 0;
             while tour.heading {
-                m.advance(16.0);
+                m.advance(16.0).unwrap();
                 arrived(&m, &mut tour);
                 frames += 1;
                 assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
@@ -125,8 +130,8 @@ mod tests {
             assert_eq!(m.now_us(), at_us(tour.current()), "the run pauses exactly on the beat");
         }
         assert!(tour.caption().contains(if bug { "commit-previous-term" } else { "(e)" }));
-        m.seek(m.now_us() + 1_000_000);
-        prev(&mut m, &mut tour);
+        m.seek(m.now_us() + 1_000_000).unwrap();
+        prev(&mut m, &mut tour).unwrap();
         assert_eq!(m.now_us(), at_us(tour.current()));
         m
     }
@@ -136,7 +141,7 @@ mod tests {
         let mut safe = walk(false);
         assert_eq!(safe.first_violation(), None, "without the bug the rule holds");
         let mut broken = walk(true);
-        broken.seek(1_500_000);
+        broken.seek(1_500_000).unwrap();
         let v = broken.first_violation().expect("the lost committed entry");
         assert!(matches!(
             v.invariant,

@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn each_server_shows_its_store_and_the_log_pages_back_by_index() {
         let mut m = Model::new(crate::ui::model::first_visit(8)).expect("valid");
-        m.seek(120_000_000);
+        m.seek(120_000_000).unwrap();
         let (first, rows) = log_rows(&m, 0);
         let newest = rows.iter().map(|r| r.last_index).max().expect("rows");
         assert_eq!(first, newest + 1 - LOG_WINDOW);
@@ -487,15 +487,15 @@ mod tests {
         let mut m = Model::new(Scenario::new(default_config(11))).expect("valid");
         m.set_speed(1.0);
         while m.world.leader().is_none() {
-            m.advance(10.0);
+            m.advance(10.0).unwrap();
         }
         let leader = m.world.leader().expect("elected");
         let s = servers(&m);
         assert_eq!(s.len(), 5);
         assert_eq!(s.iter().filter(|v| v.role == RoleKind::Leader).count(), 1);
         assert!(s.iter().filter(|v| v.role != RoleKind::Leader).all(|v| v.timer.is_some()));
-        m.request(None);
-        m.advance(5.0);
+        m.request(None).unwrap();
+        m.advance(5.0).unwrap();
         let dots = clients(&m);
         let msgs = messages(&m, &dots, false);
         assert!(!msgs.is_empty(), "a leader always has something in flight");
@@ -509,11 +509,11 @@ mod tests {
         assert_eq!(first, 1);
         assert!(rows.iter().any(|r| r.is_leader && r.id == leader));
         assert!(!requests(&m, 5).is_empty());
-        m.act(Intervention::Crash(leader));
+        m.intervene(Intervention::Crash(leader)).unwrap();
         let s = servers(&m);
         assert!(!s[usize::from(leader) - 1].up);
         assert_eq!(linearizability(&m), "checked while paused");
-        m.seek(m.now_us() + 2_000_000);
+        m.seek(m.now_us() + 2_000_000).unwrap();
         assert_eq!(linearizability(&m), "linearizable ✓");
     }
 
@@ -525,18 +525,18 @@ mod tests {
         let preset = crate::scenario::presets::find("stale-read").expect("preset");
         let mut m = Model::new((preset.build)(1)).expect("valid");
         assert!(m.first_violation().is_none());
-        m.act(Intervention::SetBug { bug: Bug::StaleRead, on: true });
-        m.seek(1_900_000);
+        m.intervene(Intervention::SetBug { bug: Bug::StaleRead, on: true }).unwrap();
+        m.seek(1_900_000).unwrap();
         m.paused = false;
         assert!(m.first_violation().is_none(), "nothing stale was read yet");
         while m.now_us() < 2_500_000 {
-            m.advance(400.0);
+            m.advance(400.0).unwrap();
         }
         let v = m.first_violation().expect("the stale read is found while running");
         assert_eq!((v.invariant, v.nodes.clone()), (Invariant::Linearizability, vec![1]));
-        m.seek(1_000_000);
+        m.seek(1_000_000).unwrap();
         let back = m.first_violation();
-        assert!(back.is_none(), "travelling back before the read clears it: {back:?} at {} {:?}", m.now_us(), m.alert);
+        assert!(back.is_none(), "travelling back before the read clears it: {back:?} at {}", m.now_us());
     }
 }
 
