@@ -179,40 +179,59 @@ pub fn fmt_duration(us: Time) -> String {
 
 pub use crate::sim::network::fmt_percent;
 
-/// Parses `60s`, `500ms`, `250us`, `2m`, `1.5s`. Returns microseconds.
+/// Parses `60s`, `500ms`, `250us`, `2m`, `1.5s`. Returns microseconds (fractions of one
+/// round to the nearest).
 pub fn parse_duration(text: &str) -> Result<Time, String> {
     let t = text.trim();
     let (number, unit_us) = if let Some(n) = t.strip_suffix("us") {
-        (n, 1.0)
+        (n, 1)
     } else if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e3)
+        (n, 1_000)
     } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1e6)
+        (n, 1_000_000)
     } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60e6)
+        (n, 60_000_000)
     } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3600e6)
+        (n, 3_600_000_000)
     } else {
         return Err(format!("'{text}' needs a unit: us, ms, s, m or h (like 500ms or 60s)"));
     };
-    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 500ms or 60s"))?;
-    if !value.is_finite() || value < 0.0 {
+    if number.trim_start().starts_with('-') {
         return Err(format!("'{text}' must be a positive duration"));
     }
-    let us = value * unit_us;
-    if us > 86_400e6 {
+    let millionths = parse_decimal(number, 6).ok_or_else(|| format!("'{text}' is not a duration like 500ms or 60s"))?;
+    let us = (u128::from(millionths) * unit_us + 500_000) / 1_000_000;
+    if us > 86_400_000_000 {
         return Err(format!("'{text}' is longer than one day"));
     }
-    Ok(us.round() as Time)
+    Ok(us as Time)
 }
 
 /// Parses a percentage 0–100 into parts per million.
 pub fn parse_percent(text: &str) -> Result<u32, String> {
-    let value: f64 = text.trim().trim_end_matches('%').parse().map_err(|_| format!("'{text}' is not a number"))?;
-    if !(0.0..=100.0).contains(&value) {
+    let number = text.trim().trim_end_matches('%');
+    let ppm = parse_decimal(number, 4).ok_or_else(|| format!("'{text}' is not a number"))?;
+    if number.trim_start().starts_with('-') || ppm > 1_000_000 {
         return Err(format!("must be between 0 and 100 (percent), got {text}"));
     }
-    Ok((value * 10_000.0).round() as u32)
+    Ok(ppm as u32)
+}
+
+/// A non-negative decimal like `12`, `1.5` or `.25`, times 10^`places`, rounded half up; `None`
+/// for anything else (signs, exponents, more than 12 whole digits). Integer arithmetic only:
+/// typed settings never pass through a float.
+pub fn parse_decimal(text: &str, places: u32) -> Option<u64> {
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) || whole.len() > 12 {
+        return None;
+    }
+    let mut value = if whole.is_empty() { 0 } else { whole.parse::<u64>().ok()? };
+    for i in 0..places as usize {
+        value = value * 10 + fraction.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+    }
+    let round_up = fraction.as_bytes().get(places as usize).is_some_and(|&b| b >= b'5');
+    Some(value + u64::from(round_up))
 }
 
 pub fn find_preset(name: &str) -> Result<&'static Preset, String> {
@@ -240,6 +259,15 @@ mod tests {
         assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("5").is_err());
         assert_eq!(parse_percent("2.5"), Ok(25_000));
+        assert_eq!(parse_percent("12.34567%"), Ok(123_457));
+        assert_eq!(parse_percent("100"), Ok(1_000_000));
+        assert!(parse_percent("-1").is_err() && parse_percent("1e2").is_err() && parse_percent("").is_err());
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
+        assert_eq!(parse_duration(".25ms"), Ok(250));
+        assert_eq!(parse_duration("0.0004ms"), Ok(0), "rounds to the nearest microsecond");
+        assert_eq!(parse_duration("24h"), Ok(86_400_000_000));
+        assert!(parse_duration("25h").is_err() && parse_duration("999999999999999h").is_err());
+        assert!(parse_duration("1.2.3s").is_err() && parse_duration("s").is_err() && parse_duration("NaNs").is_err());
         assert!(parse_percent("150").is_err());
         assert_eq!(fmt_percent(25_000), "2.5");
         assert_eq!(fmt_duration(10_000), "10ms");

@@ -30,6 +30,7 @@ const PANELS_WALL_US: f64 = 100_000.0;
 /// Wall time between redraws of the diagram and the tape while the run plays.
 const REDRAW_WALL_US: f64 = 500_000.0;
 use crate::sim::Intervention;
+use crate::sim::network::fmt_percent;
 
 impl Reducible for State {
     type Action = Action;
@@ -597,8 +598,8 @@ fn settings(m: &Model, chrome: &Chrome, cb: &Callbacks) -> Html {
                 on_clients={cb.clients.clone()} on_reset={cb.reset.clone()} on_add_server={cb.add_server.clone()}
                 on_restart_leader={cb.restart_leader.clone()} on_restart_all={cb.restart_all.clone()}
                 on_align_timers={cb.align.clone()} on_spread_timers={cb.spread.clone()} on_heal={cb.heal.clone()} />
-            <NetworkSettings latency={view::latency_text(&net)} loss_pct={view::percent(net.loss_ppm)}
-                dup_pct={view::percent(net.dup_ppm)} on_latency={cb.latency.clone()} on_loss={cb.loss.clone()}
+            <NetworkSettings latency={view::latency_text(&net)} loss_pct={fmt_percent(net.loss_ppm)}
+                dup_pct={fmt_percent(net.dup_ppm)} on_latency={cb.latency.clone()} on_loss={cb.loss.clone()}
                 on_dup={cb.dup.clone()} />
             <TimingSettings election={view::election_text(&raft)} heartbeat_ms={raft.heartbeat_interval_us / 1000}
                 on_election={cb.election.clone()} on_heartbeat={cb.heartbeat.clone()} />

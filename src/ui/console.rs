@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use serde::Serialize;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use yew::Callback;
 
@@ -31,10 +32,22 @@ impl Drop for ConsoleApi {
     }
 }
 
+/// An array of whole numbers 0–255 (at most 64 of them), or `None`.
+fn small_numbers(v: &JsValue) -> Option<Vec<u8>> {
+    let array = v.dyn_ref::<js_sys::Array>().filter(|a| a.length() <= 64)?;
+    let byte = |x: JsValue| x.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=255.0).contains(n)).map(|n| n as u8);
+    array.iter().map(byte).collect()
+}
+
+/// A number as JavaScript prints it (Rust's float formatting would add to the download).
+fn shown(n: f64) -> String {
+    js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
+}
+
 fn node_arg(v: &JsValue) -> Result<NodeId, String> {
     let n = v.as_f64().ok_or("expected a server id (a number from 1)")?;
     if n.fract() != 0.0 || !(1.0..=15.0).contains(&n) {
-        return Err(format!("server id must be a whole number from 1 to 15, got {n}"));
+        return Err(format!("server id must be a whole number from 1 to 15, got {}", shown(n)));
     }
     Ok(n as NodeId)
 }
@@ -56,11 +69,11 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
         "addServer" => Action::AddServer,
         "removeServer" => Action::Act(Intervention::RemoveServer(node_arg(a)?)),
         "replace" => {
-            let remove: Vec<u8> = serde_wasm_bindgen::from_value(a.clone())
-                .map_err(|_| "replace takes an array of server ids to remove and a count to add, like [1, 2], 2")?;
+            let remove = small_numbers(a)
+                .ok_or("replace takes an array of server ids to remove and a count to add, like [1, 2], 2")?;
             let add = number_arg(b, "the number of servers to add")?;
             if add.fract() != 0.0 || !(0.0..=15.0).contains(&add) {
-                return Err(format!("replace adds 0 to 15 servers, got {add}"));
+                return Err(format!("replace adds 0 to 15 servers, got {}", shown(add)));
             }
             Action::Act(Intervention::Replace { remove, add: add as u8 })
         }
@@ -68,8 +81,8 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
         "request" if a.is_undefined() || a.is_null() => Action::Request(None),
         "request" => Action::Request(Some(node_arg(a)?)),
         "partition" => {
-            let groups: Vec<u8> = serde_wasm_bindgen::from_value(a.clone())
-                .map_err(|_| "partition takes an array with a group number per server, like [0,0,1,1,1]")?;
+            let groups =
+                small_numbers(a).ok_or("partition takes an array with a group number per server, like [0,0,1,1,1]")?;
             Action::Act(Intervention::Partition(groups))
         }
         "pause" => Action::SetPaused(true),

@@ -178,15 +178,17 @@ pub fn endpoint_attr(e: Endpoint) -> String {
 }
 
 /// The diagram's horizontal scale: simulated time to x in `[0, width]`.
+// `max`/`min`, not `clamp`: a float clamp with a run-time bound carries a panic message that
+// links all of core's float formatting into the download.
 pub fn x_of(d: &DiagramView, t: Time, width: f64) -> f64 {
     let span = d.to_us.saturating_sub(d.from_us).max(1) as f64;
-    (t.saturating_sub(d.from_us) as f64 / span * width).clamp(0.0, width)
+    (t.saturating_sub(d.from_us) as f64 / span * width).max(0.0).min(width)
 }
 
 /// The simulated time under x (a click on the diagram travels there).
 pub fn time_at(d: &DiagramView, x: f64, width: f64) -> Time {
     let span = d.to_us.saturating_sub(d.from_us) as f64;
-    d.from_us + (x.clamp(0.0, width) / width * span).round() as Time
+    d.from_us + (x.max(0.0).min(width) / width * span).round() as Time
 }
 
 /// The window the diagram shows: `width_us` of simulated time ending `back_us` before now.

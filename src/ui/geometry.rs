@@ -1,6 +1,7 @@
 //! Pure geometry for the cluster drawing: where servers sit, where a message is at a given
 //! time, and the election-timer arc. Plain Rust, tested natively.
 
+use super::num::{fixed, sin_cos};
 use crate::raft::Time;
 
 /// The SVG canvas is `SIZE` × `SIZE` user units.
@@ -30,7 +31,8 @@ pub fn client_position(index: usize, count: usize) -> Point {
 
 fn ring_point(index: usize, count: usize, radius: f64) -> Point {
     let angle = std::f64::consts::TAU * index as f64 / count.max(1) as f64 - std::f64::consts::FRAC_PI_2;
-    Point { x: CENTER + radius * angle.cos(), y: CENTER + radius * angle.sin() }
+    let (sin, cos) = sin_cos(angle);
+    Point { x: CENTER + radius * cos, y: CENTER + radius * sin }
 }
 
 /// Server circles shrink as the ring fills so neighbours never overlap.
@@ -68,16 +70,16 @@ pub fn message_position(from: Point, to: Point, edge: f64, t: f64) -> Point {
 pub fn arc_path(center: Point, radius: f64, fraction: f64) -> String {
     let f = fraction.clamp(0.0, 1.0);
     if f >= 0.9999 {
-        let (x, y0, y1) = (center.x, center.y - radius, center.y + radius);
-        return format!(
-            "M {x:.2} {y0:.2} A {radius:.2} {radius:.2} 0 1 1 {x:.2} {y1:.2} A {radius:.2} {radius:.2} 0 1 1 {x:.2} {y0:.2}"
-        );
+        let (x, y0, y1, r) =
+            (fixed(center.x, 2), fixed(center.y - radius, 2), fixed(center.y + radius, 2), fixed(radius, 2));
+        return format!("M {x} {y0} A {r} {r} 0 1 1 {x} {y1} A {r} {r} 0 1 1 {x} {y0}");
     }
     let angle = std::f64::consts::TAU * f - std::f64::consts::FRAC_PI_2;
-    let (sx, sy) = (center.x, center.y - radius);
-    let (ex, ey) = (center.x + radius * angle.cos(), center.y + radius * angle.sin());
+    let (sin, cos) = sin_cos(angle);
+    let (sx, sy, r) = (fixed(center.x, 2), fixed(center.y - radius, 2), fixed(radius, 2));
+    let (ex, ey) = (fixed(center.x + radius * cos, 2), fixed(center.y + radius * sin, 2));
     let large = u8::from(f > 0.5);
-    format!("M {sx:.2} {sy:.2} A {radius:.2} {radius:.2} 0 {large} 1 {ex:.2} {ey:.2}")
+    format!("M {sx} {sy} A {r} {r} 0 {large} 1 {ex} {ey}")
 }
 
 /// A distinct, stable colour per term (golden-angle hues), for servers and log entries.

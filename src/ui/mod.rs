@@ -7,6 +7,7 @@ pub mod forms;
 pub mod geometry;
 pub mod inspect;
 pub mod model;
+pub mod num;
 pub mod state;
 pub mod tape;
 pub mod tour;

@@ -574,7 +574,7 @@ impl Theme {
 
 /// "1/50×", "1×", "10×".
 pub fn speed_label(speed: f64) -> String {
-    if speed >= 1.0 { format!("{}×", speed.round()) } else { format!("1/{}×", (1.0 / speed).round()) }
+    if speed >= 1.0 { format!("{}×", speed.round() as u64) } else { format!("1/{}×", (1.0 / speed).round() as u64) }
 }
 
 /// What the polite live region says about the run (the page throttles how often it changes):
@@ -599,11 +599,6 @@ pub fn latency_text(net: &crate::sim::NetConfig) -> String {
 /// The election timeout range as the settings field shows it, in milliseconds.
 pub fn election_text(raft: &crate::raft::Config) -> String {
     format!("{}..{}", raft.election_timeout_min_us / 1000, raft.election_timeout_max_us / 1000)
-}
-
-/// Parts per million as a percentage.
-pub fn percent(ppm: u32) -> f64 {
-    f64::from(ppm) / 10_000.0
 }
 
 /// The network link between two servers, as the cluster drawing shows it.

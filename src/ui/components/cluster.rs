@@ -25,7 +25,7 @@ pub struct ClusterProps {
 
 #[component]
 pub fn Cluster(props: &ClusterProps) -> Html {
-    let view_box = format!("0 0 {SIZE} {SIZE}");
+    let view_box = format!("0 0 {0} {0}", SIZE as u32);
     html! {
         <svg class="cluster" viewBox={view_box} role="group" aria-label="Raft cluster: click a server to crash or restart it" data-cluster="">
             <Links links={props.links.clone()} on_link={props.on_link.clone()} />
@@ -96,7 +96,7 @@ fn client_dot(c: &ClientDot) -> Html {
 }
 
 fn fmt(v: f64) -> String {
-    format!("{v:.1}")
+    crate::ui::num::px(v)
 }
 
 #[derive(Properties, PartialEq)]

@@ -51,7 +51,7 @@ const TAPE_H: f64 = 30.0;
 pub fn TermTape(p: &TermTapeProps) -> Html {
     let t = &p.view;
     let x = |us: u64| us as f64 / t.end_us.max(1) as f64 * TAPE_W;
-    let f = |v: f64| format!("{v:.1}");
+    let f = crate::ui::num::px;
     let on_click = {
         let (end, seek) = (t.end_us, p.on_seek.clone());
         Callback::from(move |e: MouseEvent| {
@@ -79,7 +79,7 @@ pub fn TermTape(p: &TermTapeProps) -> Html {
         })
     };
     html! {
-        <svg class="tape" data-term-tape="" viewBox={format!("0 0 {TAPE_W} {TAPE_H}")} preserveAspectRatio="none"
+        <svg class="tape" data-term-tape="" viewBox={format!("0 0 {} {}", TAPE_W as u32, TAPE_H as u32)} preserveAspectRatio="none"
             tabindex="0" role="slider" aria-label="Term tape: the whole run; click or use the arrow keys to travel"
             aria-valuemin="0" aria-valuemax={(t.end_us / 1000).to_string()} aria-valuenow={(t.now_us / 1000).to_string()}
             aria-valuetext={format!("{} ms of {} ms", t.now_us / 1000, t.end_us / 1000)}

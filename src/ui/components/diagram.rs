@@ -37,7 +37,7 @@ fn lane_y(lanes: &[NodeId], e: Endpoint) -> f64 {
 }
 
 fn fmt(v: f64) -> String {
-    format!("{v:.1}")
+    crate::ui::num::px(v)
 }
 
 #[component]
@@ -65,7 +65,7 @@ pub fn Diagram(p: &DiagramProps) -> Html {
     html! {
         <section class="diagram-panel" aria-label="Space-time diagram">
             <h2>{ "Space-time diagram" }
-                <span class="muted small">{ format!("{:.0}–{:.0} ms", d.from_us as f64 / 1000.0, d.to_us as f64 / 1000.0) }</span>
+                <span class="muted small">{ format!("{}–{} ms", (d.from_us + 500) / 1000, (d.to_us + 500) / 1000) }</span>
                 <span class="diagram-tools">
                     <button data-action="diagram-back" onclick={pan(-0.5)} aria-label="Earlier">{ "←" }</button>
                     <button data-action="diagram-live" onclick={pan(0.0)} title="Follow the run">{ "Live" }</button>
@@ -77,7 +77,7 @@ pub fn Diagram(p: &DiagramProps) -> Html {
                 </span>
             </h2>
             <svg class="diagram" data-diagram="" data-from-us={d.from_us.to_string()} data-to-us={d.to_us.to_string()}
-                data-plot-left={format!("{:.4}", LEFT / WIDTH)} viewBox={format!("0 0 {WIDTH} {}", fmt(height))} onclick={on_click}
+                data-plot-left={crate::ui::num::fixed(LEFT / WIDTH, 4)} viewBox={format!("0 0 {} {}", WIDTH as u32, fmt(height))} onclick={on_click}
                 role="group" aria-label="Messages between servers over time; click to travel to a moment"
                 xmlns="http://www.w3.org/2000/svg">
                 <defs>
@@ -112,10 +112,10 @@ fn span(s: &Span, lanes: &[NodeId], x: &impl Fn(u64) -> f64) -> Html {
         None => ("span down", "fill: url(#down-hatch)".to_string()),
         Some(role) => {
             let alpha = match role {
-                RoleKind::Leader => 0.75,
-                RoleKind::Candidate => 0.45,
-                RoleKind::PreCandidate => 0.3,
-                RoleKind::Follower => 0.18,
+                RoleKind::Leader => "0.75",
+                RoleKind::Candidate => "0.45",
+                RoleKind::PreCandidate => "0.3",
+                RoleKind::Follower => "0.18",
             };
             ("span", format!("fill: hsl({} 60% 55% / {alpha})", term_hue(s.term)))
         }

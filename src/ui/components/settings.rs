@@ -92,8 +92,8 @@ pub fn SplitTool(p: &SplitProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct NetworkProps {
     pub latency: AttrValue,
-    pub loss_pct: f64,
-    pub dup_pct: f64,
+    pub loss_pct: String,
+    pub dup_pct: String,
     pub on_latency: Callback<String>,
     pub on_loss: Callback<String>,
     pub on_dup: Callback<String>,
@@ -106,9 +106,9 @@ pub fn NetworkSettings(p: &NetworkProps) -> Html {
             <legend>{ "Network" }</legend>
             <label>{ "Latency (ms) " }<input type="text" data-control="latency" size="7" value={p.latency.clone()}
                 onchange={on_text(&p.on_latency)} /></label>
-            <label>{ "Loss % " }<input type="number" data-control="loss" min="0" max="100" step="1" value={p.loss_pct.to_string()}
+            <label>{ "Loss % " }<input type="number" data-control="loss" min="0" max="100" step="1" value={p.loss_pct.clone()}
                 onchange={on_text(&p.on_loss)} /></label>
-            <label>{ "Duplication % " }<input type="number" data-control="dup" min="0" max="100" step="1" value={p.dup_pct.to_string()}
+            <label>{ "Duplication % " }<input type="number" data-control="dup" min="0" max="100" step="1" value={p.dup_pct.clone()}
                 onchange={on_text(&p.on_dup)} /></label>
         </fieldset>
     }

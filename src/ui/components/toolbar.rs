@@ -2,6 +2,7 @@
 //! fast-forward, share) and the switches for the settings panel, the theme and the help. Each
 //! button has its own narrow callback; the toolbar holds no state.
 
+use crate::ui::num;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -29,10 +30,10 @@ pub struct ToolbarProps {
 pub fn Toolbar(p: &ToolbarProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     let on_speed = p.on_speed.reform(|e: InputEvent| {
-        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(-1700.0);
-        10f64.powf(v / 1000.0)
+        let v: i32 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(-1700);
+        num::exp10(f64::from(v) / 1000.0)
     });
-    let speed_pos = (p.speed.log10() * 1000.0).round() as i64;
+    let speed_pos = (num::log10(p.speed) * 1000.0).round() as i64;
     let (play_icon, play_label) = if p.paused { ("▶", "Play") } else { ("❚❚", "Pause") };
     html! {
         <section class="toolbar" aria-label="Toolbar" data-toolbar="">
