@@ -1,6 +1,8 @@
-//! Browser tests: mount the App in headless Chrome, let the clock run, click, and assert on the
-//! DOM through the documented automation hooks. Run with
-//! `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test browser`.
+//! Browser tests: mount the App in a headless browser, let the clock run, click, and assert on
+//! the DOM through the documented automation hooks. `scripts/test` runs them in Chromium and in
+//! Firefox:
+//! `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test browser`,
+//! `GECKODRIVER=$(command -v geckodriver) wasm-pack test --headless --firefox -- --test browser`.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -11,7 +13,7 @@ use js_sys::{Function, Reflect};
 use raft_playground::scenario::link;
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
 use raft_playground::scenario::{RunOptions, run};
-use raft_playground::ui::model::DEFAULT_WORLD_HASH_SEED_42;
+use raft_playground::ui::model::{DEFAULT_WORLD_HASH_SEED_42, Model};
 use raft_playground::ui::{App, AppProps};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -167,6 +169,28 @@ async fn trace_hash_matches_the_native_build() {
     api("seek", 1500.0.into()).await;
     let hash = query(&root, "[data-trace-hash]").expect("about panel");
     assert_eq!(attr(&hash, "data-trace-hash"), DEFAULT_WORLD_HASH_SEED_42);
+}
+
+/// Every pinned share link of every format, replayed in this browser engine, ends in the trace
+/// hash pinned natively (tests/links.rs reads the same files).
+#[wasm_bindgen_test]
+fn every_fixture_link_replays_to_its_pinned_hash_in_this_engine() {
+    let fixtures = [
+        include_str!("fixtures/links-v1.txt"),
+        include_str!("fixtures/links-v2.txt"),
+        include_str!("fixtures/links-v3.txt"),
+        include_str!("fixtures/links-v4.txt"),
+    ];
+    assert_eq!(fixtures.len(), usize::from(link::VERSION), "a new format brings its fixture here too");
+    let mut replayed = 0;
+    for line in fixtures.iter().flat_map(|f| f.lines()).filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let mut parts = line.splitn(3, '\t');
+        let (text, hash, what) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next());
+        let model = Model::from_link(text).unwrap_or_else(|e| panic!("{what:?}: {e}"));
+        assert_eq!(model.world.trace().hash_hex(), hash, "{what:?} replays differently in this browser");
+        replayed += 1;
+    }
+    assert!(replayed >= 40, "only {replayed} links");
 }
 
 #[wasm_bindgen_test]

@@ -18,7 +18,7 @@ use super::components::settings::{
 };
 use super::components::toolbar::Toolbar;
 use super::console::ConsoleApi;
-use super::driver::{FrameLoop, page_visible};
+use super::driver::{MAX_SLEEP_MS, Ticker, page_visible, wall_now_ms};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, State, initial_state};
 use super::{diagram, inspect, tape, tour, view};
@@ -211,14 +211,9 @@ pub fn App(props: &AppProps) -> Html {
     };
     let dispatch = callbacks.dispatch.clone();
     use_visibility(visible.clone());
-    let running = !state.model.borrow().paused && *visible;
-    {
-        let dispatch = dispatch.clone();
-        use_effect_with(running, move |&running| {
-            let frames = running.then(|| FrameLoop::start(dispatch.reform(Action::Frame)));
-            move || drop(frames)
-        });
-    }
+    let reduced_motion = use_reduced_motion();
+    let motion = use_motion(&state.model.borrow(), *visible, reduced_motion);
+    use_clock(&state.model.borrow(), motion, dispatch.clone());
     use_keyboard(dispatch.clone());
     let written = use_mut_ref(String::new);
     use_hash_change(dispatch.clone(), written.clone());
@@ -279,8 +274,38 @@ pub fn App(props: &AppProps) -> Html {
         let m = state.model.borrow();
         use_memo(m.world.network().shape(), move |_| view::links(&model.borrow()))
     };
-    let reduced_motion = use_reduced_motion();
-    render(&state.model.borrow(), &state.chrome, &callbacks, &panels, live, (diagram, tape, links), reduced_motion)
+    render(&state.model.borrow(), &state.chrome, &callbacks, &panels, live, (diagram, tape, links), motion)
+}
+
+/// The mapping from wall time to simulated time (`view::Motion`), fixed afresh whenever the
+/// run starts or stops playing, changes speed or jumps in time.
+#[hook]
+fn use_motion(m: &Model, visible: bool, reduced: bool) -> view::Motion {
+    let running = !m.paused && visible;
+    let (now, speed) = (m.now_us(), m.effective_speed());
+    let key = (m.generation, m.jumps, running, speed.to_bits(), reduced, if running { 0 } else { now });
+    *use_memo(key, move |_| {
+        let paused = view::Motion::paused(now, reduced);
+        if running { view::Motion { anchor_wall_ms: wall_now_ms(), speed, running, ..paused } } else { paused }
+    })
+}
+
+/// While the run plays: sleep until the next event falls due (at most `MAX_SLEEP_MS`), then
+/// run the simulation to where the clock has got; every frame while fast-forwarding.
+#[hook]
+fn use_clock(m: &Model, motion: view::Motion, dispatch: Callback<Action>) {
+    let due = m.world.next_event_us();
+    let key = if m.fast_forward { (motion, true, None, 0) } else { (motion, false, due, m.now_us()) };
+    use_effect_with(key, move |&(motion, fast_forward, due, _)| {
+        let ticker = motion.running.then(|| {
+            let wake_ms = due.map_or(MAX_SLEEP_MS, |d| motion.wall_at(d) - wall_now_ms()).max(0.0);
+            // A wake-up set for an event never lands short of it (timers round to milliseconds).
+            let floor = due.filter(|_| wake_ms <= MAX_SLEEP_MS && !fast_forward).unwrap_or(0);
+            let on_tick = dispatch.reform(move |()| Action::Tick(motion.sim_at(wall_now_ms()).max(floor)));
+            if fast_forward { Ticker::every_frame(on_tick) } else { Ticker::after(wake_ms, on_tick) }
+        });
+        move || drop(ticker)
+    });
 }
 
 /// A link per preset at time 0, so the preset menu is a list of links to share.
@@ -475,7 +500,7 @@ fn render(
     panels: &Panels,
     live: AttrValue,
     (diagram, tape, links): (Rc<diagram::DiagramView>, Rc<tape::TapeView>, Rc<Vec<view::LinkView>>),
-    reduced_motion: bool,
+    motion: view::Motion,
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
     let servers = Rc::new(
@@ -486,7 +511,7 @@ fn render(
     );
     let caption = chrome.tour.map(|t| caption(t, cb));
     let clients = Rc::new(view::clients(m));
-    let messages = Rc::new(view::messages(m, &clients, reduced_motion));
+    let messages = Rc::new(view::messages(m, &clients, &motion));
     let links = links.clone();
     let violation = panels
         .violation
@@ -501,7 +526,7 @@ fn render(
                     on_settings={cb.settings.clone()} on_theme={cb.theme.clone()} on_help={cb.help.clone()} />
                 { caption.clone().unwrap_or_default() }
                 <div class="stage">
-                    <Cluster servers={servers} messages={messages} clients={clients} links={links}
+                    <Cluster servers={servers} messages={messages} clients={clients} links={links} motion={motion}
                         on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()}
                         on_link={cb.link.clone()} />
                 </div>
@@ -533,7 +558,7 @@ fn render(
                         <p class="hint" data-hint="">{ "A server's election timer has just run out: watch it ask the others \
                             for votes. Click any server to crash it; Settings has the rest." }</p>
                     }
-                    <Cluster servers={servers} messages={messages} clients={clients} links={links}
+                    <Cluster servers={servers} messages={messages} clients={clients} links={links} motion={motion}
                         on_toggle={cb.toggle.clone()} on_inspect={cb.inspect.clone()} on_message={cb.message.clone()}
                         on_link={cb.link.clone()} />
                 </div>

@@ -65,21 +65,22 @@ pub fn message_position(from: Point, to: Point, edge: f64, t: f64) -> Point {
     Point { x: from.x + ux * along - uy * side, y: from.y + uy * along + ux * side }
 }
 
-/// An SVG path for an arc of `fraction` of a full circle, clockwise from the top: the election
-/// timer that empties as the timeout approaches.
-pub fn arc_path(center: Point, radius: f64, fraction: f64) -> String {
-    let f = fraction.clamp(0.0, 1.0);
-    if f >= 0.9999 {
-        let (x, y0, y1, r) =
-            (fixed(center.x, 2), fixed(center.y - radius, 2), fixed(center.y + radius, 2), fixed(radius, 2));
-        return format!("M {x} {y0} A {r} {r} 0 1 1 {x} {y1} A {r} {r} 0 1 1 {x} {y0}");
-    }
-    let angle = std::f64::consts::TAU * f - std::f64::consts::FRAC_PI_2;
-    let (sin, cos) = sin_cos(angle);
-    let (sx, sy, r) = (fixed(center.x, 2), fixed(center.y - radius, 2), fixed(radius, 2));
-    let (ex, ey) = (fixed(center.x + radius * cos, 2), fixed(center.y + radius * sin, 2));
-    let large = u8::from(f > 0.5);
-    format!("M {sx} {sy} A {r} {r} 0 {large} 1 {ex} {ey}")
+/// An SVG path for half a ring round `center`, from the top to the bottom through the left
+/// side (`left`) or the right: one half of an election timer's arc (see `half_turns`).
+pub fn half_ring_path(center: Point, radius: f64, left: bool) -> String {
+    let (x, y0, y1, r) =
+        (fixed(center.x, 1), fixed(center.y - radius, 1), fixed(center.y + radius, 1), fixed(radius, 1));
+    format!("M {x} {y0} A {r} {r} 0 0 {} {x} {y1}", u8::from(!left))
+}
+
+/// An election timer's arc drawn as two half rings, each clipped to one half of the server and
+/// turned (degrees, clockwise) so that together they cover `360 · left` degrees clockwise from
+/// the top. The right half's ring starts on the left and turns into view; the left half's
+/// starts on the right. Turning is all the browser animates (on the compositor), where
+/// redrawing an arc would repaint every frame.
+pub fn half_turns(left: f64) -> (f64, f64) {
+    let deg = 360.0 * left.clamp(0.0, 1.0);
+    (deg.min(180.0), (deg - 180.0).max(0.0))
 }
 
 /// A distinct, stable colour per term (golden-angle hues), for servers and log entries.
@@ -95,6 +96,16 @@ pub fn jump(t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_rings_cover_the_share_left_clockwise_from_the_top() {
+        assert_eq!(half_turns(1.0), (180.0, 180.0), "full: both halves shown");
+        assert_eq!(half_turns(0.75), (180.0, 90.0), "the left half shows 180°..270°");
+        assert_eq!(half_turns(0.5), (180.0, 0.0));
+        assert_eq!(half_turns(0.25), (90.0, 0.0), "the right half shows 0°..90°");
+        assert_eq!(half_turns(0.0), (0.0, 0.0));
+        assert_eq!(half_turns(7.0), (180.0, 180.0));
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-6
@@ -134,9 +145,12 @@ mod tests {
     #[test]
     fn arcs_and_hues() {
         let c = Point { x: 50.0, y: 50.0 };
-        assert!(arc_path(c, 10.0, 0.25).ends_with("0 0 1 60.00 50.00"));
-        assert!(arc_path(c, 10.0, 0.75).contains(" 0 1 1 "));
-        assert!(arc_path(c, 10.0, 1.0).matches(" A ").count() == 2);
+        assert_eq!(
+            half_ring_path(c, 10.0, true),
+            "M 50.0 40.0 A 10.0 10.0 0 0 0 50.0 60.0",
+            "counter-clockwise: the left"
+        );
+        assert_eq!(half_ring_path(c, 10.0, false), "M 50.0 40.0 A 10.0 10.0 0 0 1 50.0 60.0");
         assert_ne!(term_hue(1), term_hue(2));
         assert!(term_hue(u64::MAX) < 360);
     }

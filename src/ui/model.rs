@@ -17,9 +17,6 @@ pub const MIN_SPEED: f64 = 0.001;
 pub const MAX_SPEED: f64 = 1.0;
 /// Fast-forward runs ten times faster than real time.
 pub const FAST_FORWARD_SPEED: f64 = 10.0;
-/// A frame arriving later than this after the previous one (a stalled or background tab) is
-/// not simulated as a jump: time simply resumes (RaftScope does the same).
-pub const MAX_FRAME_GAP_MS: f64 = 500.0;
 /// Recent trace events kept for the event log and the space-time diagram (`ui::diagram`): a
 /// few simulated seconds of a five-server cluster, about a megabyte per copy of the world.
 pub const TRACE_KEEP: usize = 20_000;
@@ -43,8 +40,9 @@ pub struct Model {
     pub paused: bool,
     pub speed: f64,
     pub fast_forward: bool,
-    /// Fractions of a microsecond not yet simulated, so slow speeds still advance exactly.
-    carry_us: f64,
+    /// Bumped whenever simulated time moves other than by running (seek, step, a new run): the
+    /// page's animations, which follow the clock on their own between events, start afresh.
+    pub jumps: u64,
     pub selection: Option<Selection>,
     /// Bumped by every intervention (a fork can leave their number unchanged).
     pub revision: u64,
@@ -103,7 +101,7 @@ impl Model {
             paused: false,
             speed: DEFAULT_SPEED,
             fast_forward: false,
-            carry_us: 0.0,
+            jumps: 0,
             selection: None,
             generation: 0,
             revision: 0,
@@ -182,6 +180,7 @@ impl Model {
     pub fn seek(&mut self, t_us: Time) -> Result<(), String> {
         let t = t_us.min(MAX_SIM_TIME_US);
         self.paused = true;
+        self.jumps += 1;
         self.pause_at = None;
         if t < self.now_us() {
             let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).cloned();
@@ -216,28 +215,33 @@ impl Model {
         if self.fast_forward { FAST_FORWARD_SPEED } else { self.speed }
     }
 
-    /// Advances the simulated clock by `wall_ms` of real time at the current speed. Returns
-    /// whether anything moved; a failure pauses the run.
-    pub fn advance(&mut self, wall_ms: f64) -> Result<bool, String> {
-        if self.paused || !(0.0..=MAX_FRAME_GAP_MS).contains(&wall_ms) {
+    /// Runs the clock on to `target_us` (the page's clock says where wall time has got to; a
+    /// target already passed does nothing). Returns whether anything moved; a failure pauses
+    /// the run.
+    pub fn advance_to(&mut self, target_us: Time) -> Result<bool, String> {
+        if self.paused || target_us <= self.now_us() {
             return Ok(false);
         }
-        let exact = wall_ms * 1000.0 * self.effective_speed() + self.carry_us;
-        let whole = exact.floor();
-        self.carry_us = exact - whole;
-        let mut target = (self.now_us() + whole as Time).min(MAX_SIM_TIME_US);
+        let mut target = target_us.min(MAX_SIM_TIME_US);
         if let Some(stop) = self.pause_at.filter(|&stop| stop <= target) {
             // A guided scenario's beat: land on it exactly and wait for the person.
             target = stop.max(self.now_us());
             self.pause_at = None;
             self.paused = true;
-            self.carry_us = 0.0;
         }
         if target == self.now_us() {
             return Ok(self.paused);
         }
         self.run_to(target).inspect_err(|_| self.paused = true)?;
         Ok(true)
+    }
+
+    /// `advance_to` by `wall_ms` of wall time at the current speed (tests stand in for the
+    /// page's clock with it).
+    #[cfg(test)]
+    pub fn advance(&mut self, wall_ms: f64) -> Result<bool, String> {
+        let by = (wall_ms * 1000.0 * self.effective_speed()).round() as Time;
+        self.advance_to(self.now_us() + by)
     }
 
     /// Runs every event of the next instant that has any, and pauses there.
@@ -446,19 +450,19 @@ mod tests {
     }
 
     #[test]
-    fn clock_follows_wall_time_times_speed_and_skips_gaps() {
+    fn the_clock_runs_to_where_wall_time_has_got_and_never_back() {
         let mut m = model();
-        m.set_speed(0.01);
-        for _ in 0..100 {
-            m.advance(16.0).unwrap();
-        }
-        assert_eq!(m.now_us(), 16_000, "1.6 s of wall time at 1/100 is 16 ms");
-        let before = m.now_us();
-        assert!(!m.advance(5_000.0).unwrap(), "a five-second gap is not simulated");
-        assert_eq!(m.now_us(), before);
-        m.paused = true;
-        assert!(!m.advance(16.0).unwrap());
-        assert_eq!(m.now_us(), before, "paused means no simulation");
+        assert!(m.advance_to(16_000).unwrap());
+        assert_eq!(m.now_us(), 16_000);
+        assert!(!m.advance_to(10_000).unwrap(), "a target already passed does nothing");
+        assert_eq!(m.now_us(), 16_000);
+        m.pause_at = Some(20_000);
+        m.advance_to(90_000).unwrap();
+        assert_eq!((m.now_us(), m.paused), (20_000, true), "a story's beat stops the clock exactly");
+        assert!(!m.advance_to(30_000).unwrap(), "paused means no simulation");
+        let jumps = m.jumps;
+        m.seek(5_000).unwrap();
+        assert_eq!(m.jumps, jumps + 1, "a seek tells the animations to start afresh");
     }
 
     /// The browser test mounts the App with seed 42, runs 1.5 simulated seconds and expects
@@ -489,16 +493,6 @@ mod tests {
         let mut m = Model::new(first_visit(42)).expect("valid");
         m.world.run_until(1_500_000).expect("in range");
         assert_eq!(m.world.trace().hash_hex(), DEFAULT_WORLD_HASH_SEED_42);
-    }
-
-    #[test]
-    fn slow_speeds_accumulate_fractions() {
-        let mut m = model();
-        m.set_speed(MIN_SPEED);
-        for _ in 0..1000 {
-            m.advance(0.5).unwrap();
-        }
-        assert_eq!(m.now_us(), 500);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use crate::scenario::presets;
 use crate::sim::Intervention;
 
 pub enum Action {
-    /// A browser frame: this many wall milliseconds since the previous one.
-    Frame(f64),
+    /// The page's clock woke: run on to this simulated time (see `driver` and `view::Motion`).
+    Tick(u64),
     TogglePlay,
     SetPaused(bool),
     Step,
@@ -244,10 +244,10 @@ impl State {
     /// The reducer (Yew's `Reducible::reduce` calls it): plain Rust, tested natively.
     pub fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut chrome = self.chrome.clone();
-        if !matches!(action, Action::Frame(_) | Action::Refresh) {
+        if !matches!(action, Action::Tick(_) | Action::Refresh) {
             chrome.hint = false;
         }
-        if !matches!(action, Action::Frame(_) | Action::Refresh | Action::OpenLink(_)) {
+        if !matches!(action, Action::Tick(_) | Action::Refresh | Action::OpenLink(_)) {
             // The person acted: the address bar may follow the run again.
             chrome.keep_fragment = false;
         }
@@ -298,7 +298,7 @@ impl State {
 /// to show in the alert banner.
 fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
     match action {
-        Action::Frame(wall_ms) => return m.advance(wall_ms),
+        Action::Tick(target_us) => return m.advance_to(target_us),
         Action::TogglePlay => m.paused = !m.paused,
         Action::SetPaused(p) => m.paused = p,
         Action::Step => m.step()?,
@@ -395,7 +395,7 @@ mod tests {
     fn a_bad_link_stays_in_the_address_bar_until_the_person_acts() {
         let s = state().reduce(Action::OpenLink("#v9-nonsense".into()));
         assert!(s.chrome.alert.is_some() && s.chrome.keep_fragment);
-        let s = s.reduce(Action::Frame(16.0));
+        let s = s.reduce(Action::Tick(16_000));
         assert!(s.chrome.keep_fragment, "frames are not the person acting");
         let s = s.reduce(Action::TogglePlay);
         assert!(!s.chrome.keep_fragment);

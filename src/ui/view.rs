@@ -19,9 +19,8 @@ pub struct ServerView {
     pub commit: Index,
     pub last_applied: Index,
     pub last_index: Index,
-    /// Share of the election timeout still to run (1 = just reset); `None` for leaders and
-    /// crashed servers.
-    pub timer: Option<f64>,
+    /// The election timer; `None` for leaders and crashed servers.
+    pub timer: Option<TimerView>,
     pub votes: Vec<NodeId>,
     pub isolated: bool,
     /// Named in the first invariant violation.
@@ -41,6 +40,60 @@ pub struct ServerView {
     pub highlighted: bool,
 }
 
+/// An election timer: it runs out at `deadline_us`, and the arc drawn round the server shows
+/// the share of the longest timeout (`span_us`) still to run. Fixed until the timer is reset,
+/// so the browser can animate the arc from one reset to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerView {
+    pub deadline_us: Time,
+    pub span_us: Time,
+}
+
+impl TimerView {
+    /// The share still to run at `now_us` (1 = a whole longest timeout, 0 = run out).
+    pub fn left(&self, now_us: Time) -> f64 {
+        (self.deadline_us.saturating_sub(now_us) as f64 / self.span_us.max(1) as f64).min(1.0)
+    }
+}
+
+/// How the page's clock maps wall time onto simulated time while the run plays. It is fixed
+/// from the moment the run starts playing (or changes speed, or jumps) to the next such change,
+/// so between events the browser animates messages and timers by itself on this mapping, and
+/// the simulation, woken at each event, lands exactly where the animations are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Motion {
+    /// `performance.now()` (the document timeline) when the mapping was fixed.
+    pub anchor_wall_ms: f64,
+    pub anchor_sim_us: Time,
+    /// Simulated time per wall time.
+    pub speed: f64,
+    pub running: bool,
+    /// `prefers-reduced-motion`: messages jump half way instead of gliding.
+    pub reduced: bool,
+}
+
+impl Motion {
+    pub fn paused(now_us: Time, reduced: bool) -> Motion {
+        Motion { anchor_wall_ms: 0.0, anchor_sim_us: now_us, speed: 1.0, running: false, reduced }
+    }
+
+    /// Where simulated time has got to at this wall time (never before the anchor).
+    pub fn sim_at(&self, wall_ms: f64) -> Time {
+        let ran_us = ((wall_ms - self.anchor_wall_ms).max(0.0) * 1000.0 * self.speed).floor();
+        self.anchor_sim_us + ran_us as Time
+    }
+
+    /// The wall time at which the clock shows `sim_us` (earlier than the anchor for the past).
+    pub fn wall_at(&self, sim_us: Time) -> f64 {
+        self.anchor_wall_ms + (sim_us as f64 - self.anchor_sim_us as f64) / 1000.0 / self.speed.max(1e-9)
+    }
+
+    /// How long `sim_us` of simulated time lasts on the wall, in milliseconds.
+    pub fn wall_ms(&self, sim_us: Time) -> f64 {
+        sim_us as f64 / 1000.0 / self.speed.max(1e-9)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageView {
     pub id: u64,
@@ -48,7 +101,13 @@ pub struct MessageView {
     /// client-request, client-reply.
     pub kind: &'static str,
     pub success: Option<bool>,
+    /// Where it is drawn without animation: where it is now when paused, its flight's start
+    /// while running (the browser animates it from there, on `Motion`).
     pub pos: Point,
+    pub start: Point,
+    pub end: Point,
+    pub sent_at_us: Time,
+    pub deliver_at_us: Time,
     pub selected: bool,
     /// A recently dropped message, shown vanishing where it was lost.
     pub vanishing: bool,
@@ -142,15 +201,13 @@ pub struct RequestView {
     pub result: Option<String>,
 }
 
-const TIMER_STEPS: f64 = 120.0;
-
 /// Radius of a client dot.
 pub const CLIENT_RADIUS: f64 = 9.0;
 
 pub fn servers(m: &Model) -> Vec<ServerView> {
     let n = m.world.servers().len();
     let now = m.now_us();
-    let max_timeout = m.world.config().raft.election_timeout_max_us.max(1) as f64;
+    let span_us = m.world.config().raft.election_timeout_max_us.max(1);
     let implicated: Vec<NodeId> = m.shown_violation().map(|v| v.nodes.clone()).unwrap_or_default();
     m.world
         .servers()
@@ -162,10 +219,7 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
             let role = node.map_or(RoleKind::Follower, |n| n.role_kind());
             let timer = node
                 .filter(|n| n.role_kind() != RoleKind::Leader)
-                .map(|n| (n.election_deadline_us().saturating_sub(now) as f64 / max_timeout).clamp(0.0, 1.0))
-                // Quantised to 1/120 of a turn: invisible to the eye, and at slow speeds most
-                // frames then leave the arc, and its repaint, alone.
-                .map(|left| (left * TIMER_STEPS).ceil() / TIMER_STEPS);
+                .map(|n| TimerView { deadline_us: n.election_deadline_us().max(now), span_us });
             ServerView {
                 id: s.id,
                 up: node.is_some(),
@@ -220,9 +274,10 @@ pub fn clients(m: &Model) -> Vec<ClientDot> {
 /// How long a dropped message stays on screen, in simulated time.
 const VANISH_US: Time = 6_000;
 
-/// Messages in flight where they are now; with `reduced_motion` a message sits at its sender
-/// for the first half of its flight and at its receiver for the second (it jumps, not glides).
-pub fn messages(m: &Model, clients: &[ClientDot], reduced_motion: bool) -> Vec<MessageView> {
+/// Messages in flight: where each flies from and to, and where it is now (see `MessageView`);
+/// with reduced motion a message sits at its sender for the first half of its flight and at
+/// its receiver for the second (it jumps, not glides).
+pub fn messages(m: &Model, clients: &[ClientDot], motion: &Motion) -> Vec<MessageView> {
     let now = m.now_us();
     let selected = |id| m.selection == Some(Selection::Message(id));
     let mut out: Vec<MessageView> = m
@@ -234,13 +289,18 @@ pub fn messages(m: &Model, clients: &[ClientDot], reduced_motion: bool) -> Vec<M
             let (from, edge) = endpoint_pos(m, p.from, clients);
             let (to, _) = endpoint_pos(m, p.to, clients);
             let t = geometry::progress(p.sent_at_us, p.deliver_at_us, now);
-            let t = if reduced_motion { geometry::jump(t) } else { t };
-            let pos = geometry::message_position(from, to, edge, t);
+            let t = if motion.reduced { geometry::jump(t) } else { t };
+            let start = geometry::message_position(from, to, edge, 0.0);
+            let pos = if motion.running { start } else { geometry::message_position(from, to, edge, t) };
             MessageView {
                 id: p.id,
                 kind: p.payload.kind().name(),
                 success: p.payload.success(),
                 pos,
+                start,
+                end: geometry::message_position(from, to, edge, 1.0),
+                sent_at_us: p.sent_at_us,
+                deliver_at_us: p.deliver_at_us,
                 selected: selected(p.id),
                 vanishing: false,
             }
@@ -271,7 +331,19 @@ fn vanishing(m: &Model, clients: &[ClientDot]) -> Vec<MessageView> {
             let (to, _) = endpoint_pos(m, to, clients);
             let t = geometry::progress(sent_at, deliver_at, dropped_at);
             let pos = geometry::message_position(from, to, edge, t);
-            Some(MessageView { id, kind: kind.name(), success, pos, selected: false, vanishing: true })
+            let (sent_at_us, deliver_at_us) = (sent_at, deliver_at);
+            Some(MessageView {
+                id,
+                kind: kind.name(),
+                success,
+                pos,
+                start: pos,
+                end: pos,
+                sent_at_us,
+                deliver_at_us,
+                selected: false,
+                vanishing: true,
+            })
         })
         .collect()
 }
@@ -483,6 +555,19 @@ mod tests {
     }
 
     #[test]
+    fn motion_maps_wall_time_to_simulated_time_exactly_at_every_speed() {
+        let slow =
+            Motion { anchor_wall_ms: 1_000.0, anchor_sim_us: 40_000, speed: 0.001, running: true, reduced: false };
+        assert_eq!(slow.sim_at(1_500.0), 40_500, "half a second at 1/1000 is 500 µs, with no drift");
+        assert_eq!(slow.sim_at(500.0), 40_000, "never before the anchor");
+        assert_eq!(slow.sim_at(slow.wall_at(47_000)), 47_000);
+        assert!((slow.wall_at(39_000) - 0.0).abs() < 1e-9, "the past lies before the anchor");
+        let fast = Motion { speed: 10.0, ..slow };
+        assert_eq!(fast.sim_at(1_016.0), 40_000 + 160_000);
+        assert!((fast.wall_ms(20_000) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn snapshot_follows_the_world() {
         let mut m = Model::new(Scenario::new(default_config(11))).expect("valid");
         m.set_speed(1.0);
@@ -497,12 +582,17 @@ mod tests {
         m.request(None).unwrap();
         m.advance(5.0).unwrap();
         let dots = clients(&m);
-        let msgs = messages(&m, &dots, false);
+        let msgs = messages(&m, &dots, &Motion::paused(m.now_us(), false));
         assert!(!msgs.is_empty(), "a leader always has something in flight");
         // Reduced motion: every message sits at one end of its flight, never between.
-        let jumped = messages(&m, &dots, true);
+        let jumped = messages(&m, &dots, &Motion::paused(m.now_us(), true));
         assert_eq!(jumped.len(), msgs.len());
         assert!(jumped.iter().zip(&msgs).any(|(j, g)| j.pos != g.pos), "gliding and jumping differ mid-flight");
+        assert!(jumped.iter().all(|j| j.pos == j.start || j.pos == j.end));
+        let running = Motion { running: true, ..Motion::paused(m.now_us(), false) };
+        assert!(messages(&m, &dots, &running).iter().all(|g| g.pos == g.start), "running: the browser animates");
+        let timers: Vec<TimerView> = s.iter().filter_map(|v| v.timer).collect();
+        assert!(timers.iter().all(|t| t.left(m.now_us()) > 0.0 && t.left(t.deadline_us) == 0.0));
         let text = announcement(&m, None);
         assert!(text.starts_with(&format!("n{leader} is leader in term")), "{text}");
         let (first, rows) = log_rows(&m, 0);

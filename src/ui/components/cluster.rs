@@ -4,9 +4,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::motion::{fly, run_down};
 use crate::raft::{NodeId, RoleKind};
-use crate::ui::geometry::{Point, SIZE, arc_path, term_hue};
-use crate::ui::view::{CLIENT_RADIUS, ClientDot, LinkView, MessageView, ServerView};
+use crate::ui::geometry::{Point, SIZE, half_ring_path, half_turns, term_hue};
+use crate::ui::view::{CLIENT_RADIUS, ClientDot, LinkView, MessageView, Motion, ServerView};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
@@ -21,6 +22,8 @@ pub struct ClusterProps {
     pub links: Rc<Vec<LinkView>>,
     /// A click on a link: (a, b, one way only).
     pub on_link: Callback<(NodeId, NodeId, bool)>,
+    /// The clock the browser animates messages and timers on between events.
+    pub motion: Motion,
 }
 
 #[component]
@@ -31,9 +34,12 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             <Links links={props.links.clone()} on_link={props.on_link.clone()} />
             { for props.clients.iter().map(client_dot) }
             { for props.servers.iter().map(|s| html! {
-                <Server key={s.id} view={s.clone()} on_toggle={props.on_toggle.clone()} on_inspect={props.on_inspect.clone()} />
+                <Server key={s.id} view={s.clone()} motion={props.motion} on_toggle={props.on_toggle.clone()}
+                    on_inspect={props.on_inspect.clone()} />
             }) }
-            { for props.messages.iter().map(|m| message(m, &props.on_message)) }
+            { for props.messages.iter().map(|m| html! {
+                <Flight key={m.id} view={m.clone()} motion={props.motion} on_click={props.on_message.clone()} />
+            }) }
         </svg>
     }
 }
@@ -102,6 +108,7 @@ fn fmt(v: f64) -> String {
 #[derive(Properties, PartialEq)]
 struct ServerProps {
     view: ServerView,
+    motion: Motion,
     on_toggle: Callback<NodeId>,
     on_inspect: Callback<NodeId>,
 }
@@ -167,7 +174,7 @@ fn Server(props: &ServerProps) -> Html {
                 data-voter={s.voter.to_string()} data-snapshot-index={s.snapshot_index.to_string()}
                 data-config={s.config.clone()}>
                 { shape }
-                { timer_arc(s) }
+                <TimerArc id={id} center={s.pos} radius={s.radius + 5.0} timer={s.timer.filter(|_| s.up)} motion={props.motion} />
                 { votes(s) }
             </g>
             // Drawn beside the button, not in it: its label says all this in words, and clicks
@@ -183,10 +190,50 @@ fn Server(props: &ServerProps) -> Html {
     }
 }
 
-fn timer_arc(s: &ServerView) -> Html {
-    match s.timer.filter(|_| s.up) {
-        Some(f) => html! { <path class="timer" d={arc_path(s.pos, s.radius + 5.0, f)} /> },
-        None => html! {},
+#[derive(Properties, PartialEq)]
+struct TimerArcProps {
+    id: NodeId,
+    center: Point,
+    radius: f64,
+    timer: Option<crate::ui::view::TimerView>,
+    motion: Motion,
+}
+
+/// The election timer: an arc round the server that empties as the timeout nears, drawn as
+/// two clipped half rings the browser turns (see `geometry::half_turns`).
+#[component]
+fn TimerArc(p: &TimerArcProps) -> Html {
+    let halves = [use_node_ref(), use_node_ref()];
+    {
+        let halves = halves.clone();
+        use_effect_with((p.timer, p.motion), move |&(timer, motion)| {
+            let els = [halves[0].cast::<web_sys::Element>(), halves[1].cast::<web_sys::Element>()];
+            let running = match (timer, els) {
+                (Some(t), [Some(a), Some(b)]) => run_down([&a, &b], &motion, t),
+                _ => Vec::new(),
+            };
+            move || drop(running)
+        });
+    }
+    let Some(timer) = p.timer else { return html! {} };
+    let (c, r) = (p.center, p.radius);
+    let (right, left) = half_turns(timer.left(p.motion.anchor_sim_us));
+    let turned =
+        |deg: f64| format!("transform-origin: {}px {}px; transform: rotate({}deg)", fmt(c.x), fmt(c.y), fmt(deg));
+    let clip =
+        |x: f64| html! { <rect x={fmt(x)} y={fmt(c.y - r - 4.0)} width={fmt(r + 4.0)} height={fmt(2.0 * r + 8.0)} /> };
+    let (right_id, left_id) = (format!("timer-r{}", p.id), format!("timer-l{}", p.id));
+    html! {
+        <g class="timer" aria-hidden="true">
+            <clipPath id={right_id.clone()}>{ clip(c.x) }</clipPath>
+            <clipPath id={left_id.clone()}>{ clip(c.x - r - 4.0) }</clipPath>
+            <g clip-path={format!("url(#{right_id})")}>
+                <path ref={halves[0].clone()} d={half_ring_path(c, r, true)} style={turned(right)} />
+            </g>
+            <g clip-path={format!("url(#{left_id})")}>
+                <path ref={halves[1].clone()} d={half_ring_path(c, r, false)} style={turned(left)} />
+            </g>
+        </g>
     }
 }
 
@@ -207,7 +254,31 @@ fn votes(s: &ServerView) -> Html {
     }
 }
 
-fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
+#[derive(Properties, PartialEq)]
+struct FlightProps {
+    view: MessageView,
+    motion: Motion,
+    on_click: Callback<u64>,
+}
+
+/// A message in flight: drawn once where its flight starts, then glided to its receiver by
+/// the browser (`motion::fly`); drawn where it is when paused, and where it was lost when
+/// dropped.
+#[component]
+fn Flight(p: &FlightProps) -> Html {
+    let node = use_node_ref();
+    let m = &p.view;
+    {
+        let node = node.clone();
+        let key = (p.motion, m.start, m.end, m.sent_at_us, m.deliver_at_us, m.vanishing);
+        use_effect_with(key, move |&(motion, from, to, sent, deliver, vanishing)| {
+            let flying = node
+                .cast::<web_sys::Element>()
+                .filter(|_| !vanishing)
+                .and_then(|el| fly(&el, &motion, (from, to), (sent, deliver)));
+            move || drop(flying)
+        });
+    }
     let id = m.id;
     let class = classes!(
         "msg",
@@ -216,25 +287,24 @@ fn message(m: &MessageView, on_click: &Callback<u64>) -> Html {
         m.selected.then_some("selected"),
         m.vanishing.then_some("vanishing")
     );
-    let Point { x, y } = m.pos;
-    let onclick = on_click.reform(move |_: MouseEvent| id);
-    let reply = m.success.is_some();
+    let onclick = p.on_click.reform(move |_: MouseEvent| id);
     let size = if m.kind == "heartbeat" { 5.0 } else { 7.0 };
     let shape = if m.kind.starts_with("client") {
-        html! { <rect x={fmt(x - size)} y={fmt(y - size)} width={fmt(2.0 * size)} height={fmt(2.0 * size)} rx="2" /> }
+        html! { <rect x={fmt(-size)} y={fmt(-size)} width={fmt(2.0 * size)} height={fmt(2.0 * size)} rx="2" /> }
     } else {
-        html! { <circle cx={fmt(x)} cy={fmt(y)} r={fmt(size)} /> }
+        html! { <circle r={fmt(size)} /> }
     };
     let mark = match m.success {
         Some(true) => "+",
         Some(false) => "−",
         None => "",
     };
+    let Point { x, y } = m.pos;
     html! {
-        <g key={format!("m{id}")} class={class} data-msg={m.kind} data-msg-id={id.to_string()} onclick={onclick}
-            role="button" aria-label={format!("{} message {id}", m.kind)}>
+        <g ref={node} class={class} style={format!("transform: translate({}px, {}px)", fmt(x), fmt(y))} data-msg={m.kind}
+            data-msg-id={id.to_string()} onclick={onclick} role="button" aria-label={format!("{} message {id}", m.kind)}>
             { shape }
-            { if reply { html! { <text aria-hidden="true" x={fmt(x)} y={fmt(y + 3.5)}>{ mark }</text> } } else { html! {} } }
+            if m.success.is_some() { <text aria-hidden="true" y="3.5">{ mark }</text> }
         </g>
     }
 }

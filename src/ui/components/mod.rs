@@ -6,6 +6,7 @@ pub mod diagram;
 pub mod help;
 pub mod inspector;
 pub mod logs;
+pub mod motion;
 pub mod panels;
 pub mod settings;
 pub mod toolbar;
