@@ -263,6 +263,17 @@ impl Trace {
         Trace { mixer: Mixer(0x6A09_E667_F3BC_C908), count: 0, recent: VecDeque::new(), keep }
     }
 
+    /// The same trace (hash, count, capacity) keeping only its newest `n` recent events.
+    pub fn tail(&self, n: usize) -> Trace {
+        let skip = self.recent.len().saturating_sub(n);
+        Trace {
+            mixer: self.mixer.clone(),
+            count: self.count,
+            recent: self.recent.iter().skip(skip).cloned().collect(),
+            keep: self.keep,
+        }
+    }
+
     pub fn record(&mut self, now: Time, event: TraceEvent) {
         self.mixer.word(now);
         event.hash_into(&mut self.mixer);

@@ -18,7 +18,7 @@ use super::components::settings::{
 };
 use super::components::toolbar::Toolbar;
 use super::console::ConsoleApi;
-use super::driver::{MAX_SLEEP_MS, Ticker, page_visible, wall_now_ms};
+use super::driver::{MAX_SLEEP_MS, Slices, Ticker, page_visible, wall_now_ms};
 use super::model::{Model, Selection};
 use super::state::{Action, Chrome, State, initial_state};
 use super::{diagram, inspect, tape, tour, view};
@@ -26,9 +26,9 @@ use super::{diagram, inspect, tape, tour, view};
 /// Columns the term tape gathers client writes into.
 const TAPE_COLUMNS: usize = 500;
 /// Wall time between refreshes of the panels (logs, stores, requests, events) while running.
-const PANELS_WALL_US: f64 = 100_000.0;
+const PANELS_WALL_US: f64 = 500_000.0;
 /// Wall time between redraws of the diagram and the tape while the run plays.
-const REDRAW_WALL_US: f64 = 500_000.0;
+const REDRAW_WALL_US: f64 = 1_000_000.0;
 use crate::sim::Intervention;
 use crate::sim::network::fmt_percent;
 
@@ -215,6 +215,12 @@ pub fn App(props: &AppProps) -> Html {
     let motion = use_motion(&state.model.borrow(), *visible, reduced_motion);
     use_clock(&state.model.borrow(), motion, dispatch.clone());
     use_keyboard(dispatch.clone());
+    use_effect_with((), |_| {
+        // See `model::Warmup`: after the first election has had its moment on screen.
+        let mut warmup = super::model::Warmup::new();
+        let slices = Slices::start(400, 40, move || warmup.slice());
+        move || drop(slices)
+    });
     let written = use_mut_ref(String::new);
     use_hash_change(dispatch.clone(), written.clone());
     {
@@ -228,7 +234,7 @@ pub fn App(props: &AppProps) -> Html {
             move || drop(api)
         });
     }
-    // The panels follow the world at most ten times a second of wall time while the run plays
+    // The panels follow the world at most twice a second of wall time while the run plays
     // (a 15-server cluster has an event nearly every frame), and at once otherwise.
     let content = refresh_key(&state.model.borrow(), PANELS_WALL_US, |m| m.world.trace().count());
     let panels = {
@@ -256,9 +262,17 @@ pub fn App(props: &AppProps) -> Html {
     // (every event at 1× or fast-forward would be hundreds of SVG elements per frame), and at
     // once when paused, travelled or changed.
     let tick = refresh_key(&state.model.borrow(), REDRAW_WALL_US, Model::now_us);
+    // Scrolled out of sight, the running diagram is not redrawn at all (a crowded one is the
+    // page's biggest drawing); paused, it always follows.
+    let diagram_ref = use_node_ref();
+    let diagram_shown = use_on_screen(diagram_ref.clone());
+    let diagram_tick = use_mut_ref(|| tick);
+    if diagram_shown || state.model.borrow().paused {
+        *diagram_tick.borrow_mut() = tick;
+    }
     let diagram = {
         let model = state.model.clone();
-        let key = (tick, state.chrome.diagram_span_us, state.chrome.diagram_back_us);
+        let key = (*diagram_tick.borrow(), state.chrome.diagram_span_us, state.chrome.diagram_back_us);
         use_memo(key, move |&(_, span, back)| {
             let m = model.borrow();
             let (from, to) = diagram::window(m.now_us(), span, back);
@@ -274,7 +288,47 @@ pub fn App(props: &AppProps) -> Html {
         let m = state.model.borrow();
         use_memo(m.world.network().shape(), move |_| view::links(&model.borrow()))
     };
-    render(&state.model.borrow(), &state.chrome, &callbacks, &panels, live, (diagram, tape, links), motion)
+    let drawings = Drawings { diagram, diagram_ref, tape, links };
+    render(&state.model.borrow(), &state.chrome, &callbacks, &panels, live, drawings, motion)
+}
+
+/// The drawings memoised apart from the panels.
+struct Drawings {
+    diagram: Rc<diagram::DiagramView>,
+    diagram_ref: NodeRef,
+    tape: Rc<tape::TapeView>,
+    links: Rc<Vec<view::LinkView>>,
+}
+
+/// Whether the element is (even partly) in the viewport, followed by an IntersectionObserver
+/// the hook owns and disconnects.
+#[hook]
+fn use_on_screen(node: NodeRef) -> bool {
+    let shown = use_state(|| true);
+    {
+        let shown = shown.clone();
+        use_effect_with(node, move |node| {
+            let callback =
+                wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    let last =
+                        entries.iter().last().and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok());
+                    if let Some(entry) = last {
+                        shown.set(entry.is_intersecting());
+                    }
+                });
+            let observer = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok();
+            if let (Some(observer), Some(el)) = (&observer, node.cast::<web_sys::Element>()) {
+                observer.observe(&el);
+            }
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                drop(callback);
+            }
+        });
+    }
+    *shown
 }
 
 /// The mapping from wall time to simulated time (`view::Motion`), fixed afresh whenever the
@@ -499,7 +553,7 @@ fn render(
     cb: &Callbacks,
     panels: &Panels,
     live: AttrValue,
-    (diagram, tape, links): (Rc<diagram::DiagramView>, Rc<tape::TapeView>, Rc<Vec<view::LinkView>>),
+    Drawings { diagram, diagram_ref, tape, links }: Drawings,
     motion: view::Motion,
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
@@ -575,7 +629,8 @@ fn render(
                         interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
                 </aside>
             </main>
-            <Diagram view={diagram} on_seek={cb.seek.clone()} on_zoom={cb.zoom.clone()} on_pan={cb.pan.clone()} />
+            <Diagram view={diagram} on_seek={cb.seek.clone()} on_zoom={cb.zoom.clone()} on_pan={cb.pan.clone()}
+                node={diagram_ref} />
             <div class="travel">
                 <TermTape view={tape} on_seek={cb.seek.clone()} />
                 <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} dispatch={cb.dispatch.clone()} />

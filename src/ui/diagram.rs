@@ -54,9 +54,17 @@ pub struct DiagramView {
     /// Server ids, top to bottom; the clients' lane comes after them.
     pub lanes: Vec<NodeId>,
     pub spans: Vec<Span>,
+    /// The newest `MAX_ARROWS` messages of the window, in send order.
     pub messages: Vec<MessageRecord>,
+    /// How many the window holds in all (more than are drawn when it is crowded).
+    pub message_count: usize,
     pub commits: Vec<Commit>,
 }
+
+/// The most arrows the diagram draws: a second of a fifteen-server cluster at full speed holds
+/// thousands, more than anyone can read and more SVG than a frame can redraw. The newest are
+/// kept; zooming in shows the rest (the console's `messages()` always reports them all).
+pub const MAX_ARROWS: usize = 600;
 
 /// Every message sent in `[from_us, to_us]` that the kept trace still holds, in send order.
 pub fn messages_between(m: &Model, from_us: Time, to_us: Time) -> Vec<MessageRecord> {
@@ -96,7 +104,9 @@ pub fn messages_between(m: &Model, from_us: Time, to_us: Time) -> Vec<MessageRec
 pub fn diagram(m: &Model, from_us: Time, to_us: Time) -> DiagramView {
     let to_us = to_us.min(m.now_us());
     let lanes: Vec<NodeId> = m.world.servers().iter().map(|s| s.id).collect();
-    let messages = messages_between(m, from_us, to_us);
+    let mut messages = messages_between(m, from_us, to_us);
+    let message_count = messages.len();
+    messages.drain(..message_count.saturating_sub(MAX_ARROWS));
     let commits = m
         .world
         .trace()
@@ -108,7 +118,7 @@ pub fn diagram(m: &Model, from_us: Time, to_us: Time) -> DiagramView {
             _ => None,
         })
         .collect();
-    DiagramView { from_us, to_us, spans: spans(m, &lanes, from_us, to_us), lanes, messages, commits }
+    DiagramView { from_us, to_us, spans: spans(m, &lanes, from_us, to_us), lanes, messages, message_count, commits }
 }
 
 /// Each lane's stretches of role and term, from the role and crash events of the kept trace.
@@ -215,6 +225,7 @@ mod tests {
         assert!(d.messages.iter().all(|r| r.delivered_at_us.is_none() || r.dropped_at_us.is_none()));
         assert!(d.messages.windows(2).all(|w| w[0].id < w[1].id));
         assert!(d.messages[0].id <= 5, "the window reaches back to the first message");
+        assert_eq!(d.message_count, d.messages.len(), "two quiet seconds are drawn whole");
         let leaders = d.spans.iter().filter(|s| s.role == Some(RoleKind::Leader)).count();
         assert!(leaders >= 1, "the first election shows as a leader span");
         assert!(!d.commits.is_empty(), "the leader's no-op commits");
@@ -242,5 +253,18 @@ mod tests {
         let t = time_at(&d, x_of(&d, 450_000, 1000.0), 1000.0);
         assert_eq!(t, 450_000);
         assert_eq!(window(2_000_000, 500_000, 100_000), (1_400_000, 1_900_000));
+    }
+
+    #[test]
+    fn a_crowded_window_draws_only_its_newest_arrows() {
+        let mut s = Scenario::new(crate::ui::model::default_config(8));
+        s.config.nodes = 15;
+        let mut m = Model::new(s).expect("valid");
+        m.seek(8_000_000).unwrap();
+        let d = diagram(&m, 0, 8_000_000);
+        let all = messages_between(&m, 0, 8_000_000);
+        assert!(d.message_count > MAX_ARROWS, "fifteen servers for eight seconds: {}", d.message_count);
+        assert_eq!((d.messages.len(), d.message_count), (MAX_ARROWS, all.len()));
+        assert_eq!(d.messages.last(), all.last(), "the newest are the ones drawn");
     }
 }

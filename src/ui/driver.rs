@@ -1,10 +1,10 @@
 //! The browser clock. The page does not run the simulation every frame: while the run plays
 //! it sleeps until the next event is due, on one gloo-timers `Timeout` set for the wall time at
 //! which that event falls due at the current speed (`Motion::wall_at`), and between events
-//! the browser animates messages and timers on its own (`components::motion`). Only when
-//! events come faster than the display refreshes (high speeds) does it wake at the next
-//! animation frame instead, and fast-forward follows every frame. Paused or hidden, nothing
-//! is scheduled at all.
+//! the browser animates messages and timers on its own (`components::motion`). Events closer
+//! together than `MIN_SLEEP_MS` run together (fifteen servers at full speed would otherwise
+//! wake the page more often than the screen refreshes); only fast-forward follows every
+//! animation frame. Paused or hidden, nothing is scheduled at all.
 //!
 //! Every pending timer or frame request is owned: dropping the `Ticker` cancels it; nothing is
 //! leaked or forgotten.
@@ -19,26 +19,21 @@ use yew::Callback;
 /// The longest the page sleeps while running, even with nothing due, so the clock it shows
 /// keeps moving.
 pub const MAX_SLEEP_MS: f64 = 1_000.0;
-/// Waits shorter than about a display refresh are left to the next animation frame.
-pub const FRAME_MS: f64 = 16.0;
+/// The shortest sleep: events closer together than this are run together, as one screen
+/// update (the browser animates what moves in between). At most twenty wake-ups a second.
+pub const MIN_SLEEP_MS: f64 = 50.0;
 
-/// One pending wake-up (a timer or an animation frame) or a frame loop, held only to be
-/// dropped: that cancels it.
+/// One pending wake-up or a frame loop, held only to be dropped: that cancels it.
 pub enum Ticker {
     Timer(#[allow(dead_code)] Timeout),
-    Frame(#[allow(dead_code)] AnimationFrame),
     Frames(#[allow(dead_code)] FrameLoop),
 }
 
 impl Ticker {
-    /// Calls `on_tick` once, `delay_ms` from now (at the next frame if that is sooner).
+    /// Calls `on_tick` once, `delay_ms` from now (within `MIN_SLEEP_MS..=MAX_SLEEP_MS`).
     pub fn after(delay_ms: f64, on_tick: Callback<()>) -> Ticker {
-        if delay_ms < FRAME_MS {
-            Ticker::Frame(request_animation_frame(move |_| on_tick.emit(())))
-        } else {
-            let ms = delay_ms.min(MAX_SLEEP_MS).ceil() as u32;
-            Ticker::Timer(Timeout::new(ms, move || on_tick.emit(())))
-        }
+        let ms = delay_ms.clamp(MIN_SLEEP_MS, MAX_SLEEP_MS).ceil() as u32;
+        Ticker::Timer(Timeout::new(ms, move || on_tick.emit(())))
     }
 
     /// Calls `on_tick` at every animation frame until dropped.
@@ -74,6 +69,33 @@ fn schedule(inner: &Rc<RefCell<Inner>>) {
         schedule(&inner);
     });
     inner.borrow_mut().pending = Some(request);
+}
+
+/// Background work in slices: `slice` runs every `gap_ms` until it returns false or the
+/// `Slices` is dropped (which cancels the pending timeout).
+pub struct Slices {
+    _pending: Rc<RefCell<Option<Timeout>>>,
+}
+
+impl Slices {
+    pub fn start(first_ms: u32, gap_ms: u32, slice: impl FnMut() -> bool + 'static) -> Slices {
+        let pending = Rc::new(RefCell::new(None));
+        let slice = Rc::new(RefCell::new(slice));
+        schedule_slice(Rc::downgrade(&pending), first_ms, gap_ms, slice);
+        Slices { _pending: pending }
+    }
+}
+
+type SliceFn = Rc<RefCell<dyn FnMut() -> bool>>;
+
+fn schedule_slice(pending: Weak<RefCell<Option<Timeout>>>, delay_ms: u32, gap_ms: u32, slice: SliceFn) {
+    let Some(cell) = pending.upgrade() else { return };
+    let timeout = Timeout::new(delay_ms, move || {
+        if (slice.borrow_mut())() {
+            schedule_slice(pending, gap_ms, gap_ms, slice);
+        }
+    });
+    *cell.borrow_mut() = Some(timeout);
 }
 
 /// The page's timeline, in milliseconds (the same clock as `document.timeline`, which the

@@ -23,8 +23,13 @@ pub const TRACE_KEEP: usize = 20_000;
 /// Time travel keeps at most this many snapshots of the world. When they fill up, every other
 /// one goes and the spacing doubles, so memory stays bounded however long the run (RaftScope
 /// keeps a copy per change and grows without end).
-pub const MAX_CHECKPOINTS: usize = 8;
-pub const FIRST_CHECKPOINT_SPACING_US: Time = 10_000_000;
+pub const MAX_CHECKPOINTS: usize = 64;
+pub const FIRST_CHECKPOINT_SPACING_US: Time = 5_000_000;
+/// A checkpoint keeps this many of the newest trace events (the diagram and the event list
+/// after a jump back), not all `TRACE_KEEP`: the trace is most of a world's size, and time
+/// travel needs checkpoints dense enough that no jump back re-simulates more than a few
+/// seconds.
+pub const CHECKPOINT_TRACE: usize = 2_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selection {
@@ -165,7 +170,7 @@ impl Model {
     /// Checkpoints hold no scheduled interventions: the scenario is the one record of those,
     /// and a restore schedules the ones still to come (a fork may have changed them since).
     fn checkpoint(&mut self) {
-        let mut snapshot = self.world.clone();
+        let mut snapshot = self.world.checkpoint(CHECKPOINT_TRACE);
         snapshot.cancel_interventions_after(snapshot.now_us());
         self.checkpoints.push(snapshot);
         if self.checkpoints.len() > MAX_CHECKPOINTS {
@@ -182,9 +187,12 @@ impl Model {
         self.paused = true;
         self.jumps += 1;
         self.pause_at = None;
-        if t < self.now_us() {
-            let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).cloned();
-            self.world = match base {
+        // The nearest checkpoint at or before `t`, when it is a better start than where the
+        // run is (back in time, or forward past the present over recorded history).
+        let now = self.now_us();
+        let base = self.checkpoints.iter().rev().find(|w| w.now_us() <= t).filter(|w| t < now || w.now_us() > now);
+        if t < now || base.is_some() {
+            self.world = match base.cloned() {
                 Some(mut w) => {
                     let from = w.now_us();
                     let mut later = self.scenario.interventions.iter().filter(|i| i.at_us > from);
@@ -265,6 +273,9 @@ impl Model {
         if now < self.horizon_us {
             self.fork_here();
         }
+        // A checkpoint taken at this very instant predates the intervention: a jump back to
+        // now must replay it from an earlier one.
+        self.checkpoints.retain(|w| w.now_us() < now);
         self.world.schedule(now, what.clone())?;
         self.world.run_until(now)?;
         // A preset's script may still hold later interventions: keep the list in time order.
@@ -437,6 +448,40 @@ impl Model {
     }
 }
 
+/// A throwaway run the page simulates in small slices just after it opens. A browser first runs
+/// WebAssembly in a baseline tier and recompiles what turns out hot with its optimising one;
+/// a fresh page's first long time travel otherwise runs mostly in the slow tier (measured:
+/// 330–520 ms to ten simulated minutes, against 110–190 ms once warm). A few slices of a
+/// five-server, three-client run exercise the same hot paths, a few milliseconds at a time.
+pub struct Warmup {
+    world: World,
+}
+
+/// Simulated time per slice and in all.
+pub const WARMUP_SLICE_US: Time = 2_000_000;
+pub const WARMUP_US: Time = 30_000_000;
+
+impl Warmup {
+    pub fn new() -> Warmup {
+        let mut config = default_config(1);
+        config.clients.count = 3;
+        let world = Scenario::new(config).build(1_000).expect("the default scenario is valid");
+        Warmup { world }
+    }
+
+    /// Runs one slice; returns whether there is more to run.
+    pub fn slice(&mut self) -> bool {
+        let target = (self.world.now_us() + WARMUP_SLICE_US).min(WARMUP_US);
+        self.world.run_until(target).is_ok() && target < WARMUP_US
+    }
+}
+
+impl Default for Warmup {
+    fn default() -> Warmup {
+        Warmup::new()
+    }
+}
+
 /// Trace hash of `first_visit(42)` after 1.5 simulated seconds, pinned natively and checked
 /// again in the browser tests.
 pub const DEFAULT_WORLD_HASH_SEED_42: &str = "91f32345bc81ea11";
@@ -447,6 +492,15 @@ mod tests {
 
     fn model() -> Model {
         Model::new(Scenario::new(default_config(3))).expect("valid")
+    }
+
+    #[test]
+    fn the_warm_up_runs_in_slices_and_ends() {
+        let mut w = Warmup::new();
+        let slices = std::iter::from_fn(|| Some(w.slice())).take_while(|&more| more).count() + 1;
+        assert_eq!(slices as u64, WARMUP_US / WARMUP_SLICE_US);
+        assert_eq!(w.world.now_us(), WARMUP_US);
+        assert!(w.world.stats().client_ops_ok > 0, "the clients' paths are exercised too");
     }
 
     #[test]
@@ -536,6 +590,12 @@ mod tests {
             m.seek(t).unwrap();
             assert_eq!(&m.world.trace().hash_hex(), hash, "state at {t} µs differs on the way back");
         }
+        // Forward again over recorded history: from the nearest checkpoint, to the same state.
+        let generation = m.generation;
+        let (t, ref hash) = seen[38];
+        m.seek(t).unwrap();
+        assert_eq!(&m.world.trace().hash_hex(), hash, "state at {t} µs differs on the way forward");
+        assert_eq!(m.generation, generation + 1, "a recorded future is reached from a checkpoint");
     }
 
     #[test]

@@ -1,39 +1,60 @@
 // Browser benchmark of the built dist/ (prints figures; asserts nothing). Needs a release build:
 //   trunk build --release && node tests/e2e/bench.mjs
-// Measures main-thread busy time (CDP TaskDuration over wall time) at the default speed with 5
-// servers, while paused, the frame-interval p95 at 15 servers with 3 clients sending, time-travel
-// seeks and the memory they leave behind, and the gzip size of what the page downloads.
+// With RaftScope beside the checkout (../shared/anchors/raftscope, or BENCH_RAFTSCOPE=dir) it
+// measures both in the same run and prints ours as a ratio of RaftScope's; without it, ours
+// alone.
+//
+// Busy time is the main thread's (CDP TaskDuration over wall time) with no frame counter
+// running in the page, measured once a leader is elected and clients are writing (RaftScope:
+// once it has a leader), as the median of BENCH_RUNS runs of BENCH_SECONDS each. Then: paused,
+// frame intervals with 15 servers and 3 clients (a frame later than 25 ms counts as dropped),
+// time-travel seeks (the first one in a fresh page), memory, the heaviest load, and the gzip
+// size of what the page downloads.
 import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const raftscopeDir = process.env.BENCH_RAFTSCOPE ?? root + '../shared/anchors/raftscope';
 const site = await serveDist(root + 'dist');
+const anchor = existsSync(raftscopeDir + '/index.html') ? await serveDist(raftscopeDir) : null;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
-const cdp = await page.context().newCDPSession(page);
-await cdp.send('Performance.enable');
+const label = (s) => s.padEnd(56);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function taskSeconds() {
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  return metrics.find((m) => m.name === 'TaskDuration').value;
+async function open(url, viewport = { width: 1400, height: 1000 }) {
+  const page = await browser.newPage({ viewport });
+  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(url);
+  return { page, cdp };
 }
 
-async function busyShare(label) {
-  const t0 = await taskSeconds();
+async function metric(cdp, name) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === name).value;
+}
+
+/// Main-thread busy share (%) over `seconds` of wall time.
+async function busy({ page, cdp }) {
+  const t0 = await metric(cdp, 'TaskDuration');
   const w0 = performance.now();
   await page.waitForTimeout(seconds * 1000);
-  const busy = (await taskSeconds()) - t0;
-  const wall = (performance.now() - w0) / 1000;
-  const share = (100 * busy) / wall;
-  console.log(`${label.padEnd(46)} main thread busy ${share.toFixed(1).padStart(5)}% of ${wall.toFixed(1)} s`);
-  return share;
+  return (100 * ((await metric(cdp, 'TaskDuration')) - t0)) / ((performance.now() - w0) / 1000);
 }
 
-async function frameIntervals(label) {
+async function busyMedian(tab) {
+  const shares = [];
+  for (let i = 0; i < runs; i++) shares.push(await busy(tab));
+  return { median: median(shares), all: shares.map((s) => s.toFixed(1)).join(', ') };
+}
+
+async function frameIntervals(page, what) {
   await page.evaluate(() => {
     window.__frames = [];
     let last = 0;
@@ -49,80 +70,111 @@ async function frameIntervals(label) {
   const frames = await page.evaluate(() => { window.__stopFrames = true; return window.__frames; });
   frames.sort((a, b) => a - b);
   const p = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
-  const late = frames.filter((f) => f > 25).length; // a frame later than 1.5 vsync periods is a dropped frame
-  console.log(`${label.padEnd(46)} ${frames.length} frames, interval p50 ${p(0.5).toFixed(2)} ms, p95 ${p(0.95).toFixed(2)} ms, max ${frames[frames.length - 1].toFixed(2)} ms, dropped ${late}`);
+  const late = frames.filter((f) => f > 25).length;
+  console.log(`${label(what)} ${frames.length} frames, interval p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms, dropped ${late}`);
 }
 
-const setControl = (sel, value) => page.$eval(sel, (el, v) => {
+const setControl = (page, sel, value) => page.$eval(sel, (el, v) => {
   el.value = v;
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }, value);
 
+const seek = (page, ms) => page.evaluate((ms) => {
+  const t0 = performance.now();
+  window.raftPlayground.seek(ms);
+  return performance.now() - t0;
+}, ms);
+
+async function memory({ page, cdp }) {
+  const heap = await metric(cdp, 'JSHeapUsedSize');
+  const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength);
+  return `wasm memory ${(wasm / 2 ** 20).toFixed(1)} MB + JS heap ${(heap / 2 ** 20).toFixed(1)} MB = ${((wasm + heap) / 2 ** 20).toFixed(1)} MB`;
+}
+
+let anchorKb = null;
 try {
-  await page.goto(site.url);
-  await page.waitForSelector('[data-node]');
-  await page.waitForTimeout(1000);
-  await busyShare('5 servers, default speed (1/50×), running');
-  await page.evaluate(() => window.raftPlayground.pause());
-  await busyShare('5 servers, paused');
-  await page.evaluate(() => window.raftPlayground.play());
-  await setControl('[data-control="nodes"]', '15');
-  await setControl('[data-control="clients"]', '3');
-  await page.evaluate(() => { window.raftPlayground.play(); window.raftPlayground.setSpeed(0.02); });
-  await page.waitForTimeout(1000);
-  await frameIntervals('15 servers, 3 clients, default speed');
-  await busyShare('15 servers, 3 clients, default speed');
-  await page.evaluate(() => window.raftPlayground.setSpeed(1));
-  await frameIntervals('15 servers, 3 clients, 1× speed');
-  await busyShare('15 servers, 3 clients, 1× speed');
-  // Time travel: seek times and memory (wasm linear memory + JS heap).
-  await setControl('[data-control="nodes"]', '5');
-  await setControl('[data-control="clients"]', '3');
-  await page.evaluate(() => window.raftPlayground.pause());
-  const seek = (ms) => page.evaluate((ms) => {
-    const t0 = performance.now();
-    window.raftPlayground.seek(ms);
-    return performance.now() - t0;
-  }, ms);
-  const memory = async () => {
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
-    const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength);
-    return `wasm memory ${(wasm / 2 ** 20).toFixed(1)} MB + JS heap ${(heap / 2 ** 20).toFixed(1)} MB = ${((wasm + heap) / 2 ** 20).toFixed(1)} MB`;
-  };
-  console.log(`${'seek 0 → 10 simulated minutes (5 servers, 3 clients)'.padEnd(56)} ${(await seek(600_000)).toFixed(0)} ms`);
-  console.log(`${'seek back to 5 minutes'.padEnd(56)} ${(await seek(300_000)).toFixed(0)} ms`);
-  console.log(`${'seek 5 → 60 simulated minutes'.padEnd(56)} ${(await seek(3_600_000)).toFixed(0)} ms`);
-  console.log(`${'memory after seeking to 1 simulated hour'.padEnd(56)} ${await memory()}`);
-  console.log(`${'seek back to 59 minutes'.padEnd(56)} ${(await seek(3_540_000)).toFixed(0)} ms`);
-  console.log(`${'seek back to 1 minute'.padEnd(56)} ${(await seek(60_000)).toFixed(0)} ms`);
-  console.log(`${'memory after the seeks back'.padEnd(56)} ${await memory()}`);
+  // Main-thread busy at the default speed, side by side.
+  const ours = await open(site.url);
+  await ours.page.waitForFunction(() => {
+    const s = window.raftPlayground?.snapshot();
+    return s && s.leader && s.clientOpsAnswered > 0;
+  }, null, { timeout: 120_000 });
+  const mine = await busyMedian(ours);
+  console.log(`${label('5 servers, 1 client writing, default speed (1/50×)')} main thread busy ${mine.median.toFixed(1).padStart(5)}% (median of ${mine.all})`);
+  if (anchor) {
+    const bodies = [];
+    const theirs = await open('about:blank');
+    theirs.page.on('response', (r) => bodies.push(r.body().catch(() => Buffer.alloc(0))));
+    await theirs.page.goto(anchor.url);
+    await theirs.page.waitForFunction(() => window.state?.current?.servers?.some((s) => s.state === 'leader'), null, { timeout: 120_000 });
+    const rs = await busyMedian(theirs);
+    console.log(`${label('RaftScope, 5 servers, default speed, after its first election')} main thread busy ${rs.median.toFixed(1).padStart(5)}% (median of ${rs.all})`);
+    console.log(`${label('busy, ours / RaftScope')} ${(mine.median / rs.median).toFixed(3)}`);
+    anchorKb = (await Promise.all(bodies)).reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0) / 1024;
+    await theirs.page.close();
+  } else {
+    console.log(`${label('RaftScope')} not found at ${raftscopeDir}: ours alone`);
+  }
+  await ours.page.evaluate(() => window.raftPlayground.pause());
+  console.log(`${label('5 servers, paused')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
+  await ours.page.evaluate(() => window.raftPlayground.play());
+
+  // Frames with 15 servers and 3 clients.
+  await setControl(ours.page, '[data-control="nodes"]', '15');
+  await setControl(ours.page, '[data-control="clients"]', '3');
+  await ours.page.evaluate(() => { window.raftPlayground.play(); window.raftPlayground.setSpeed(0.02); });
+  await ours.page.waitForTimeout(2000);
+  await frameIntervals(ours.page, '15 servers, 3 clients, default speed');
+  console.log(`${label('15 servers, 3 clients, default speed')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
+  await ours.page.evaluate(() => window.raftPlayground.setSpeed(1));
+  await frameIntervals(ours.page, '15 servers, 3 clients, 1× speed');
+  console.log(`${label('15 servers, 3 clients, 1× speed')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
+  await ours.page.close();
+
+  // Time travel in a fresh page (the way a visitor meets it: the page open two seconds).
+  const fresh = await open(site.url);
+  await fresh.page.waitForSelector('[data-node]');
+  await fresh.page.waitForTimeout(2000);
+  await setControl(fresh.page, '[data-control="clients"]', '3');
+  await fresh.page.evaluate(() => window.raftPlayground.pause());
+  console.log(`${label('fresh page: seek 0 → 10 simulated minutes (5 srv, 3 cl)')} ${(await seek(fresh.page, 600_000)).toFixed(0)} ms`);
+  const back = [];
+  for (const ms of [300_000, 30_000, 590_000, 123_456]) back.push((await seek(fresh.page, ms)).toFixed(0));
+  console.log(`${label('seek back to 5 min, 30 s, 9 min 50 s, 2 min 3 s')} ${back.join(', ')} ms`);
+  console.log(`${label('seek 2 → 60 simulated minutes')} ${(await seek(fresh.page, 3_600_000)).toFixed(0)} ms`);
+  console.log(`${label('memory after seeking to 1 simulated hour')} ${await memory(fresh)}`);
+  const late = [];
+  for (const ms of [3_540_000, 1_800_000, 60_000]) late.push((await seek(fresh.page, ms)).toFixed(0));
+  console.log(`${label('seek back to 59, 30 and 1 minutes')} ${late.join(', ')} ms`);
+  console.log(`${label('memory after the seeks back')} ${await memory(fresh)}`);
+
   // The heaviest load the page allows, for an hour of simulated time: by default a seek (the
   // same simulation and checkpoints as fast-forward, in seconds); BENCH_FAST_FORWARD=1 runs the
   // page's fast-forward at 1× speed instead (about six minutes of wall time).
-  await page.reload();
-  await page.waitForSelector('[data-node]');
-  await setControl('[data-control="nodes"]', '15');
-  await setControl('[data-control="clients"]', '16');
-  await setControl('[data-control="loss"]', '10');
-  await setControl('[data-control="dup"]', '5');
+  await fresh.page.reload();
+  await fresh.page.waitForSelector('[data-node]');
+  await setControl(fresh.page, '[data-control="nodes"]', '15');
+  await setControl(fresh.page, '[data-control="clients"]', '16');
+  await setControl(fresh.page, '[data-control="loss"]', '10');
+  await setControl(fresh.page, '[data-control="dup"]', '5');
   const heavy = '15 servers, 16 clients, 10 % loss, 5 % dup';
   if (process.env.BENCH_FAST_FORWARD) {
-    await page.evaluate(() => { window.raftPlayground.setSpeed(1); window.raftPlayground.play(); });
-    await page.click('[data-action="fast-forward"]');
+    await fresh.page.evaluate(() => { window.raftPlayground.setSpeed(1); window.raftPlayground.play(); });
+    await fresh.page.click('[data-action="fast-forward"]');
     const t0 = performance.now();
-    while ((await page.evaluate(() => window.raftPlayground.snapshot().simTimeUs)) < 3_600_000_000) {
-      await page.waitForTimeout(5000);
+    while ((await fresh.page.evaluate(() => window.raftPlayground.snapshot().simTimeUs)) < 3_600_000_000) {
+      await fresh.page.waitForTimeout(5000);
     }
-    console.log(`${(heavy + ', fast-forward to 1 h').padEnd(56)} ${((performance.now() - t0) / 1000).toFixed(0)} s wall`);
+    console.log(`${label(heavy + ', fast-forward to 1 h')} ${((performance.now() - t0) / 1000).toFixed(0)} s wall`);
   } else {
-    await page.evaluate(() => window.raftPlayground.pause());
-    console.log(`${(heavy + ', seek to 1 h').padEnd(56)} ${(await seek(3_600_000)).toFixed(0)} ms`);
+    await fresh.page.evaluate(() => window.raftPlayground.pause());
+    console.log(`${label(heavy + ', seek to 1 h')} ${(await seek(fresh.page, 3_600_000)).toFixed(0)} ms`);
   }
-  console.log(`${('memory, ' + heavy + ', at 1 h').padEnd(56)} ${await memory()}`);
+  console.log(`${label('memory, ' + heavy + ', at 1 h')} ${await memory(fresh)}`);
 } finally {
   await browser.close();
   site.close();
+  anchor?.close();
 }
 
 let total = 0;
@@ -130,6 +182,9 @@ for (const f of await readdir(root + 'dist')) {
   if (!/\.(wasm|js|css|html)$/.test(f)) continue;
   const gz = gzipSync(await readFile(root + 'dist/' + f), { level: 9 }).length;
   total += gz;
-  console.log(`${f.padEnd(46)} ${(gz / 1024).toFixed(1).padStart(7)} KB gzip`);
+  console.log(`${label(f)} ${(gz / 1024).toFixed(1).padStart(7)} KB gzip`);
 }
-console.log(`${'download total'.padEnd(46)} ${(total / 1024).toFixed(1).padStart(7)} KB gzip`);
+console.log(`${label('download total')} ${(total / 1024).toFixed(1).padStart(7)} KB gzip`);
+if (anchorKb !== null) {
+  console.log(`${label('RaftScope download (everything its page loaded)')} ${anchorKb.toFixed(1).padStart(7)} KB gzip`);
+}

@@ -219,6 +219,17 @@ impl World {
     }
 
     /// Time of the next pending event, if any.
+    /// A copy for time travel that keeps only the newest `recent` events of the trace (the
+    /// rest is only for display, and most of a copy's size): everything that decides what
+    /// happens next is copied whole, so a run resumed from it goes on exactly as this one.
+    pub fn checkpoint(&mut self, recent: usize) -> World {
+        let full = std::mem::replace(&mut self.trace, Trace::new(0));
+        self.trace = full.tail(recent);
+        let copy = self.clone();
+        self.trace = full;
+        copy
+    }
+
     pub fn next_event_us(&self) -> Option<Time> {
         self.queue.peek().map(|Reverse(s)| s.at)
     }

@@ -32,14 +32,21 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     html! {
         <svg class="cluster" viewBox={view_box} role="group" aria-label="Raft cluster: click a server to crash or restart it" data-cluster="">
             <Links links={props.links.clone()} on_link={props.on_link.clone()} />
-            { for props.clients.iter().map(client_dot) }
-            { for props.servers.iter().map(|s| html! {
-                <Server key={s.id} view={s.clone()} motion={props.motion} on_toggle={props.on_toggle.clone()}
-                    on_inspect={props.on_inspect.clone()} />
-            }) }
-            { for props.messages.iter().map(|m| html! {
-                <Flight key={m.id} view={m.clone()} motion={props.motion} on_click={props.on_message.clone()} />
-            }) }
+            // Each list in a group of its own, so Yew matches it by key alone: mixed with other
+            // siblings it falls back to matching by position and rebuilds every server and
+            // link whenever the number of messages in flight changes.
+            <g class="clients">{ for props.clients.iter().map(client_dot) }</g>
+            <g class="servers">
+                { for props.servers.iter().map(|s| html! {
+                    <Server key={s.id} view={s.clone()} motion={props.motion} on_toggle={props.on_toggle.clone()}
+                        on_inspect={props.on_inspect.clone()} />
+                }) }
+            </g>
+            <g class="messages">
+                { for props.messages.iter().map(|m| html! {
+                    <Flight key={m.id} view={m.clone()} motion={props.motion} on_click={props.on_message.clone()} />
+                }) }
+            </g>
         </svg>
     }
 }

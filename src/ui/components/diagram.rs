@@ -26,6 +26,8 @@ pub struct DiagramProps {
     pub on_zoom: Callback<f64>,
     /// Pan by this share of the span (negative: back in time); 0 returns to the live edge.
     pub on_pan: Callback<f64>,
+    /// The panel's element (the page watches whether it is on screen).
+    pub node: NodeRef,
 }
 
 fn lane_y(lanes: &[NodeId], e: Endpoint) -> f64 {
@@ -63,9 +65,13 @@ pub fn Diagram(p: &DiagramProps) -> Html {
     let zoom = |f: f64| p.on_zoom.reform(move |_: MouseEvent| f);
     let pan = |f: f64| p.on_pan.reform(move |_: MouseEvent| f);
     html! {
-        <section class="diagram-panel" aria-label="Space-time diagram">
+        <section ref={p.node.clone()} class="diagram-panel" aria-label="Space-time diagram">
             <h2>{ "Space-time diagram" }
-                <span class="muted small">{ format!("{}–{} ms", (d.from_us + 500) / 1000, (d.to_us + 500) / 1000) }</span>
+                <span class="muted small">{ format!("{}–{} ms", (d.from_us + 500) / 1000, (d.to_us + 500) / 1000) }
+                    if d.message_count > d.messages.len() {
+                        { format!(" · the newest {} of {} messages (zoom in for the rest)", d.messages.len(), d.message_count) }
+                    }
+                </span>
                 <span class="diagram-tools">
                     <button data-action="diagram-back" onclick={pan(-0.5)} aria-label="Earlier">{ "←" }</button>
                     <button data-action="diagram-live" onclick={pan(0.0)} title="Follow the run">{ "Live" }</button>
