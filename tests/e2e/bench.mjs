@@ -116,6 +116,7 @@ try {
     console.log(`${label('RaftScope')} not found at ${raftscopeDir}: ours alone`);
   }
   await ours.page.evaluate(() => window.raftPlayground.pause());
+  await ours.page.waitForTimeout(500);
   console.log(`${label('5 servers, paused')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
   await ours.page.evaluate(() => window.raftPlayground.play());
 
