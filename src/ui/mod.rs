@@ -21,6 +21,8 @@ mod components;
 mod console;
 #[cfg(target_arch = "wasm32")]
 mod driver;
+#[cfg(target_arch = "wasm32")]
+mod hooks;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::{App, AppProps, start};

@@ -152,6 +152,11 @@ impl Model {
 
     /// Runs forward to `target_us`, taking checkpoints on the way.
     fn run_to(&mut self, target_us: Time) -> Result<(), String> {
+        // A long way ahead: widen the spacing first instead of copying worlds that thinning
+        // would only drop again (half the copies of a first long seek).
+        while target_us / self.checkpoint_every_us > MAX_CHECKPOINTS as Time {
+            self.thin_checkpoints();
+        }
         loop {
             let last = self.checkpoints.last().map_or(0, World::now_us);
             // Never in the past: after a fork or a thinning the last checkpoint may be old.
@@ -174,10 +179,15 @@ impl Model {
         snapshot.cancel_interventions_after(snapshot.now_us());
         self.checkpoints.push(snapshot);
         if self.checkpoints.len() > MAX_CHECKPOINTS {
-            let kept = std::mem::take(&mut self.checkpoints).into_iter().skip(1).step_by(2).collect();
-            self.checkpoints = kept;
-            self.checkpoint_every_us *= 2;
+            self.thin_checkpoints();
         }
+    }
+
+    /// Every other checkpoint goes and the spacing doubles.
+    fn thin_checkpoints(&mut self) {
+        let kept = std::mem::take(&mut self.checkpoints).into_iter().skip(1).step_by(2).collect();
+        self.checkpoints = kept;
+        self.checkpoint_every_us *= 2;
     }
 
     /// Time travel: the exact state at `t_us`, from the nearest earlier checkpoint (or the
@@ -469,10 +479,13 @@ impl Warmup {
         Warmup { world }
     }
 
-    /// Runs one slice; returns whether there is more to run.
+    /// Runs one slice (and copies the world, as time travel's checkpoints do); returns whether
+    /// there is more to run.
     pub fn slice(&mut self) -> bool {
         let target = (self.world.now_us() + WARMUP_SLICE_US).min(WARMUP_US);
-        self.world.run_until(target).is_ok() && target < WARMUP_US
+        let ran = self.world.run_until(target).is_ok();
+        drop(self.world.checkpoint(CHECKPOINT_TRACE));
+        ran && target < WARMUP_US
     }
 }
 
