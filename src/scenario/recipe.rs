@@ -210,9 +210,13 @@ pub fn parse_duration(text: &str) -> Result<Time, String> {
 /// Parses a percentage 0–100 into parts per million.
 pub fn parse_percent(text: &str) -> Result<u32, String> {
     let number = text.trim().trim_end_matches('%');
+    let out_of_range = || format!("must be between 0 and 100 (percent), got {text}");
+    if number.starts_with('-') {
+        return Err(out_of_range());
+    }
     let ppm = parse_decimal(number, 4).ok_or_else(|| format!("'{text}' is not a number"))?;
-    if number.trim_start().starts_with('-') || ppm > 1_000_000 {
-        return Err(format!("must be between 0 and 100 (percent), got {text}"));
+    if ppm > 1_000_000 {
+        return Err(out_of_range());
     }
     Ok(ppm as u32)
 }
@@ -261,7 +265,8 @@ mod tests {
         assert_eq!(parse_percent("2.5"), Ok(25_000));
         assert_eq!(parse_percent("12.34567%"), Ok(123_457));
         assert_eq!(parse_percent("100"), Ok(1_000_000));
-        assert!(parse_percent("-1").is_err() && parse_percent("1e2").is_err() && parse_percent("").is_err());
+        assert!(parse_percent("-1").is_err_and(|e| e.contains("between 0 and 100")));
+        assert!(parse_percent("1e2").is_err() && parse_percent("").is_err());
         assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
         assert_eq!(parse_duration(".25ms"), Ok(250));
         assert_eq!(parse_duration("0.0004ms"), Ok(0), "rounds to the nearest microsecond");
