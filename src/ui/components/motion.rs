@@ -38,12 +38,12 @@ impl Drop for Owned {
     }
 }
 
-/// Starts `keyframes` (a JSON array) on `el`, lasting `duration_ms` and begun at `start_ms`
-/// on the document timeline.
-fn start(el: &web_sys::Element, keyframes: &str, duration_ms: f64, easing: &str, start_ms: f64) -> Option<Owned> {
+/// Starts `keyframes` (a JSON array; easing per keyframe) on `el`, lasting `duration_ms` and
+/// begun at `start_ms` on the document timeline.
+fn start(el: &web_sys::Element, keyframes: &str, duration_ms: f64, start_ms: f64) -> Option<Owned> {
     let frames = js_sys::JSON::parse(keyframes).ok()?;
     let options = js_sys::JSON::parse(&format!(
-        r#"{{"duration":{},"easing":"{easing}","fill":"both"}}"#,
+        r#"{{"duration":{},"fill":"both"}}"#,
         crate::ui::num::fixed(duration_ms.max(0.0), 3)
     ))
     .ok()?;
@@ -80,7 +80,7 @@ pub fn fly(
     let frames = format!(
         r#"[{{"transform":"{from}","easing":"{easing}"}},{{"transform":"{to}","offset":{arrives}}},{{"transform":"{to}"}}]"#
     );
-    start(el, &frames, flight_ms + HOLD_MS, "linear", motion.wall_at(sent_us))
+    start(el, &frames, flight_ms + HOLD_MS, motion.wall_at(sent_us))
 }
 
 /// The two halves of an election timer's arc (see `half_turns`), each turned from a whole
@@ -100,6 +100,6 @@ pub fn run_down(halves: [&web_sys::Element; 2], motion: &Motion, timer: TimerVie
     let (right, left) = (turn([180, 180, 0]), turn([180, 0, 0]));
     [(halves[0], right), (halves[1], left)]
         .into_iter()
-        .filter_map(|(el, frames)| start(el, &frames, duration_ms, "linear", begun_ms))
+        .filter_map(|(el, frames)| start(el, &frames, duration_ms, begun_ms))
         .collect()
 }
