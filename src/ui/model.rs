@@ -216,12 +216,11 @@ impl Model {
         self.run_to(t)
     }
 
-    /// Acting in the past discards the future that followed.
+    /// Acting in the past discards the future that followed (its checkpoints go in `intervene`).
     fn fork_here(&mut self) {
         let now = self.now_us();
         self.scenario.interventions.retain(|i| i.at_us <= now);
         self.world.cancel_interventions_after(now);
-        self.checkpoints.retain(|w| w.now_us() <= now);
         self.horizon_us = now;
     }
 
@@ -283,8 +282,8 @@ impl Model {
         if now < self.horizon_us {
             self.fork_here();
         }
-        // A checkpoint taken at this very instant predates the intervention: a jump back to
-        // now must replay it from an earlier one.
+        // Checkpoints after now belong to a discarded future, and one taken at this very
+        // instant predates the intervention: a jump back to now must replay it from before.
         self.checkpoints.retain(|w| w.now_us() < now);
         self.world.schedule(now, what.clone())?;
         self.world.run_until(now)?;
