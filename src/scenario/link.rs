@@ -1,11 +1,16 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
-//! Format 4 (current) is format 3 with one more field after the client keys, bits of behaviour
-//! fixed since format 3 (both set for links made now; formats 1–3 decode with both off): bit 0
-//! clients retry carefully (`ClientConfig::careful_retries`), bit 1 leader stickiness once the
-//! configuration has changed (`raft::Config::sticky_after_change`). One more intervention: 23
-//! restore a cut link (from, to).
+//! Format 5 (current) is format 4 with two more things, and reads the same way: the behaviour
+//! field may also set bit 1, leader stickiness once the configuration has changed
+//! (`raft::Config::sticky_after_change`; links made now set both bits), and one more
+//! intervention, 23 restore a cut link (from, to).
 //!
+//! Format 4 is format 3 with one more field after the client keys: 1 when clients retry
+//! carefully (`ClientConfig::careful_retries`), 0 for the old retries. Formats 1–3 decode with
+//! both behaviour bits off. Links made between stops 12 and 13 carry format 5's contents under
+//! version 4 (the field was widened in place then), so format 4 reads them as format 5 does;
+//! both kinds are pinned in `tests/fixtures/links-v4.txt`.
+
 //! Format 3 is format 2 with the snapshot threshold after the protocol field (entries,
 //! 0 = never), a sixth bug switch (`config-change-before-term-commit`), and membership
 //! interventions: 20 add a server, 21 remove a server (server), 22 replace (count, servers,
@@ -41,7 +46,7 @@ use crate::raft::{Bug, Bugs, Config, MAX_NODES, Op, ReadMode, Time};
 use crate::sim::intervention::limits;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
 
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 /// The oldest format this version still opens.
 pub const OLDEST_VERSION: u8 = 1;
 /// Longest fragment accepted, in characters.
