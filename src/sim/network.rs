@@ -3,7 +3,7 @@
 //! the world's one generator; a packet that will not arrive still travels and is dropped at the
 //! receiver's door, so the UI can show it vanish and the trace says why.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -130,10 +130,55 @@ impl DropReason {
     }
 }
 
+/// The packets in flight, by id. Ids rise by one per packet, and every packet leaves at its
+/// delivery time (or earlier, dropped by hand), at most `latency_max_us` after it was sent: the
+/// live ids lie in a short window. A ring of slots indexed by `id - first`, with holes where a
+/// packet left early, finds, adds and removes in constant time on the simulator's hottest path
+/// (a search tree here was an eighth of a long time-travel seek), and iterates in id order.
+#[derive(Clone, Debug, Default)]
+struct InFlight {
+    first: u64,
+    slots: VecDeque<Option<Packet>>,
+    len: usize,
+}
+
+impl InFlight {
+    /// `packet.id` is above every id inserted before.
+    fn insert(&mut self, packet: Packet) {
+        if self.slots.is_empty() {
+            self.first = packet.id;
+        }
+        let at = usize::try_from(packet.id - self.first).expect("the window fits in memory");
+        debug_assert!(at >= self.slots.len(), "packet ids only rise");
+        self.slots.resize_with(at, || None);
+        self.slots.push_back(Some(packet));
+        self.len += 1;
+    }
+
+    fn slot(&self, id: u64) -> Option<usize> {
+        usize::try_from(id.checked_sub(self.first)?).ok()
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Packet> {
+        let at = self.slot(id)?;
+        let packet = self.slots.get_mut(at)?.take()?;
+        self.len -= 1;
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+        Some(packet)
+    }
+
+    fn get(&self, id: u64) -> Option<&Packet> {
+        self.slots.get(self.slot(id)?)?.as_ref()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Network {
     pub config: NetConfig,
-    in_flight: BTreeMap<u64, Packet>,
+    in_flight: InFlight,
     next_id: u64,
     /// Partition group of each server (index = id); servers talk only within a group.
     groups: Vec<u8>,
@@ -145,49 +190,59 @@ impl Network {
     pub fn new(config: NetConfig, nodes: u8) -> Network {
         Network {
             config,
-            in_flight: BTreeMap::new(),
+            in_flight: InFlight::default(),
             next_id: 1,
             groups: vec![0; usize::from(nodes) + 1],
             cuts: BTreeSet::new(),
         }
     }
 
-    /// Queues a packet (and maybe a duplicate); returns the ids and delivery times to schedule.
-    pub fn send(&mut self, now: Time, from: Endpoint, to: Endpoint, payload: Payload, prng: &mut Prng) -> SendResult {
+    /// Queues a packet (and maybe a duplicate); says what became of each copy, in order.
+    pub fn send(
+        &mut self,
+        now: Time,
+        from: Endpoint,
+        to: Endpoint,
+        payload: Payload,
+        prng: &mut Prng,
+    ) -> [Option<Sent>; 2] {
         let copies = if prng.chance_ppm(self.config.dup_ppm) { 2 } else { 1 };
-        let mut result = SendResult::default();
-        for _ in 0..copies {
+        let mut result = [None, None];
+        let mut payload = Some(payload);
+        for (copy, sent) in result.iter_mut().enumerate().take(copies) {
             let id = self.next_id;
             self.next_id += 1;
-            if self.in_flight.len() >= MAX_IN_FLIGHT {
-                result.overflowed.push(id);
+            if self.in_flight.len >= MAX_IN_FLIGHT {
+                *sent = Some(Sent::Overflowed(id));
                 continue;
             }
             let latency = prng.range(self.config.latency_min_us, self.config.latency_max_us);
             let lost = prng.chance_ppm(self.config.loss_ppm);
-            let packet =
-                Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload: payload.clone() };
-            result.scheduled.push((id, packet.deliver_at_us));
-            self.in_flight.insert(id, packet);
+            // The last copy takes the payload itself; only a duplicate costs a clone.
+            let payload = if copy + 1 == copies { payload.take() } else { payload.clone() };
+            let payload = payload.expect("each copy before the last clones the payload");
+            let packet = Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload };
+            *sent = Some(Sent::Scheduled(id, packet.deliver_at_us));
+            self.in_flight.insert(packet);
         }
         result
     }
 
     /// Removes a packet that is due; `None` if it was already dropped.
     pub fn take(&mut self, id: u64) -> Option<Packet> {
-        self.in_flight.remove(&id)
+        self.in_flight.remove(id)
     }
 
     pub fn get(&self, id: u64) -> Option<&Packet> {
-        self.in_flight.get(&id)
+        self.in_flight.get(id)
     }
 
     pub fn in_flight(&self) -> impl Iterator<Item = &Packet> {
-        self.in_flight.values()
+        self.in_flight.slots.iter().flatten()
     }
 
     pub fn in_flight_len(&self) -> usize {
-        self.in_flight.len()
+        self.in_flight.len
     }
 
     /// Whether a packet between these endpoints gets through now. Clients stand outside the
@@ -260,8 +315,44 @@ impl Network {
     }
 }
 
-#[derive(Debug, Default)]
-pub struct SendResult {
-    pub scheduled: Vec<(u64, Time)>,
-    pub overflowed: Vec<u64>,
+/// What became of one copy of a sent packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// In flight under this id, due at this time.
+    Scheduled(u64, Time),
+    /// Dropped at once: `MAX_IN_FLIGHT` packets were already in flight.
+    Overflowed(u64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(id: u64) -> Packet {
+        let payload = Payload::Request { client: 1, seq: id, op: Op::Get { key: 0 } };
+        let (from, to) = (Endpoint::Client(1), Endpoint::Node(1));
+        Packet { id, from, to, sent_at_us: 0, deliver_at_us: 10, lost: false, payload }
+    }
+
+    #[test]
+    fn the_window_finds_removes_and_lists_in_id_order() {
+        let mut w = InFlight::default();
+        for id in [3, 4, 7, 8] {
+            w.insert(packet(id)); // 5 and 6 overflowed: holes
+        }
+        assert_eq!(w.len, 4);
+        assert!(w.get(5).is_none() && w.get(2).is_none() && w.get(9).is_none());
+        assert_eq!(w.remove(7).map(|p| p.id), Some(7));
+        assert!(w.remove(7).is_none(), "a packet leaves once");
+        assert_eq!(w.remove(3).map(|p| p.id), Some(3));
+        assert_eq!(w.first, 4, "the window starts at the oldest packet still in flight");
+        assert_eq!(w.remove(4).map(|p| p.id), Some(4));
+        assert_eq!((w.first, w.slots.len()), (8, 1), "holes before the oldest packet go");
+        w.insert(packet(12));
+        assert_eq!(w.slots.iter().flatten().map(|p| p.id).collect::<Vec<_>>(), [8, 12]);
+        assert_eq!(w.remove(8).and(w.remove(12)).map(|p| p.id), Some(12));
+        assert!(w.slots.is_empty() && w.len == 0);
+        w.insert(packet(40));
+        assert_eq!((w.first, w.get(40).map(|p| p.id)), (40, Some(40)), "an empty window starts afresh");
+    }
 }

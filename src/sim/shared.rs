@@ -12,9 +12,11 @@ use std::ops::{Index, IndexMut};
 use std::slice;
 use std::sync::Arc;
 
-/// Items per chunk: small enough that a copy on write is cheap, large enough that the chunk
-/// pointers of an hour-long history are a few kilobytes.
-pub const CHUNK: usize = 512;
+/// Items per chunk: small enough that a copy on write is cheap (after every checkpoint the next
+/// push copies the newest chunk, deeply: at 512 items that was a tenth of the allocations of a
+/// long time-travel seek), large enough that the chunk pointers of an hour-long history are a
+/// few kilobytes.
+pub const CHUNK: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct SharedVec<T> {

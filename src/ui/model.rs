@@ -153,8 +153,9 @@ impl Model {
     /// Runs forward to `target_us`, taking checkpoints on the way.
     fn run_to(&mut self, target_us: Time) -> Result<(), String> {
         // A long way ahead: widen the spacing first instead of copying worlds that thinning
-        // would only drop again (half the copies of a first long seek).
-        while target_us / self.checkpoint_every_us > MAX_CHECKPOINTS as Time {
+        // would only drop again, to half the budget (a tenth of a long seek went on copies;
+        // a jump back then re-simulates at most 1/32 of the way, 20 s of a 10-minute run).
+        while target_us / self.checkpoint_every_us > MAX_CHECKPOINTS as Time / 2 {
             self.thin_checkpoints();
         }
         loop {

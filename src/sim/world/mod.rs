@@ -10,7 +10,7 @@ mod snapshots;
 
 use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
-use super::network::{DropReason, Endpoint, Network, Payload};
+use super::network::{DropReason, Endpoint, Network, Payload, Sent};
 use super::server::Server;
 use super::shared::SharedVec;
 use super::trace::{Trace, TraceEvent};
@@ -57,22 +57,20 @@ enum Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Scheduled {
     at: Time,
-    seq: u64,
+    /// The order within an instant: the scheduling sequence number, with the top bit set for
+    /// interventions, which come after every other event of their instant. A person acts
+    /// between instants (the clock stops after all of an instant's events), and a replay from
+    /// a link, which schedules every intervention up front, must put them in the same place.
+    /// One word, so that the queue's many comparisons compare two integers.
+    rank: u64,
     event: Event,
 }
 
-impl Scheduled {
-    /// Interventions come after every other event of their instant. A person acts between
-    /// instants (the clock stops after all of an instant's events), and a replay from a link,
-    /// which schedules every intervention up front, must put them in the same place.
-    fn key(&self) -> (Time, bool, u64) {
-        (self.at, matches!(self.event, Event::Intervene(_)), self.seq)
-    }
-}
+const INTERVENTION_RANK: u64 = 1 << 63;
 
 impl Ord for Scheduled {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
+        (self.at, self.rank).cmp(&(other.at, other.rank))
     }
 }
 
@@ -288,7 +286,9 @@ impl World {
 
     fn push(&mut self, at: Time, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at, seq: self.seq, event }));
+        debug_assert!(self.seq < INTERVENTION_RANK, "2^63 events do not fit in a day of simulated time");
+        let rank = if matches!(event, Event::Intervene(_)) { INTERVENTION_RANK | self.seq } else { self.seq };
+        self.queue.push(Reverse(Scheduled { at, rank, event }));
     }
 
     /// Runs `f` on a live node, then records, checks and carries out what it produced.
@@ -407,15 +407,19 @@ impl World {
     fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload) {
         let now = self.now_us;
         let (kind, success) = (payload.kind(), payload.success());
-        let result = self.network.send(now, from, to, payload, &mut self.net_rng);
-        for (id, deliver_at_us) in result.scheduled {
-            self.trace.record(now, TraceEvent::Sent { id, from, to, kind, success, deliver_at_us });
-            self.stats.messages_sent += 1;
-            self.push(deliver_at_us, Event::Deliver(id));
-        }
-        for id in result.overflowed {
-            self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
-            self.stats.messages_dropped += 1;
+        // A copy that overflows comes after any that got through (the queue only fills up).
+        for sent in self.network.send(now, from, to, payload, &mut self.net_rng).into_iter().flatten() {
+            match sent {
+                Sent::Scheduled(id, deliver_at_us) => {
+                    self.trace.record(now, TraceEvent::Sent { id, from, to, kind, success, deliver_at_us });
+                    self.stats.messages_sent += 1;
+                    self.push(deliver_at_us, Event::Deliver(id));
+                }
+                Sent::Overflowed(id) => {
+                    self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
+                    self.stats.messages_dropped += 1;
+                }
+            }
         }
     }
 
