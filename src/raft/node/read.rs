@@ -114,20 +114,23 @@ impl Node {
     /// a follower asked for).
     pub(super) fn process_reads(&mut self, out: &mut Outbox) {
         let applied = self.last_applied;
-        self.follower_reads.retain(|&ctx, index| match index {
-            Some(i) if *i <= applied => {
-                out.reads.push(ReadReady { ctx, index: *i });
-                false
-            }
-            _ => true,
-        });
+        // Runs after every step: the common case, no read waiting, costs two length checks.
+        if !self.follower_reads.is_empty() {
+            self.follower_reads.retain(|&ctx, index| match index {
+                Some(i) if *i <= applied => {
+                    out.reads.push(ReadReady { ctx, index: *i });
+                    false
+                }
+                _ => true,
+            });
+        }
+        if !matches!(&self.role, Role::Leader(l) if !l.reads.is_empty()) {
+            return;
+        }
         let (term_committed, commit_index, me) = (self.term_committed(), self.commit_index, self.id);
         let Role::Leader(l) = &mut self.role else {
             return;
         };
-        if l.reads.is_empty() {
-            return;
-        }
         let round_of =
             |id: NodeId| if id == me { l.read_round } else { l.progress.get(&id).map_or(0, |p| p.read_round) };
         let confirmed = self.membership.committed_index(round_of);

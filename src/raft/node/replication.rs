@@ -216,6 +216,9 @@ impl Node {
             return;
         };
         let (me, last) = (self.id, self.state.log.last_index());
+        if last <= self.commit_index {
+            return; // nothing left to commit (most acknowledgements are of heartbeats)
+        }
         let matched = |id: NodeId| if id == me { last } else { leader.progress.get(&id).map_or(0, |p| p.match_index) };
         let n = self.membership.committed_index(matched).min(last);
         let current = self.state.log.term_at(n) == Some(self.term());
