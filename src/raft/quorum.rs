@@ -92,6 +92,14 @@ impl Membership {
         incoming.min(outgoing)
     }
 
+    /// Whether the servers for which `has` holds form a quorum: a majority of the voters, and
+    /// during a joint change a majority of the outgoing voters too. Without building a set.
+    pub fn is_quorum(&self, has: impl Fn(NodeId) -> bool) -> bool {
+        let half =
+            |set: &BTreeSet<NodeId>| set.is_empty() || set.iter().filter(|&&id| has(id)).count() >= majority(set.len());
+        half(&self.voters) && half(&self.outgoing)
+    }
+
     /// Joint: both halves must elect; either losing loses.
     pub fn vote_result(&self, granted: &BTreeSet<NodeId>, rejected: &BTreeSet<NodeId>) -> VoteResult {
         match (vote_result(&self.voters, granted, rejected), vote_result(&self.outgoing, granted, rejected)) {
@@ -122,6 +130,23 @@ mod tests {
 
     fn set(ids: &[NodeId]) -> BTreeSet<NodeId> {
         ids.iter().copied().collect()
+    }
+
+    #[test]
+    fn a_quorum_is_a_majority_of_each_half() {
+        let simple = Membership { voters: set(&[1, 2, 3]), ..Membership::default() };
+        assert!(simple.is_quorum(|id| id != 3));
+        assert!(!simple.is_quorum(|id| id == 1));
+        let joint = Membership { voters: set(&[1, 2, 3]), outgoing: set(&[3, 4, 5]), ..Membership::default() };
+        assert!(!joint.is_quorum(|id| id <= 2), "a majority of the new voters alone is not enough");
+        assert!(joint.is_quorum(|id| id == 2 || id == 3 || id == 4));
+        // The same verdict as an election in which exactly those servers voted yes.
+        for mask in 0u32..64 {
+            let yes: BTreeSet<NodeId> = (1..=5).filter(|id| mask & (1 << id) != 0).collect();
+            let no: BTreeSet<NodeId> = (1..=5).filter(|id| !yes.contains(id)).collect();
+            let won = joint.vote_result(&yes, &no) == VoteResult::Won;
+            assert_eq!(joint.is_quorum(|id| yes.contains(&id)), won, "yes = {yes:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! looks only at the entries that changed and stays cheap enough to run on every event. A
 //! violation names the invariant, the time, the servers and a sentence a student can follow.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -272,16 +272,15 @@ impl Checker {
     }
 
     fn check_majority(&mut self, now: Time, e: &Entry, servers: &[Server]) {
-        let holds = |s: &&Server| s.log().snapshot_index() >= e.index || s.log().term_at(e.index) == Some(e.term);
-        let holders: BTreeSet<NodeId> = servers.iter().filter(holds).map(|s| s.id).collect();
+        // Runs for every newly committed entry: no sets built unless something is wrong.
+        let holds = |s: &Server| s.log().snapshot_index() >= e.index || s.log().term_at(e.index) == Some(e.term);
+        let lacks = |id: NodeId| servers.iter().find(|s| s.id == id).is_none_or(|s| !holds(s));
         let m = &self.membership;
         // Raft's promise is that every quorum holds the entry, so that any future leader has
         // it: the servers without it must not form a quorum (for an odd number of voters that
         // is "a majority holds it"; with an even number, half may suffice).
-        let lacking: BTreeSet<NodeId> = m.members().into_iter().filter(|id| !holders.contains(id)).collect();
-        if m.vote_result(&lacking, &holders) == crate::raft::quorum::VoteResult::Won {
-            let missing: Vec<NodeId> =
-                m.voters.iter().chain(&m.outgoing).copied().filter(|id| !holders.contains(id)).collect();
+        if m.is_quorum(lacks) {
+            let missing: Vec<NodeId> = m.voters.iter().chain(&m.outgoing).copied().filter(|&id| lacks(id)).collect();
             let detail = format!("committed entry {} is missing on a quorum of the configuration {m}", describe(e));
             self.report(Invariant::CommittedOnMajority, now, missing, detail);
         }
