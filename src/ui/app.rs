@@ -216,7 +216,7 @@ pub fn App(props: &AppProps) -> Html {
     use_effect_with((), |_| {
         // See `model::Warmup`: after the first election has had its moment on screen.
         let mut warmup = super::model::Warmup::new();
-        let slices = Slices::start(400, 40, move || warmup.slice());
+        let slices = Slices::start(400, 20, move || warmup.slice());
         move || drop(slices)
     });
     let written = use_mut_ref(String::new);

@@ -5,7 +5,7 @@
 use super::geometry::{self, Point};
 use super::model::{Model, Selection};
 use crate::raft::{Index, Message, NodeId, RoleKind, Term, Time};
-use crate::sim::client::{HistoryOp, Stage};
+use crate::sim::client::{ClientReply, HistoryOp, Stage};
 use crate::sim::network::{Endpoint, Packet, Payload};
 use crate::sim::trace::{TraceEvent, fmt_time, render_output};
 
@@ -506,7 +506,11 @@ pub fn describe_packet(p: &Packet) -> Vec<(String, String)> {
             }
         }
         Payload::Request { seq, op, .. } => format!("#{seq}: {op}"),
-        Payload::Reply { seq, reply, .. } => format!("#{seq}: {reply:?}"),
+        Payload::Reply { seq, reply, .. } => match reply {
+            ClientReply::Done(output) => format!("#{seq}: {}", render_output(output)),
+            ClientReply::Redirect(Some(leader)) => format!("#{seq}: not the leader; try n{leader}"),
+            ClientReply::Redirect(None) => format!("#{seq}: not the leader, and no leader known"),
+        },
     };
     rows.push(("content".into(), body));
     rows

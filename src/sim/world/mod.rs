@@ -462,7 +462,9 @@ impl World {
                 let Endpoint::Node(from) = packet.from else { unreachable!("replies come from servers") };
                 self.handle_reply(c, from, seq, reply)
             }
-            (to, payload) => panic!("packet {payload:?} cannot be delivered to {to:?}"),
+            // Named by kind, not `Debug`: that would carry the formatting of every message type
+            // into the page's download for a line that never runs.
+            (to, payload) => panic!("a {} packet cannot be delivered to {to:?}", payload.kind().name()),
         }
         true
     }
