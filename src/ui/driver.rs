@@ -20,8 +20,11 @@ use yew::Callback;
 /// keeps moving.
 pub const MAX_SLEEP_MS: f64 = 1_000.0;
 /// The shortest sleep: events closer together than this are run together, as one screen
-/// update (the browser animates what moves in between). At most twenty wake-ups a second.
-pub const MIN_SLEEP_MS: f64 = 50.0;
+/// update (the browser animates what moves in between, and a delivered message holds at its
+/// receiver for longer than this). At most ten wake-ups a second: with fifteen servers each one
+/// costs the browser about 10 ms of style, layout, paint and layerizing, and at twenty a second
+/// a third of the main thread went on it (closing note of issue 10).
+pub const MIN_SLEEP_MS: f64 = 100.0;
 
 /// One pending wake-up or a frame loop, held only to be dropped: that cancels it.
 pub enum Ticker {
