@@ -135,6 +135,9 @@ impl DropReason {
 /// live ids lie in a short window. A ring of slots indexed by `id - first`, with holes where a
 /// packet left early, finds, adds and removes in constant time on the simulator's hottest path
 /// (a search tree here was an eighth of a long time-travel seek), and iterates in id order.
+/// The window spans the packets sent since the oldest one still in flight: with latencies drawn
+/// uniformly from zero up, about twice as many slots as packets, and never more than were sent
+/// in `latency_max_us` (at most 10 s).
 #[derive(Clone, Debug, Default)]
 struct InFlight {
     first: u64,

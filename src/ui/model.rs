@@ -468,7 +468,8 @@ impl Model {
 /// first seek to ten minutes took 147–198 ms (median 170); through the seek for five minutes,
 /// 148–169 ms (median 157). It costs half a ten-minute seek once, in 30 slices of a few ms.
 pub struct Warmup {
-    model: Model,
+    /// Dropped when the warm-up ends: its checkpoints would otherwise stay for the page's life.
+    model: Option<Model>,
 }
 
 /// Simulated time per slice and in all.
@@ -480,14 +481,18 @@ impl Warmup {
         let mut config = default_config(1);
         config.clients.count = 3;
         let model = Model::new(Scenario::new(config)).expect("the default scenario is valid");
-        Warmup { model }
+        Warmup { model: Some(model) }
     }
 
     /// Runs one slice, through the same code as a seek; returns whether there is more to run.
     pub fn slice(&mut self) -> bool {
-        let target = (self.model.now_us() + WARMUP_SLICE_US).min(WARMUP_US);
-        let ran = self.model.seek(target).is_ok();
-        ran && target < WARMUP_US
+        let Some(model) = self.model.as_mut() else { return false };
+        let target = (model.now_us() + WARMUP_SLICE_US).min(WARMUP_US);
+        let more = model.seek(target).is_ok() && target < WARMUP_US;
+        if !more {
+            self.model = None;
+        }
+        more
     }
 }
 
@@ -512,10 +517,17 @@ mod tests {
     #[test]
     fn the_warm_up_runs_in_slices_and_ends() {
         let mut w = Warmup::new();
-        let slices = std::iter::from_fn(|| Some(w.slice())).take_while(|&more| more).count() + 1;
-        assert_eq!(slices as u64, WARMUP_US / WARMUP_SLICE_US);
-        assert_eq!(w.model.now_us(), WARMUP_US);
-        assert!(w.model.world.stats().client_ops_ok > 0, "the clients' paths are exercised too");
+        let mut slices = 1;
+        while w.slice() {
+            slices += 1;
+        }
+        assert_eq!(slices, WARMUP_US / WARMUP_SLICE_US);
+        let mut last = Warmup::new();
+        let ran = last.model.as_mut().expect("a fresh warm-up has its run");
+        ran.seek(WARMUP_US - WARMUP_SLICE_US).expect("in range");
+        assert!(ran.world.stats().client_ops_ok > 0, "the clients' paths are exercised too");
+        assert!(w.model.is_none(), "the finished warm-up lets its run and checkpoints go");
+        assert!(!w.slice(), "and stays finished");
     }
 
     #[test]
