@@ -35,9 +35,7 @@ fn measure(label: &str, nodes: u8, clients: u8, sim_seconds: u64) {
 fn page_seek() {
     let mut best = f64::MAX;
     for round in 0..5 {
-        let mut config = model::default_config(42 + round);
-        config.clients.count = 3;
-        let mut m = model::Model::new(Scenario::new(config)).expect("valid");
+        let mut m = model::Model::new(model::three_clients(42 + round)).expect("valid");
         let started = Instant::now();
         m.seek(600_000_000).expect("in range");
         best = best.min(started.elapsed().as_secs_f64());

@@ -3,14 +3,11 @@
 //! the download of any Yew page around this simulator starts from (`node tests/e2e/floors.mjs`).
 #[cfg(target_arch = "wasm32")]
 mod page {
-    use raft_playground::scenario::Scenario;
     use raft_playground::ui::model::{self, Model};
     use yew::prelude::*;
 
     fn seek(seed: u64) -> String {
-        let mut config = model::default_config(seed);
-        config.clients.count = 3;
-        let run = Model::new(Scenario::new(config)).and_then(|mut m| m.seek(600_000_000).map(|()| m));
+        let run = Model::new(model::three_clients(seed)).and_then(|mut m| m.seek(600_000_000).map(|()| m));
         run.map_or_else(|e| e, |m| m.world.trace().hash_hex())
     }
 

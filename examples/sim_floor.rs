@@ -4,15 +4,12 @@
 //! (`node tests/e2e/floors.mjs`).
 #[cfg(target_arch = "wasm32")]
 mod exported {
-    use raft_playground::scenario::Scenario;
     use raft_playground::ui::model::{self, Model};
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]
     pub fn page_seek(seed: u64, to_us: u64) -> String {
-        let mut config = model::default_config(seed);
-        config.clients.count = 3;
-        let run = Model::new(Scenario::new(config)).and_then(|mut m| m.seek(to_us).map(|()| m));
+        let run = Model::new(model::three_clients(seed)).and_then(|mut m| m.seek(to_us).map(|()| m));
         run.map_or_else(|e| e, |m| m.world.trace().hash_hex())
     }
 }

@@ -87,6 +87,14 @@ pub fn default_config(seed: u64) -> SimConfig {
     SimConfig { seed, clients, ..SimConfig::default() }
 }
 
+/// The run issue 10's time-travel figures are measured on (the bench, the warm-up, the floor
+/// examples): the default cluster with three clients writing.
+pub fn three_clients(seed: u64) -> Scenario {
+    let mut config = default_config(seed);
+    config.clients.count = 3;
+    Scenario::new(config)
+}
+
 /// A first visit (no link): the default cluster, with one server's election timer running out
 /// a few milliseconds in, so that the first election starts within a quarter second of wall
 /// time at the default speed instead of after ten seconds of stillness. Part of the scenario,
@@ -458,12 +466,10 @@ impl Model {
     }
 }
 
-/// A throwaway run the page simulates in small slices just after it opens. A browser first runs
-/// WebAssembly in a baseline tier and recompiles what turns out hot with its optimising one,
-/// but a call already running stays in the tier it started in, and a seek's loop is one call:
-/// a fresh page's first long time travel otherwise runs mostly in the slow tier. The slices go
-/// through `Model::seek` itself (a run of five servers and three clients), so that the very
-/// functions a seek calls are the hot ones, a few milliseconds at a time. Measured in the
+/// A throwaway run the page simulates in small slices just after it opens, so that the code a
+/// seek runs is hot (compiled by the browser's optimising tier, caches and allocator warm)
+/// before the person's first seek. The slices go through `Model::seek` itself, a run of five
+/// servers and three clients, a few milliseconds at a time. Measured in the
 /// closing note of issue 10, eight fresh pages each: through `World::run_until` for 30 s the
 /// first seek to ten minutes took 147–198 ms (median 170); through the seek for five minutes,
 /// 148–169 ms (median 157). It costs half a ten-minute seek once, in 30 slices of a few ms.
@@ -478,9 +484,7 @@ pub const WARMUP_US: Time = 300_000_000;
 
 impl Warmup {
     pub fn new() -> Warmup {
-        let mut config = default_config(1);
-        config.clients.count = 3;
-        let model = Model::new(Scenario::new(config)).expect("the default scenario is valid");
+        let model = Model::new(three_clients(1)).expect("the default scenario is valid");
         Warmup { model: Some(model) }
     }
 
