@@ -188,7 +188,7 @@ struct Panels {
     first: u64,
     rows: Rc<Vec<view::LogRow>>,
     requests: Rc<Vec<view::RequestView>>,
-    lines: Rc<Vec<String>>,
+    lines: Rc<Vec<(u64, String)>>,
     linearizability: AttrValue,
     trace_hash: AttrValue,
     violation: Option<crate::sim::Violation>,

@@ -42,6 +42,16 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                         on_inspect={props.on_inspect.clone()} />
                 }) }
             </g>
+            // Above the servers: whatever is drawn after an element the compositor animates
+            // and overlaps it must be composited too, and with the arcs under the servers'
+            // labels and badges Chromium made a dozen extra layers of those (61 in all for
+            // fifteen servers).
+            <g class="timers">
+                { for props.servers.iter().map(|s| html! {
+                    <TimerArc key={s.id} id={s.id} center={s.pos} radius={s.radius + TIMER_GAP}
+                        timer={s.timer.filter(|_| s.up)} motion={props.motion} />
+                }) }
+            </g>
             <g class="messages">
                 { for props.messages.iter().map(|m| html! {
                     <Flight key={m.id} view={m.clone()} motion={props.motion} on_click={props.on_message.clone()} />
@@ -172,6 +182,9 @@ fn Server(props: &ServerProps) -> Html {
     } else {
         html! { <circle class="body" cx={fmt(x)} cy={fmt(y)} r={fmt(r)} fill={fill} /> }
     };
+    // The "⋯" badge sits up and to the right, clear of the timer's ring (drawn over it).
+    let badge = (r + TIMER_GAP + 1.5 + BADGE_RADIUS) * std::f64::consts::FRAC_1_SQRT_2;
+    let (bx, by) = (x + badge, y - badge);
     html! {
         <g class={class}>
             <g class="hit" role="button" tabindex="0" aria-label={label} onclick={toggle} onkeydown={key_toggle}
@@ -181,7 +194,6 @@ fn Server(props: &ServerProps) -> Html {
                 data-voter={s.voter.to_string()} data-snapshot-index={s.snapshot_index.to_string()}
                 data-config={s.config.clone()}>
                 { shape }
-                <TimerArc id={id} center={s.pos} radius={s.radius + 5.0} timer={s.timer.filter(|_| s.up)} motion={props.motion} />
                 { votes(s) }
             </g>
             // Drawn beside the button, not in it: its label says all this in words, and clicks
@@ -190,12 +202,16 @@ fn Server(props: &ServerProps) -> Html {
             <text class="name" aria-hidden="true" x={fmt(x)} y={fmt(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
             <g class="more" role="button" tabindex="0" aria-label={format!("Inspect server {id}")} onclick={inspect}
                 data-inspect={id.to_string()}>
-                <circle cx={fmt(x + r * 0.9)} cy={fmt(y - r * 0.9)} r="9" />
-                <text aria-hidden="true" x={fmt(x + r * 0.9)} y={fmt(y - r * 0.9 + 3.5)}>{ "⋯" }</text>
+                <circle cx={fmt(bx)} cy={fmt(by)} r={fmt(BADGE_RADIUS)} />
+                <text aria-hidden="true" x={fmt(bx)} y={fmt(by + 3.5)}>{ "⋯" }</text>
             </g>
         </g>
     }
 }
+
+/// The election timer's ring lies this far outside a server's edge.
+const TIMER_GAP: f64 = 5.0;
+const BADGE_RADIUS: f64 = 9.0;
 
 #[derive(Properties, PartialEq)]
 struct TimerArcProps {

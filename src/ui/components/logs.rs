@@ -1,7 +1,9 @@
 //! The log view: a row per server with its key-value store (what it applied, and greyed what
 //! its log would add), entries coloured by term, committed entries solid and uncommitted ones
 //! dashed, and the leader's nextIndex (▲) and matchIndex (●) per follower. It pages back
-//! through the whole log, rows aligned by index.
+//! through the whole log, rows aligned by index. Every cell is keyed by its log index, so when
+//! the window of indexes slides by one, one cell leaves and one arrives instead of every
+//! cell's text, class and title being rewritten.
 
 use std::rc::Rc;
 
@@ -36,10 +38,10 @@ pub fn Logs(props: &LogsProps) -> Html {
                 </span>
             </h2>
             <div class="log-grid" role="table">
-                <div class="log-row head" role="row">
-                    <span class="who" role="columnheader">{ "index" }</span>
-                    <span class="kv" role="columnheader">{ "key-value store" }</span>
-                    { for (props.first..=last.max(props.first)).map(|i| html! { <span class="idx" role="columnheader">{ i }</span> }) }
+                <div key="head" class="log-row head" role="row">
+                    <span key="who" class="who" role="columnheader">{ "index" }</span>
+                    <span key="kv" class="kv" role="columnheader">{ "key-value store" }</span>
+                    { for (props.first..=last.max(props.first)).map(|i| html! { <span key={i} class="idx" role="columnheader">{ i }</span> }) }
                 </div>
                 { for props.rows.iter().map(|r| row(r, props.first, &props.on_inspect)) }
             </div>
@@ -53,13 +55,13 @@ fn row(r: &LogRow, first: Index, on_inspect: &Callback<NodeId>) -> Html {
     let class = classes!("log-row", (!r.up).then_some("down"), r.is_leader.then_some("leader"));
     let onclick = on_inspect.reform(move |_: MouseEvent| id);
     html! {
-        <div class={class} role="row" data-log={id.to_string()}>
-            <span class="who" role="rowheader">
+        <div key={format!("n{id}")} class={class} role="row" data-log={id.to_string()}>
+            <span key="who" class="who" role="rowheader">
                 <button onclick={onclick} title={format!("Inspect server {id}")}>
                     { format!("n{id}") }{ if r.is_leader { " ★" } else { "" } }
                 </button>
             </span>
-            <span class="kv" role="cell" data-kv={kv_text(&r.kv)}>
+            <span key="kv" class="kv" role="cell" data-kv={kv_text(&r.kv)}>
                 { for r.kv.iter().map(|c| html! {
                     <span class={classes!("kv-cell", c.pending.then_some("pending"))}
                         title={if c.pending { "applied once its entries commit" } else { "applied" }}>
@@ -67,11 +69,11 @@ fn row(r: &LogRow, first: Index, on_inspect: &Callback<NodeId>) -> Html {
                 }) }
             </span>
             { for (first..=r.snapshot_index).map(|i| html! {
-                <span class="entry snapshot" role="cell" data-index={i.to_string()}
+                <span key={i} class="entry snapshot" role="cell" data-index={i.to_string()}
                     title={format!("index {i}: compacted into n{id}'s snapshot (up to {})", r.snapshot_index)}>{ "▦" }</span>
             }) }
             { for r.entries.iter().map(|e| entry(e, r)) }
-            if r.next_index == Some(shown_end(first, r)) { { marker_only(shown_end(first, r), r) } }
+            { for (r.next_index == Some(shown_end(first, r))).then(|| marker_only(shown_end(first, r), r)) }
         </div>
     }
 }
@@ -98,7 +100,7 @@ fn entry(e: &EntryView, r: &LogRow) -> Html {
     let title =
         format!("index {}, term {}: {}{}", e.index, e.term, e.label, if e.committed { " (committed)" } else { "" });
     html! {
-        <span class={class} style={style} title={title} role="cell" data-index={e.index.to_string()} data-entry-term={e.term.to_string()}>
+        <span key={e.index} class={class} style={style} title={title} role="cell" data-index={e.index.to_string()} data-entry-term={e.term.to_string()}>
             { e.term }
             { marks(e.index, r) }
         </span>
@@ -107,5 +109,5 @@ fn entry(e: &EntryView, r: &LogRow) -> Html {
 
 /// nextIndex one past the end of the follower's log still gets its ▲.
 fn marker_only(index: Index, r: &LogRow) -> Html {
-    html! { <span class="entry empty" role="cell">{ marks(index, r) }</span> }
+    html! { <span key="next" class="entry empty" role="cell">{ marks(index, r) }</span> }
 }

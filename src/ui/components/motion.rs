@@ -89,17 +89,20 @@ pub fn run_down(halves: [&web_sys::Element; 2], motion: &Motion, timer: TimerVie
     if !motion.running {
         return Vec::new();
     }
-    let begun_ms = motion.wall_at(timer.deadline_us) - motion.wall_ms(timer.span_us);
-    let duration_ms = motion.wall_ms(timer.span_us);
-    let turn = |deg: [u32; 3]| {
+    let turn = motion.timer_turn(timer);
+    let easing = match turn.steps_per_half {
+        0 => "linear".to_string(),
+        n => format!("steps({n}, end)"),
+    };
+    let frames = |deg: [u32; 3]| {
         format!(
-            r#"[{{"transform":"rotate({}deg)","offset":0}},{{"transform":"rotate({}deg)","offset":0.5}},{{"transform":"rotate({}deg)","offset":1}}]"#,
+            r#"[{{"transform":"rotate({}deg)","offset":0,"easing":"{easing}"}},{{"transform":"rotate({}deg)","offset":0.5,"easing":"{easing}"}},{{"transform":"rotate({}deg)","offset":1}}]"#,
             deg[0], deg[1], deg[2]
         )
     };
-    let (right, left) = (turn([180, 180, 0]), turn([180, 0, 0]));
+    let (right, left) = (frames([180, 180, 0]), frames([180, 0, 0]));
     [(halves[0], right), (halves[1], left)]
         .into_iter()
-        .filter_map(|(el, frames)| start(el, &frames, duration_ms, begun_ms))
+        .filter_map(|(el, frames)| start(el, &frames, turn.duration_ms, turn.start_ms))
         .collect()
 }

@@ -92,7 +92,7 @@ fn request(r: &RequestView) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct EventsProps {
-    pub lines: Rc<Vec<String>>,
+    pub lines: Rc<Vec<(u64, String)>>,
 }
 
 #[component]
@@ -100,7 +100,7 @@ pub fn Events(props: &EventsProps) -> Html {
     html! {
         <section class="events" aria-label="Recent events">
             <h2>{ "Events" }</h2>
-            <ol class="event-lines" tabindex="0" aria-label="Recent events, newest first">{ for props.lines.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+            <ol class="event-lines" tabindex="0" aria-label="Recent events, newest first">{ for props.lines.iter().map(|(n, l)| html! { <li key={*n}>{ l }</li> }) }</ol>
         </section>
     }
 }
