@@ -147,6 +147,7 @@ struct InFlight {
 
 impl InFlight {
     /// `packet.id` is above every id inserted before.
+    #[inline(always)]
     fn insert(&mut self, packet: Packet) {
         if self.slots.is_empty() {
             self.first = packet.id;
@@ -162,13 +163,15 @@ impl InFlight {
         usize::try_from(id.checked_sub(self.first)?).ok()
     }
 
+    #[inline(always)]
     fn remove(&mut self, id: u64) -> Option<Packet> {
         let at = self.slot(id)?;
         let packet = self.slots.get_mut(at)?.take()?;
         self.len -= 1;
-        while let Some(None) = self.slots.front() {
-            self.slots.pop_front();
-            self.first += 1;
+        let holes = self.slots.iter().take_while(|s| s.is_none()).count();
+        if holes > 0 {
+            self.slots.drain(..holes);
+            self.first += holes as u64;
         }
         Some(packet)
     }
@@ -209,29 +212,34 @@ impl Network {
         payload: Payload,
         prng: &mut Prng,
     ) -> [Option<Sent>; 2] {
-        let copies = if prng.chance_ppm(self.config.dup_ppm) { 2 } else { 1 };
-        let mut result = [None, None];
-        let mut payload = Some(payload);
-        for (copy, sent) in result.iter_mut().enumerate().take(copies) {
-            let id = self.next_id;
-            self.next_id += 1;
-            if self.in_flight.len >= MAX_IN_FLIGHT {
-                *sent = Some(Sent::Overflowed(id));
-                continue;
-            }
-            let latency = prng.range(self.config.latency_min_us, self.config.latency_max_us);
-            let lost = prng.chance_ppm(self.config.loss_ppm);
-            // The last copy takes the payload itself; only a duplicate costs a clone.
-            let payload = if copy + 1 == copies { payload.take() } else { payload.clone() };
-            let payload = payload.expect("each copy before the last clones the payload");
-            let packet = Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload };
-            *sent = Some(Sent::Scheduled(id, packet.deliver_at_us));
-            self.in_flight.insert(packet);
+        // A duplicate goes first, as a clone; the last copy moves the payload itself.
+        let duplicate = prng.chance_ppm(self.config.dup_ppm);
+        let first = duplicate.then(|| self.send_copy(now, (from, to), payload.clone(), prng));
+        let last = self.send_copy(now, (from, to), payload, prng);
+        match first {
+            Some(first) => [Some(first), Some(last)],
+            None => [Some(last), None],
         }
-        result
+    }
+
+    /// One copy of a packet: queued (its latency and loss drawn), or overflowed.
+    #[inline(always)]
+    fn send_copy(&mut self, now: Time, (from, to): (Endpoint, Endpoint), payload: Payload, prng: &mut Prng) -> Sent {
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.in_flight.len >= MAX_IN_FLIGHT {
+            return Sent::Overflowed(id);
+        }
+        let latency = prng.range(self.config.latency_min_us, self.config.latency_max_us);
+        let lost = prng.chance_ppm(self.config.loss_ppm);
+        let packet = Packet { id, from, to, sent_at_us: now, deliver_at_us: now + latency, lost, payload };
+        let sent = Sent::Scheduled(id, packet.deliver_at_us);
+        self.in_flight.insert(packet);
+        sent
     }
 
     /// Removes a packet that is due; `None` if it was already dropped.
+    #[inline(always)]
     pub fn take(&mut self, id: u64) -> Option<Packet> {
         self.in_flight.remove(id)
     }
