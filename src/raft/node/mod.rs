@@ -463,8 +463,9 @@ impl Node {
     fn apply_term_rule(&mut self, now: Time, env: &Envelope, out: &mut Outbox) -> bool {
         use std::cmp::Ordering;
         let asks_for_vote = matches!(env.body, Message::RequestVote { .. } | Message::PreVote { .. });
-        let outsider = !self.membership.is_voter(env.from) || !self.membership.is_voter(self.id);
-        if asks_for_vote && outsider && self.heard_from_leader(now) {
+        // Asked only of vote requests: every other message would pay for two set lookups.
+        let outsider = || !self.membership.is_voter(env.from) || !self.membership.is_voter(self.id);
+        if asks_for_vote && outsider() && self.heard_from_leader(now) {
             // While a leader is heard from, a server outside our configuration (one removed,
             // still campaigning) cannot disrupt us with its terms (dissertation 4.2.3). Nor can
             // anyone disrupt a learner, which has no vote to give and whose configuration
