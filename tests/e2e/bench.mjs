@@ -7,7 +7,8 @@
 // Busy time is the main thread's (CDP TaskDuration over wall time) with no frame counter
 // running in the page, measured once a leader is elected and clients are writing (RaftScope:
 // once it has a leader), as the median of BENCH_RUNS runs of BENCH_SECONDS each. Then: paused,
-// frame intervals with 15 servers and 3 clients (a frame later than 25 ms counts as dropped),
+// frame intervals with 15 servers and 3 clients (a frame later than 25 ms counts as dropped;
+// BENCH_RUNS windows, then the same page paused, whose late frames are the machine's noise),
 // time-travel seeks (the first one in a fresh page), memory, the heaviest load, and the gzip
 // size of what the page downloads.
 import { chromium } from 'playwright-core';
@@ -130,8 +131,12 @@ try {
     const s = window.raftPlayground.snapshot();
     return s.leader && s.clientOpsAnswered > 0;
   }, null, { timeout: 120_000 });
-  await frameIntervals(ours.page, '15 servers, 3 clients, default speed');
+  for (let run = 1; run <= runs; run++) await frameIntervals(ours.page, `15 servers, 3 clients, default speed (${run}/${runs})`);
   console.log(`${label('15 servers, 3 clients, default speed')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
+  // The same page paused: nothing moves, so what is late here is the machine's own noise.
+  await ours.page.evaluate(() => window.raftPlayground.pause());
+  await frameIntervals(ours.page, '15 servers, paused (the noise floor)');
+  await ours.page.evaluate(() => window.raftPlayground.play());
   await ours.page.evaluate(() => window.raftPlayground.setSpeed(1));
   await frameIntervals(ours.page, '15 servers, 3 clients, 1× speed');
   console.log(`${label('15 servers, 3 clients, 1× speed')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
