@@ -3,12 +3,16 @@
 // ten simulated minutes, then does it twice more on fresh runs (warm). Prints every page's
 // three seeks and the median of the first ones. Needs a release build:
 //   trunk build --release && node tests/e2e/first-seek.mjs [pages, default 8]
+// Given two built sites, it compares them, alternating pages between the two so that the
+// machine's drift (±30 % on single seeks) falls on both alike, and prints each one's median:
+//   node tests/e2e/first-seek.mjs 8 /tmp/dist-a /tmp/dist-b
 import { chromium } from 'playwright-core';
 import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pages = Number(process.argv[2] ?? 8);
-const site = await serveDist(root + 'dist');
+const dirs = process.argv.length > 4 ? process.argv.slice(3, 5) : [root + 'dist'];
+const sites = await Promise.all(dirs.map((d) => serveDist(d)));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const clients = (page, n) => page.$eval('[data-control="clients"]', (el, n) => {
   el.value = n;
@@ -19,12 +23,15 @@ const seek = (page) => page.evaluate(() => {
   window.raftPlayground.seek(600_000);
   return performance.now() - t0;
 });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const firsts = [];
+const firsts = dirs.map(() => []);
+const all = dirs.map(() => []);
 try {
-  for (let i = 0; i < pages; i++) {
+  for (let i = 0; i < pages * dirs.length; i++) {
+    const which = i % dirs.length;
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(site.url);
+    await page.goto(sites[which].url);
     await page.waitForSelector('[data-node]');
     await page.waitForTimeout(2000);
     const times = [];
@@ -34,13 +41,18 @@ try {
       await page.evaluate(() => window.raftPlayground.pause());
       times.push(await seek(page));
     }
-    firsts.push(times[0]);
-    console.log(`page ${i + 1}: seeks to 10 simulated minutes ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+    firsts[which].push(times[0]);
+    all[which].push(...times);
+    const name = dirs.length > 1 ? `${dirs[which]} ` : '';
+    console.log(`${name}page ${Math.floor(i / dirs.length) + 1}: seeks to 10 simulated minutes ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
     await page.close();
   }
-  firsts.sort((a, b) => a - b);
-  console.log(`first seeks ${firsts[0].toFixed(0)}–${firsts.at(-1).toFixed(0)} ms, median ${firsts[Math.floor(firsts.length / 2)].toFixed(0)} ms`);
+  dirs.forEach((dir, w) => {
+    const f = [...firsts[w]].sort((a, b) => a - b);
+    const name = dirs.length > 1 ? `${dir}: ` : '';
+    console.log(`${name}first seeks ${f[0].toFixed(0)}–${f.at(-1).toFixed(0)} ms, median ${median(f).toFixed(0)} ms; all ${all[w].length} seeks median ${median(all[w]).toFixed(0)} ms`);
+  });
 } finally {
   await browser.close();
-  site.close?.();
+  sites.forEach((s) => s.close?.());
 }
