@@ -25,9 +25,13 @@ pub fn committed_index(voters: &BTreeSet<NodeId>, match_of: impl Fn(NodeId) -> I
     for (slot, &v) in matches.iter_mut().zip(voters) {
         *slot = match_of(v);
     }
-    let matches = &mut matches[..n];
-    matches.sort_unstable_by(|a, b| b.cmp(a));
-    matches[majority(n) - 1]
+    let matches = &matches[..n];
+    // The largest index that at least a majority has reached: the majority-th largest match.
+    // Counting over at most 15 numbers beats sorting them (the sort took 5–8 % of a seek's
+    // time in the browser).
+    let quorum = majority(n);
+    let reached = |m: Index| matches.iter().filter(|&&x| x >= m).count() >= quorum;
+    matches.iter().copied().filter(|&m| reached(m)).max().unwrap_or(0)
 }
 
 /// Outcome of an election so far.
@@ -167,6 +171,21 @@ mod tests {
         assert_eq!(vote_result(&all, &set(&[1, 2]), &set(&[3, 4])), VoteResult::Pending);
         assert_eq!(vote_result(&all, &set(&[1]), &set(&[2, 3, 4])), VoteResult::Lost);
         assert_eq!(vote_result(&set(&[1, 2, 3]), &set(&[1, 7, 8]), &set(&[])), VoteResult::Pending, "7, 8 do not vote");
+    }
+
+    #[test]
+    fn the_committed_index_is_the_majority_th_largest_match_ties_included() {
+        // Every cluster of 1 to 7 voters with match indexes from 0 to 3: against sorting.
+        for n in 1..=7u32 {
+            for code in 0..4u32.pow(n) {
+                let v: Vec<Index> = (0..n).map(|i| Index::from(code / 4u32.pow(i) % 4)).collect();
+                let mut sorted = v.clone();
+                sorted.sort_unstable_by(|a, b| b.cmp(a));
+                let voters: BTreeSet<NodeId> = (1..=n as NodeId).collect();
+                let got = committed_index(&voters, |id| v[usize::from(id) - 1]);
+                assert_eq!(got, sorted[majority(v.len()) - 1], "matches {v:?}");
+            }
+        }
     }
 
     /// Joint consensus (section 6): a majority of both halves, for commitment and elections.
