@@ -26,9 +26,9 @@ pub fn committed_index(voters: &BTreeSet<NodeId>, match_of: impl Fn(NodeId) -> I
         *slot = match_of(v);
     }
     let matches = &matches[..n];
-    // The largest index that at least a majority has reached: the majority-th largest match.
-    // Counting over at most 15 numbers beats sorting them (the sort took 5–8 % of a seek's
-    // time in the browser).
+    // The largest index that at least a majority has reached: the majority-th largest match,
+    // counted over at most 15 numbers without sorting them (the sort's code was 1 KB of the
+    // page's download).
     let quorum = majority(n);
     let reached = |m: Index| matches.iter().filter(|&&x| x >= m).count() >= quorum;
     matches.iter().copied().filter(|&m| reached(m)).max().unwrap_or(0)

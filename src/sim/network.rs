@@ -145,6 +145,9 @@ struct InFlight {
     len: usize,
 }
 
+// `#[inline(always)]` on the way a packet goes in and out: at the page's opt-level "z" these
+// calls are not inlined, and each copies the 120-byte packet once more (3 % of a seek's
+// instructions under callgrind).
 impl InFlight {
     /// `packet.id` is above every id inserted before.
     #[inline(always)]

@@ -9,14 +9,15 @@
 //!
 //! Moving on the compositor is not free where it draws in software (headless Chromium without
 //! a GPU): with fifteen servers its display compositor was busy 68 % of the time, 40 points of
-//! that for thirty half rings turning every frame. So an arc turns in steps (`view::Motion::timer_turn`): 2 ms
-//! of simulated time each, a tenth of a second at the default speed, on one grid of wall time
-//! shared by every timer, so the compositor redraws all of them in one frame and none in the
-//! frames between; at speeds where a step would be shorter than two frames they turn smoothly.
-//! And the arcs are drawn above the servers: Chromium composites whatever is painted after an
-//! animated element and overlaps it, and the servers' labels and badges made a dozen extra
-//! layers that way. Both together: 24–33 % for the compositor, and late frames at the
-//! default speed down from 8–9 to 0–2 in eight seconds (a paused page shows 0–1).
+//! that for thirty half rings turning every frame. So an arc turns in steps
+//! (`view::Motion::timer_turn`): 2 ms of simulated time each, a tenth of a second at the
+//! default speed, on one grid of wall time shared by every timer, so the compositor redraws
+//! all of them in one frame and none in the frames between; at speeds where a step would be
+//! shorter than two frames they turn smoothly. And the arcs are drawn above the servers:
+//! Chromium composites whatever is painted after an animated element and overlaps it, and the
+//! servers' labels and badges made a dozen extra layers that way. With both (and the log's
+//! cells keyed), the compositor was busy 24–33 %, and late frames at the default speed fell
+//! from 8–9 to 0–3 in eight seconds, where a paused page shows 0–1.
 //!
 //! An animation starts where the clock says the thing is now (its `startTime` on the document
 //! timeline is when the flight began, or the timer was last full), and is cancelled when its
