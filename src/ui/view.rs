@@ -109,11 +109,11 @@ impl Motion {
 
 /// An election timer's arc turns in steps of this much simulated time (1 % of the shortest
 /// default timeout, under a pixel on the ring) ...
-pub const TIMER_STEP_US: Time = 2_000;
+const TIMER_STEP_US: Time = 2_000;
 /// ... but at least every tenth of a second on the wall, however slow the run ...
-pub const TIMER_STEP_MAX_MS: f64 = 100.0;
+const TIMER_STEP_MAX_MS: f64 = 100.0;
 /// ... and smoothly when the steps would come faster than every other frame anyway.
-pub const TIMER_STEP_MIN_MS: f64 = 33.0;
+const TIMER_STEP_MIN_MS: f64 = 33.0;
 
 /// How the browser animates an election timer's arc: over `duration_ms` from `start_ms` on the
 /// document timeline, in `steps_per_half` jumps per half ring (0: smoothly). Every timer's

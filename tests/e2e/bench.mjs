@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+import { serveDist, CHROMIUM_ARGS, setControl, timedSeek as seek, freshRunSeek, median } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -26,7 +26,6 @@ const site = await serveDist(root + 'dist');
 const anchor = existsSync(raftscopeDir + '/index.html') ? await serveDist(raftscopeDir) : null;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const label = (s) => s.padEnd(56);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function open(url, viewport = { width: 1400, height: 1000 }) {
   const page = await browser.newPage({ viewport });
@@ -75,17 +74,6 @@ async function frameIntervals(page, what) {
   const late = frames.filter((f) => f > 25).length;
   console.log(`${label(what)} ${frames.length} frames, interval p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms, dropped ${late}`);
 }
-
-const setControl = (page, sel, value) => page.$eval(sel, (el, v) => {
-  el.value = v;
-  el.dispatchEvent(new Event('change', { bubbles: true }));
-}, value);
-
-const seek = (page, ms) => page.evaluate((ms) => {
-  const t0 = performance.now();
-  window.raftPlayground.seek(ms);
-  return performance.now() - t0;
-}, ms);
 
 /// Busy share (%) of the display compositor and the page's compositor thread over 3 s, from a
 /// trace: without a GPU (headless) the browser draws every animation frame in software there,
@@ -182,9 +170,7 @@ try {
     fresh = await open(site.url);
     await fresh.page.waitForSelector('[data-node]');
     await fresh.page.waitForTimeout(2000);
-    await setControl(fresh.page, '[data-control="clients"]', '3');
-    await fresh.page.evaluate(() => window.raftPlayground.pause());
-    firsts.push(await seek(fresh.page, 600_000));
+    firsts.push(await freshRunSeek(fresh.page));
   }
   console.log(`${label('fresh page: seek 0 → 10 simulated minutes (5 srv, 3 cl)')} ${median(firsts).toFixed(0)} ms (median of ${firsts.map((t) => t.toFixed(0)).join(', ')})`);
   const back = [];

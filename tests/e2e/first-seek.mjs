@@ -7,23 +7,13 @@
 // machine's drift (±30 % on single seeks) falls on both alike, and prints each one's median:
 //   node tests/e2e/first-seek.mjs 8 /tmp/dist-a /tmp/dist-b
 import { chromium } from 'playwright-core';
-import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+import { serveDist, CHROMIUM_ARGS, setControl, freshRunSeek, median } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pages = Number(process.argv[2] ?? 8);
 const dirs = process.argv.length > 4 ? process.argv.slice(3, 5) : [root + 'dist'];
 const sites = await Promise.all(dirs.map((d) => serveDist(d)));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-const clients = (page, n) => page.$eval('[data-control="clients"]', (el, n) => {
-  el.value = n;
-  el.dispatchEvent(new Event('change', { bubbles: true }));
-}, n);
-const seek = (page) => page.evaluate(() => {
-  const t0 = performance.now();
-  window.raftPlayground.seek(600_000);
-  return performance.now() - t0;
-});
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const firsts = dirs.map(() => []);
 const all = dirs.map(() => []);
@@ -36,10 +26,9 @@ try {
     await page.waitForTimeout(2000);
     const times = [];
     for (let k = 0; k < 3; k++) {
-      if (k > 0) await clients(page, '2'); // a fresh run each time, of three clients again
-      await clients(page, '3');
-      await page.evaluate(() => window.raftPlayground.pause());
-      times.push(await seek(page));
+      // A fresh run each time, of three clients again.
+      if (k > 0) await setControl(page, '[data-control="clients"]', '2');
+      times.push(await freshRunSeek(page));
     }
     firsts[which].push(times[0]);
     all[which].push(...times);

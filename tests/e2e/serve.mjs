@@ -1,4 +1,5 @@
-// A tiny static server for dist/ on a free loopback port (no network beyond 127.0.0.1).
+// A tiny static server for dist/ on a free loopback port (no network beyond 127.0.0.1), and the
+// page helpers the measuring scripts share.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -23,3 +24,27 @@ export async function serveDist(dir) {
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+/// Sets a `<select>` or `<input>` as a person would, firing its change event.
+export const setControl = (page, sel, value) => page.$eval(sel, (el, v) => {
+  el.value = v;
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+}, value);
+
+/// Time travel through the console API to `ms` simulated milliseconds; returns the page's time
+/// for it in milliseconds (the seek alone: the redraw comes after, in a microtask).
+export const timedSeek = (page, ms) => page.evaluate((ms) => {
+  const t0 = performance.now();
+  window.raftPlayground.seek(ms);
+  return performance.now() - t0;
+}, ms);
+
+/// The figure issue 10 asks about: a fresh run of five servers and three clients, paused and
+/// sought to ten simulated minutes.
+export async function freshRunSeek(page) {
+  await setControl(page, '[data-control="clients"]', '3');
+  await page.evaluate(() => window.raftPlayground.pause());
+  return timedSeek(page, 600_000);
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
