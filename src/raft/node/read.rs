@@ -124,13 +124,13 @@ impl Node {
                 _ => true,
             });
         }
+        if !matches!(&self.role, Role::Leader(l) if !l.reads.is_empty()) {
+            return;
+        }
         let (term_committed, commit_index, me) = (self.term_committed(), self.commit_index, self.id);
         let Role::Leader(l) = &mut self.role else {
             return;
         };
-        if l.reads.is_empty() {
-            return;
-        }
         let round_of =
             |id: NodeId| if id == me { l.read_round } else { l.progress.get(&id).map_or(0, |p| p.read_round) };
         let confirmed = self.membership.committed_index(round_of);

@@ -116,7 +116,8 @@ pub struct World {
     stats: Stats,
     /// Reused by every step (its vectors keep their capacity). Boxed and taken out for the
     /// step: moving, defaulting and dropping the whole struct around each step cost 14 % of a
-    /// seek's instructions in the size-first browser build (callgrind, closing note of issue 10).
+    /// seek's instructions in a browser build at opt-level "z" (callgrind, closing note of
+    /// issue 10).
     outbox: Option<Box<Outbox>>,
     clients_stopped: bool,
     /// Interventions that named something that did not exist when they ran.
