@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const root = new URL('../../', import.meta.url).pathname;
-const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-reference-types',
+const features = ['--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-reference-types',
   '--enable-sign-ext', '--enable-multivalue', '--enable-mutable-globals'];
 const kb = (bytes) => (gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1).padStart(6);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
