@@ -9,7 +9,8 @@
 // once it has a leader), as the median of BENCH_RUNS runs of BENCH_SECONDS each. Then: paused;
 // frame intervals with 15 servers and 3 clients (a frame later than 25 ms counts as dropped;
 // BENCH_RUNS windows, then the same page paused, whose late frames are the machine's noise;
-// and the compositor threads' busy share, where headless Chromium draws the motion);
+// the compositor threads' busy share, where headless Chromium draws the motion, and Chromium's
+// own count of presented and dropped frames);
 // time-travel seeks (the first one in BENCH_RUNS fresh pages); memory; the heaviest load; and
 // the gzip size of what the page downloads.
 import { chromium } from 'playwright-core';
@@ -75,13 +76,16 @@ async function frameIntervals(page, what) {
   console.log(`${label(what)} ${frames.length} frames, interval p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms, dropped ${late}`);
 }
 
-/// Busy share (%) of the display compositor and the page's compositor thread over 3 s, from a
-/// trace: without a GPU (headless) the browser draws every animation frame in software there,
-/// off the main thread but on the same two cores.
-async function compositors({ cdp }) {
+/// From one trace of BENCH_SECONDS: the busy share (%) of the display compositor and the page's
+/// compositor thread (without a GPU, headless Chromium draws every animation frame in software
+/// there, off the main thread but on the same two cores), and Chromium's own account of each
+/// frame (its `PipelineReporter`, what DevTools' frames track shows): presented whole, presented
+/// with the main thread's part late (compositor motion still moved), or dropped.
+async function drawing({ cdp }) {
   const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReturnAsStream' });
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const categories = 'devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.frame';
+  await cdp.send('Tracing.start', { categories, transferMode: 'ReturnAsStream' });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await cdp.send('Tracing.end');
   const { stream } = await done;
   let text = '';
@@ -94,13 +98,21 @@ async function compositors({ cdp }) {
   const events = JSON.parse(text).traceEvents;
   const names = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
   const busyMs = {};
+  const frames = {};
   for (const e of events) {
-    if (e.ph !== 'X' || e.name !== 'RunTask') continue;
-    const thread = names.get(`${e.pid}:${e.tid}`);
-    busyMs[thread] = (busyMs[thread] ?? 0) + e.dur / 1000;
+    if (e.ph === 'X' && e.name === 'RunTask') {
+      const thread = names.get(`${e.pid}:${e.tid}`);
+      busyMs[thread] = (busyMs[thread] ?? 0) + e.dur / 1000;
+    } else if (e.ph === 'b' && e.name === 'PipelineReporter') {
+      const state = e.args?.frame_reporter?.state ?? 'unknown';
+      frames[state] = (frames[state] ?? 0) + 1;
+    }
   }
-  const share = (thread) => `${((busyMs[thread] ?? 0) / 30).toFixed(1)}%`;
-  return `display compositor ${share('VizCompositorThread')}, page compositor ${share('Compositor')}`;
+  const share = (thread) => `${((busyMs[thread] ?? 0) / seconds / 10).toFixed(1)}%`;
+  const n = (state) => frames[state] ?? 0;
+  return `display compositor ${share('VizCompositorThread')}, page compositor ${share('Compositor')}; ` +
+    `Chromium's frames: ${n('STATE_PRESENTED_ALL')} presented, ${n('STATE_PRESENTED_PARTIAL')} with the main thread late, ` +
+    `${n('STATE_DROPPED')} dropped`;
 }
 
 async function memory({ page, cdp }) {
@@ -150,7 +162,7 @@ try {
   }, null, { timeout: 120_000 });
   for (let run = 1; run <= runs; run++) await frameIntervals(ours.page, `15 servers, 3 clients, default speed (${run}/${runs})`);
   console.log(`${label('15 servers, 3 clients, default speed')} main thread busy ${(await busy(ours)).toFixed(1).padStart(5)}%`);
-  console.log(`${label('15 servers, 3 clients, default speed')} ${await compositors(ours)}`);
+  console.log(`${label('15 servers, 3 clients, default speed')} ${await drawing(ours)}`);
   // The same page paused: nothing moves, so what is late here is the machine's own noise.
   await ours.page.evaluate(() => window.raftPlayground.pause());
   await frameIntervals(ours.page, '15 servers, paused (the noise floor)');
