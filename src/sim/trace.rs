@@ -263,10 +263,7 @@ impl Trace {
 
     /// The same trace (hash, count, capacity) keeping only its newest `n` recent events.
     pub fn tail(&self, n: usize) -> Trace {
-        let skip = self.recent.len().saturating_sub(n);
-        let mut recent = Recent::new(self.recent.keep);
-        recent.events = self.recent.iter().skip(skip).cloned().collect();
-        Trace { mixer: self.mixer.clone(), count: self.count, recent }
+        Trace { mixer: self.mixer.clone(), count: self.count, recent: self.recent.newest(n) }
     }
 
     pub fn record(&mut self, now: Time, event: TraceEvent) {
@@ -321,6 +318,12 @@ impl Recent {
             self.events[self.start] = event;
             self.start = if self.start + 1 == self.keep { 0 } else { self.start + 1 };
         }
+    }
+
+    /// A copy of the newest `n` events that goes on keeping as many as this one.
+    fn newest(&self, n: usize) -> Recent {
+        let skip = self.len().saturating_sub(n);
+        Recent { events: self.iter().skip(skip).cloned().collect(), start: 0, keep: self.keep }
     }
 
     pub fn len(&self) -> usize {

@@ -37,9 +37,9 @@ try {
     await page.close();
   }
   dirs.forEach((dir, w) => {
-    const f = [...firsts[w]].sort((a, b) => a - b);
+    const f = firsts[w];
     const name = dirs.length > 1 ? `${dir}: ` : '';
-    console.log(`${name}first seeks ${f[0].toFixed(0)}–${f.at(-1).toFixed(0)} ms, median ${median(f).toFixed(0)} ms; all ${all[w].length} seeks median ${median(all[w]).toFixed(0)} ms`);
+    console.log(`${name}first seeks ${Math.min(...f).toFixed(0)}–${Math.max(...f).toFixed(0)} ms, median ${median(f).toFixed(0)} ms; all ${all[w].length} seeks median ${median(all[w]).toFixed(0)} ms`);
   });
 } finally {
   await browser.close();

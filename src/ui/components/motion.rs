@@ -16,8 +16,8 @@
 //! shorter than two frames they turn smoothly. And the arcs are drawn above the servers:
 //! Chromium composites whatever is painted after an animated element and overlaps it, and the
 //! servers' labels and badges made a dozen extra layers that way. With both (and the log's
-//! cells keyed), the compositor was busy 24–33 %, and late frames at the default speed fell
-//! from 8–9 to 0–3 in eight seconds, where a paused page shows 0–1.
+//! cells keyed), the compositor was busy 24–39 %, and late frames at the default speed fell
+//! from 8–9 to 0–3 in eight seconds, where a paused page shows 0–2.
 //!
 //! An animation starts where the clock says the thing is now (its `startTime` on the document
 //! timeline is when the flight began, or the timer was last full), and is cancelled when its
