@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use raft_playground::scenario::Scenario;
-use raft_playground::ui::model::{Model, default_config};
-use raft_playground::ui::view;
+use raft_playground::ui::core::model::{Model, default_config};
 
 struct Counting;
 
@@ -52,7 +51,7 @@ fn main() {
         model.seek(minute * 60_000_000).expect("the run simulates");
         // What the page does after a seek: the live watch and the paused "about this run" check.
         let _ = model.first_violation();
-        let _ = view::linearizability(&model);
+        let _ = raft_playground::ui::shell::linearizability(&model);
         let live = LIVE.load(Ordering::Relaxed) - base;
         let before = LIVE.load(Ordering::Relaxed);
         let copy = model.world.clone();

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::{ClientConfig, SimConfig};
-use raft_playground::ui::model;
+use raft_playground::ui::core::model;
 
 fn measure(label: &str, nodes: u8, clients: u8, sim_seconds: u64) {
     let mut best: Option<(f64, u64)> = None;

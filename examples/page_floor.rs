@@ -3,7 +3,7 @@
 //! the download of any Yew page around this simulator starts from (`node tests/e2e/floors.mjs`).
 #[cfg(target_arch = "wasm32")]
 mod page {
-    use raft_playground::ui::model::{self, Model};
+    use raft_playground::ui::core::model::{self, Model};
     use yew::prelude::*;
 
     fn seek(seed: u64) -> String {

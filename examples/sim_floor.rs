@@ -4,7 +4,7 @@
 //! (`node tests/e2e/floors.mjs`).
 #[cfg(target_arch = "wasm32")]
 mod exported {
-    use raft_playground::ui::model::{self, Model};
+    use raft_playground::ui::core::model::{self, Model};
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]

@@ -13,7 +13,7 @@ use js_sys::{Function, Reflect};
 use raft_playground::scenario::link;
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
 use raft_playground::scenario::{RunOptions, run};
-use raft_playground::ui::model::{DEFAULT_WORLD_HASH_SEED_42, Model};
+use raft_playground::ui::core::model::{DEFAULT_WORLD_HASH_SEED_42, Model};
 use raft_playground::ui::{App, AppProps};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;

@@ -12,7 +12,7 @@ use raft_playground::scenario::link::{self, Link};
 use raft_playground::scenario::presets::PRESETS;
 use raft_playground::scenario::{Scenario, Timed};
 use raft_playground::sim::{Intervention, NetConfig};
-use raft_playground::ui::model::{Model, default_config};
+use raft_playground::ui::core::model::{Model, default_config};
 
 /// `link<TAB>trace hash<TAB>description` per line; `#` starts a comment.
 fn fixture(version: u8) -> Vec<(String, String, String)> {

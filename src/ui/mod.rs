@@ -1,28 +1,28 @@
-//! The browser playground. Geometry, the model and the view snapshot are plain Rust (tested
-//! natively); the Yew components, the clock driver and the console API exist only on wasm32,
-//! and are the only code that touches the browser.
+//! The browser playground, grouped by feature: each folder holds a feature's view model (plain
+//! Rust, tested natively) and its Yew component (wasm32 only). `core` is the model and the one
+//! reducer; `shell` lays the features out; `browser` is the only code that touches the browser
+//! (clock driver, console API, hooks).
+//!
+//! - `cluster`: servers on the ring, timers, messages, clients, links;
+//! - `logs`: each server's log, commit index and the leader's marks;
+//! - `diagram`: the space-time diagram;
+//! - `timeline`: the term tape and the time slider;
+//! - `inspector`: one server or message in detail;
+//! - `settings`: the forms and switches;
+//! - `story`: guided scenarios.
 
+pub mod cluster;
+pub mod core;
 pub mod diagram;
-pub mod forms;
-pub mod geometry;
-pub mod inspect;
-pub mod model;
-pub mod num;
-pub mod state;
-pub mod tape;
-pub mod tour;
-pub mod view;
+pub mod inspector;
+pub mod logs;
+pub mod settings;
+pub mod shell;
+pub mod story;
+pub mod timeline;
 
 #[cfg(target_arch = "wasm32")]
-mod app;
-#[cfg(target_arch = "wasm32")]
-mod components;
-#[cfg(target_arch = "wasm32")]
-mod console;
-#[cfg(target_arch = "wasm32")]
-mod driver;
-#[cfg(target_arch = "wasm32")]
-mod hooks;
+mod browser;
 
 #[cfg(target_arch = "wasm32")]
-pub use app::{App, AppProps, start};
+pub use shell::app::{App, AppProps, start};

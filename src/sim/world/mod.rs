@@ -220,7 +220,6 @@ impl World {
         self.stats
     }
 
-    /// Time of the next pending event, if any.
     /// A copy for time travel that keeps only the newest `recent` events of the trace (the
     /// rest is only for display, and most of a copy's size): everything that decides what
     /// happens next is copied whole, so a run resumed from it goes on exactly as this one.
@@ -232,6 +231,7 @@ impl World {
         copy
     }
 
+    /// Time of the next pending event, if any.
     pub fn next_event_us(&self) -> Option<Time> {
         self.queue.peek().map(|Reverse(s)| s.at)
     }

@@ -1,0 +1,39 @@
+//! The guided scenario's caption: the words of the current beat, where the story is, and the
+//! way on (Previous, Next, replay with the bug, close).
+
+use yew::prelude::*;
+
+use super::Tour;
+use crate::ui::core::state::Action;
+use crate::ui::shell::dispatch::{on_click, use_dispatch};
+
+#[derive(Properties, PartialEq)]
+pub struct CaptionProps {
+    pub tour: Tour,
+}
+
+#[component]
+pub fn Caption(p: &CaptionProps) -> Html {
+    let dispatch = use_dispatch();
+    let t = p.tour;
+    let story = t.story();
+    html! {
+        <section class="caption" data-caption="" data-story={story.preset} data-beat={t.beat.to_string()}
+            data-beats={story.beats.len().to_string()} aria-label="Guided scenario">
+            <p aria-live="polite">{ t.caption() }</p>
+            <div class="caption-tools">
+                <span class="muted small">{ format!("{} · {} of {}", story.preset, t.beat + 1, story.beats.len()) }
+                    { if t.bug { " · with the bug" } else { "" } }</span>
+                <button data-action="tour-prev" onclick={on_click(&dispatch, || Action::TourPrev)} disabled={t.beat == 0}>{ "◀ Previous" }</button>
+                <button data-action="tour-next" class="primary" onclick={on_click(&dispatch, || Action::TourNext)}
+                    disabled={t.is_last() || t.heading}>
+                    { if t.heading { "Playing…" } else { "Next ▶" } }</button>
+                if story.with_bug.is_some() && !t.bug {
+                    <button data-action="tour-bug" onclick={on_click(&dispatch, || Action::TourWithBug)}>{ "Replay with the bug" }</button>
+                }
+                <button data-action="tour-close" onclick={on_click(&dispatch, || Action::TourClose)}
+                    aria-label="Close the guided scenario">{ "×" }</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,162 @@
+//! Guided scenarios in the page (`scenario::stories` has the words): which story is open, which
+//! beat it shows, and whether the run is on its way to the next one. Starting a story opens its
+//! preset at the first beat; Next plays the run to the next beat and pauses there; Previous
+//! travels back to the one before; a story with a bug can be replayed with it switched on.
+
+#[cfg(target_arch = "wasm32")]
+pub mod component;
+
+use crate::raft::Time;
+use crate::scenario::presets;
+use crate::scenario::stories::{Beat, STORIES, Story};
+use crate::ui::core::model::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tour {
+    /// Index into `STORIES`.
+    pub story: usize,
+    /// The beat whose caption shows.
+    pub beat: usize,
+    /// The run is playing towards `beat + 1`.
+    pub heading: bool,
+    pub bug: bool,
+}
+
+impl Tour {
+    pub fn story(&self) -> &'static Story {
+        &STORIES[self.story]
+    }
+
+    pub fn current(&self) -> &'static Beat {
+        &self.story().beats[self.beat]
+    }
+
+    pub fn is_last(&self) -> bool {
+        self.beat + 1 == self.story().beats.len()
+    }
+
+    /// The caption as shown: the last beat of a story replayed with its bug tells the other end.
+    pub fn caption(&self) -> &'static str {
+        match self.story().with_bug {
+            Some((_, ending)) if self.bug && self.is_last() => ending,
+            _ => self.current().caption,
+        }
+    }
+}
+
+fn at_us(beat: &Beat) -> Time {
+    beat.at_ms * 1000
+}
+
+pub fn has_story(preset: &str) -> bool {
+    STORIES.iter().any(|s| s.preset == preset)
+}
+
+/// Opens `preset`'s story (with its bug switched on if asked) at the first beat, paused.
+pub fn start(m: &mut Model, preset: &str, bug: bool) -> Result<Tour, String> {
+    let story = STORIES.iter().position(|s| s.preset == preset).ok_or_else(|| format!("no story for '{preset}'"))?;
+    let p = presets::find(preset).ok_or_else(|| format!("unknown preset '{preset}'"))?;
+    let mut scenario = (p.build)(1);
+    if let (true, Some((b, _))) = (bug, STORIES[story].with_bug) {
+        scenario.config.raft.bugs = scenario.config.raft.bugs.with(b);
+    }
+    m.reset(scenario)?;
+    let tour = Tour { story, beat: 0, heading: false, bug };
+    m.seek(at_us(tour.current()))?;
+    Ok(tour)
+}
+
+/// A story for a link: the preset it opens at its start, if it is one.
+pub fn preset_of_link(text: &str) -> Option<&'static str> {
+    use crate::scenario::link::{Link, encode};
+    let text = text.trim_start_matches('#');
+    let speed_ppm = (crate::ui::core::model::DEFAULT_SPEED * 1e6) as u32;
+    presets::PRESETS
+        .iter()
+        .find(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm }) == text)
+        .map(|p| p.name)
+}
+
+/// Plays on to the next beat (the run pauses there by itself).
+pub fn next(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
+    if tour.is_last() {
+        return Ok(());
+    }
+    let target = at_us(&tour.story().beats[tour.beat + 1]);
+    if m.now_us() >= target {
+        m.seek(target)?;
+        tour.beat += 1;
+        return Ok(());
+    }
+    m.pause_at = Some(target);
+    m.paused = false;
+    tour.heading = true;
+    Ok(())
+}
+
+/// Called after each frame: the run reached the beat it was heading for.
+pub fn arrived(m: &Model, tour: &mut Tour) {
+    if tour.heading && m.paused && m.pause_at.is_none() {
+        tour.heading = false;
+        tour.beat += 1;
+    }
+}
+
+/// Back to the previous beat's moment.
+pub fn prev(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
+    tour.heading = false;
+    tour.beat = tour.beat.saturating_sub(1);
+    m.seek(at_us(tour.current()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::sim::Invariant;
+    use crate::ui::core::model::default_config;
+
+    fn walk(bug: bool) -> Model {
+        let mut m = Model::new(Scenario::new(default_config(1))).expect("valid");
+        let mut tour = start(&mut m, "figure8", bug).expect("figure 8 has a story");
+        assert_eq!((tour.beat, m.paused), (0, true));
+        m.set_speed(1.0);
+        while !tour.is_last() {
+            next(&mut m, &mut tour).unwrap();
+            let mut frames = 0;
+            while tour.heading {
+                m.advance(16.0).unwrap();
+                arrived(&m, &mut tour);
+                frames += 1;
+                assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
+            }
+            assert_eq!(m.now_us(), at_us(tour.current()), "the run pauses exactly on the beat");
+        }
+        assert!(tour.caption().contains(if bug { "commit-previous-term" } else { "(e)" }));
+        m.seek(m.now_us() + 1_000_000).unwrap();
+        prev(&mut m, &mut tour).unwrap();
+        assert_eq!(m.now_us(), at_us(tour.current()));
+        m
+    }
+
+    #[test]
+    fn the_figure_8_story_plays_beat_by_beat_with_and_without_its_bug() {
+        let mut safe = walk(false);
+        assert_eq!(safe.first_violation(), None, "without the bug the rule holds");
+        let mut broken = walk(true);
+        broken.seek(1_500_000).unwrap();
+        let v = broken.first_violation().expect("the lost committed entry");
+        assert!(matches!(
+            v.invariant,
+            Invariant::StateMachineSafety | Invariant::CommittedNeverLost | Invariant::LeaderCompleteness
+        ));
+        assert_eq!(
+            preset_of_link(&crate::scenario::link::encode(&crate::scenario::link::Link {
+                scenario: (presets::find("figure8").expect("preset").build)(1),
+                time_us: 0,
+                speed_ppm: 20_000,
+            })),
+            Some("figure8")
+        );
+    }
+}
