@@ -4,6 +4,11 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod component;
+mod recent;
+#[cfg(target_arch = "wasm32")]
+pub mod recent_component;
+
+pub use self::recent::{RECENT_INDEXES, REPLACED_SHOW_US, RecentCell, RecentLog, RecentRow, recent_log};
 
 use crate::raft::{Index, NodeId, Term};
 use crate::ui::core::model::Model;
@@ -80,13 +85,20 @@ pub fn kv_text(cells: &[KvCell]) -> String {
 /// Columns shown in the log view; earlier entries are summarised, later ones scroll.
 pub const LOG_WINDOW: Index = 30;
 
+/// The first and last index of a window of `width` indexes ending `back` entries before the
+/// newest index any server holds (0: the newest), never before index 1.
+pub fn window(m: &Model, width: Index, back: Index) -> (Index, Index) {
+    assert!(width > 0, "a log window shows at least one index");
+    let newest_anywhere = m.world.servers().iter().map(|s| s.log().last_index()).max().unwrap_or(0);
+    let newest = newest_anywhere.saturating_sub(back).max(width.min(newest_anywhere));
+    (newest.saturating_sub(width - 1).max(1), newest)
+}
+
 /// The log view's rows, showing `LOG_WINDOW` indexes that end `back` entries before the
 /// newest (0: the newest), aligned by index across servers.
 pub fn log_rows(m: &Model, back: Index) -> (Index, Vec<LogRow>) {
     let leader = m.world.leader().and_then(|l| m.world.node(l));
-    let newest_anywhere = m.world.servers().iter().map(|s| s.log().last_index()).max().unwrap_or(0);
-    let newest = newest_anywhere.saturating_sub(back).max(LOG_WINDOW.min(newest_anywhere));
-    let first = newest.saturating_sub(LOG_WINDOW - 1).max(1);
+    let (first, newest) = window(m, LOG_WINDOW, back);
     let rows = m
         .world
         .servers()

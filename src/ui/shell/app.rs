@@ -19,6 +19,7 @@ use crate::ui::core::state::{Action, Chrome, State, initial_state};
 use crate::ui::diagram::component::Diagram;
 use crate::ui::inspector::component::Inspector;
 use crate::ui::logs::component::Logs;
+use crate::ui::logs::recent_component::RecentLogs;
 use crate::ui::settings::component::SettingsPanel;
 use crate::ui::shell::dispatch::Dispatch;
 use crate::ui::story::component::Caption;
@@ -80,6 +81,7 @@ fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
 struct Panels {
     first: u64,
     rows: Rc<Vec<logs::LogRow>>,
+    recent: Rc<logs::RecentLog>,
     requests: Rc<Vec<shell::RequestView>>,
     lines: Rc<Vec<(u64, String)>>,
     linearizability: AttrValue,
@@ -138,6 +140,7 @@ pub fn App(props: &AppProps) -> Html {
             Panels {
                 first,
                 rows: Rc::new(rows),
+                recent: Rc::new(logs::recent_log(&m)),
                 requests: Rc::new(shell::requests(&m, 6)),
                 lines: Rc::new(shell::trace_lines(&m, 12)),
                 linearizability: shell::linearizability(&m).into(),
@@ -281,6 +284,7 @@ fn render(
                     }
                     <Cluster servers={servers} messages={messages} clients={clients} links={links} motion={motion} />
                 </div>
+                <RecentLogs log={panels.recent.clone()} />
                 <aside>
                     if let Some(inspected) = inspector::inspected(m) {
                         <Inspector inspected={inspected} />

@@ -1,0 +1,106 @@
+//! The recent logs beside the cluster (see `logs::recent`): a row per server with its commit
+//! index and the newest indexes of its log. Cells are keyed by index and term, so an entry that
+//! replaces another is a new element and its mark plays.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::raft::Index;
+use crate::sim::trace::fmt_time;
+use crate::ui::cluster::geometry::term_hue;
+use crate::ui::core::model::Selection;
+use crate::ui::core::state::Action;
+use crate::ui::logs::{RecentCell, RecentLog, RecentRow};
+use crate::ui::shell::dispatch::use_dispatch;
+
+#[derive(Properties, PartialEq)]
+pub struct RecentLogsProps {
+    pub log: Rc<RecentLog>,
+}
+
+#[component]
+pub fn RecentLogs(p: &RecentLogsProps) -> Html {
+    let log = &p.log;
+    let columns = format!("--cols: {}", log.last + 1 - log.first);
+    html! {
+        <section class="recent-logs" aria-label="Recent log entries" data-recent-logs="" style={columns}>
+            <h2>{ "Logs" }<span class="muted small">{ format!("indexes {}–{}", log.first, log.last.max(log.first)) }</span></h2>
+            <div class="recent-grid" role="table">
+                <div class="recent-row head" role="row">
+                    <span class="who" role="columnheader">{ "server" }</span>
+                    <span class="commit" role="columnheader" title="commit index">{ "commit" }</span>
+                    { for (log.first..=log.last.max(log.first)).map(|i| html! {
+                        <span key={i} class="idx" role="columnheader">{ i }</span>
+                    }) }
+                </div>
+                { for log.rows.iter().map(|r| html! { <Row key={r.id} row={r.clone()} first={log.first} /> }) }
+            </div>
+            <p class="legend muted">{ "solid: committed · dashed: not yet · ▲ nextIndex · ● matchIndex (the leader's) · ↺ replaced an entry" }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    row: RecentRow,
+    first: Index,
+}
+
+#[component]
+fn Row(p: &RowProps) -> Html {
+    let r = &p.row;
+    let id = r.id;
+    let inspect = use_dispatch().reform(move |_: MouseEvent| Action::Select(Some(Selection::Server(id))));
+    let compacted = (p.first..=r.snapshot_index).map(|i| {
+        html! { <span key={format!("s{i}")} class="cell snapshot" role="cell" title={format!("index {i}: in n{id}'s snapshot")}>{ "▦" }</span> }
+    });
+    let end = r.cells.last().map_or(r.snapshot_index.max(p.first - 1), |c| c.index) + 1;
+    html! {
+        <div class={classes!("recent-row", (!r.up).then_some("down"), r.is_leader.then_some("leader"))} role="row"
+            data-log-row={id.to_string()} data-commit={r.commit.to_string()}>
+            <span class="who" role="rowheader">
+                <button onclick={inspect} title={format!("Inspect server {id}")}>
+                    { format!("n{id}") }{ if r.is_leader { " ★" } else { "" } }</button>
+            </span>
+            <span class="commit" role="cell" title={format!("n{id}'s commit index")}>{ r.commit }</span>
+            { for compacted }
+            { for r.cells.iter().map(|c| cell(c, r)) }
+            if r.next_index == Some(end) && end < p.first + crate::ui::logs::RECENT_INDEXES {
+                <span key="next" class="cell empty" role="cell">{ marks(end, r) }</span>
+            }
+        </div>
+    }
+}
+
+fn marks(index: Index, r: &RecentRow) -> Html {
+    html! {
+        <span class="marks" aria-hidden="true">
+            if r.next_index == Some(index) { <span class="next">{ "▲" }</span> }
+            if r.match_index == Some(index) { <span class="match">{ "●" }</span> }
+        </span>
+    }
+}
+
+fn cell(c: &RecentCell, r: &RecentRow) -> Html {
+    let state = if c.committed { "committed" } else { "uncommitted" };
+    let mut title = format!("n{}, index {}, term {}: {state}", r.id, c.index, c.term);
+    if let Some(at) = c.replaced_at_us {
+        title += &format!("; replaced an entry deleted at {}", fmt_time(at));
+    }
+    if r.next_index == Some(c.index) {
+        title += "; the leader's nextIndex for this server";
+    }
+    if r.match_index == Some(c.index) {
+        title += "; the leader's matchIndex for this server";
+    }
+    html! {
+        <span key={format!("{}-{}", c.index, c.term)} role="cell" title={title}
+            class={classes!("cell", state, c.replaced_at_us.map(|_| "replaced"))} style={format!("--hue: {}", term_hue(c.term))}
+            data-log-cell="" data-index={c.index.to_string()} data-term={c.term.to_string()} data-committed={c.committed.to_string()}>
+            { c.term }
+            if c.replaced_at_us.is_some() { <span class="was" aria-hidden="true">{ "↺" }</span> }
+            { marks(c.index, r) }
+        </span>
+    }
+}
