@@ -10,7 +10,29 @@ pub struct Beat {
     pub at_ms: Time,
     pub caption: &'static str,
     pub servers: &'static [NodeId],
+    /// The kinds of moment on the way to this beat that its caption speaks of: the player
+    /// shows them slowly and the stretches between them fast (`ui::story::pace`).
+    pub focus: &'static [Focus],
 }
+
+/// The kinds of moment a beat can ask to be shown slowly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// From a server becoming candidate (or pre-candidate) to a leader of that election.
+    Elections,
+    /// A follower deleting entries that conflict with the leader's (section 5.3).
+    Overwrites,
+    /// A server's commit index advancing.
+    Commits,
+    Crashes,
+    /// Client requests and their answers.
+    Clients,
+    /// A configuration entry appended, or a snapshot taken or installed.
+    Membership,
+}
+
+/// What a beat focuses on unless its data says otherwise.
+pub const DEFAULT_FOCUS: &[Focus] = &[Focus::Elections, Focus::Overwrites, Focus::Crashes];
 
 pub struct Story {
     pub preset: &'static str,
@@ -20,7 +42,7 @@ pub struct Story {
 }
 
 const fn beat(at_ms: Time, servers: &'static [NodeId], caption: &'static str) -> Beat {
-    Beat { at_ms, caption, servers }
+    Beat { at_ms, caption, servers, focus: DEFAULT_FOCUS }
 }
 
 pub const STORIES: [Story; 11] = [

@@ -63,6 +63,9 @@ pub struct Model {
     lin: LinWatch,
     /// Running stops here (a guided scenario's next beat).
     pub pause_at: Option<Time>,
+    /// A guided scenario's pace on the way to its next beat (`story::pace`): each stretch
+    /// runs at its speed until its end; empty, the reader's speed.
+    pub pace: Vec<(Time, f64)>,
 }
 
 /// What the page has checked of the clients' history so far. Without reads every history is
@@ -123,6 +126,7 @@ impl Model {
             horizon_us: 0,
             lin: LinWatch::default(),
             pause_at: None,
+            pace: Vec::new(),
         })
     }
 
@@ -206,6 +210,7 @@ impl Model {
         self.paused = true;
         self.jumps += 1;
         self.pause_at = None;
+        self.pace.clear();
         // The nearest checkpoint at or before `t`, when it is a better start than where the
         // run is (back in time, or forward past the present over recorded history).
         let now = self.now_us();
@@ -237,8 +242,30 @@ impl Model {
         self.world.now_us()
     }
 
+    /// The speed the clock runs at: fast-forward's, else a story's pace for this stretch, else
+    /// the reader's own.
     pub fn effective_speed(&self) -> f64 {
-        if self.fast_forward { FAST_FORWARD_SPEED } else { self.speed }
+        let now = self.now_us();
+        match self.pace.iter().find(|&&(until, _)| now < until) {
+            _ if self.fast_forward => FAST_FORWARD_SPEED,
+            Some(&(_, speed)) => speed,
+            None => self.speed,
+        }
+    }
+
+    /// When the clock must next wake: the next event, or the end of the story's stretch
+    /// (where the speed changes), whichever comes first.
+    pub fn next_due_us(&self) -> Option<Time> {
+        let boundary = self.pace_boundary();
+        match (self.world.next_event_us(), boundary) {
+            (Some(e), Some(b)) => Some(e.min(b)),
+            (e, b) => e.or(b),
+        }
+    }
+
+    fn pace_boundary(&self) -> Option<Time> {
+        let now = self.now_us();
+        self.pace.iter().map(|&(until, _)| until).find(|&until| now < until)
     }
 
     /// Runs the clock on to `target_us` (the page's clock says where wall time has got to; a
@@ -249,6 +276,10 @@ impl Model {
             return Ok(false);
         }
         let mut target = target_us.min(MAX_SIM_TIME_US);
+        if let Some(boundary) = self.pace_boundary() {
+            // A story's stretch ends: stop there, so the next one starts at its own speed.
+            target = target.min(boundary);
+        }
         if let Some(stop) = self.pause_at.filter(|&stop| stop <= target) {
             // A guided scenario's beat: land on it exactly and wait for the person.
             target = stop.max(self.now_us());

@@ -224,6 +224,7 @@ impl State {
                 story::start(&mut m, preset, true).map(|t| tour = Some(t))
             }
             (Action::TourClose, _) => {
+                story::close(&mut m);
                 tour = None;
                 Ok(())
             }
@@ -286,7 +287,7 @@ impl State {
         };
         if let Some(t) = chrome.tour.as_mut() {
             // A frame may bring a guided scenario to the beat it was heading for.
-            story::arrived(&self.model.borrow(), t);
+            story::arrived(&mut self.model.borrow_mut(), t);
         }
         if !changed && chrome == self.chrome {
             return self;

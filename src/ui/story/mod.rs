@@ -5,6 +5,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod component;
+pub mod pace;
 
 use crate::raft::Time;
 use crate::scenario::presets;
@@ -88,6 +89,9 @@ pub fn next(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
         tour.beat += 1;
         return Ok(());
     }
+    let (from, focus) = (m.now_us(), tour.story().beats[tour.beat + 1].focus);
+    let windows = pace::focus_windows(m.world.checkpoint(0), from, target, focus);
+    m.pace = pace::pace(from, target, &windows);
     m.pause_at = Some(target);
     m.paused = false;
     tour.heading = true;
@@ -95,11 +99,18 @@ pub fn next(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
 }
 
 /// Called after each frame: the run reached the beat it was heading for.
-pub fn arrived(m: &Model, tour: &mut Tour) {
+pub fn arrived(m: &mut Model, tour: &mut Tour) {
     if tour.heading && m.paused && m.pause_at.is_none() {
         tour.heading = false;
         tour.beat += 1;
+        m.pace.clear();
     }
+}
+
+/// The story closes: the reader's own speed again.
+pub fn close(m: &mut Model) {
+    m.pace.clear();
+    m.pause_at = None;
 }
 
 /// Back to the previous beat's moment.
@@ -126,7 +137,7 @@ mod tests {
             let mut frames = 0;
             while tour.heading {
                 m.advance(16.0).unwrap();
-                arrived(&m, &mut tour);
+                arrived(&mut m, &mut tour);
                 frames += 1;
                 assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
             }
@@ -137,6 +148,32 @@ mod tests {
         prev(&mut m, &mut tour).unwrap();
         assert_eq!(m.now_us(), at_us(tour.current()));
         m
+    }
+
+    /// Every beat of every story, played frame by frame at 60 frames a second as the page's
+    /// clock would, reaches its pause within the wall-time budget, whatever the reader's speed.
+    #[test]
+    fn every_beat_of_every_story_plays_within_eight_seconds() {
+        for (i, story) in STORIES.iter().enumerate() {
+            for reader_speed in [0.001, 1.0] {
+                let mut m = Model::new(Scenario::new(default_config(1))).expect("valid");
+                let mut tour = start(&mut m, story.preset, false).expect("a story");
+                m.set_speed(reader_speed);
+                while !tour.is_last() {
+                    next(&mut m, &mut tour).unwrap();
+                    let mut frames = 0;
+                    while tour.heading {
+                        m.advance(16.0).unwrap();
+                        arrived(&mut m, &mut tour);
+                        frames += 1;
+                    }
+                    let wall_ms = frames * 16;
+                    assert!(wall_ms <= 8_000, "story {i} ({}), beat {}: {wall_ms} ms", story.preset, tour.beat + 1);
+                }
+                close(&mut m);
+                assert_eq!(m.effective_speed(), reader_speed, "the reader's speed is back");
+            }
+        }
     }
 
     #[test]

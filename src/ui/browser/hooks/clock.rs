@@ -25,7 +25,7 @@ pub(crate) fn use_motion(m: &Model, visible: bool, reduced: bool) -> cluster::Mo
 /// run the simulation to where the clock has got; every frame while fast-forwarding.
 #[hook]
 pub(crate) fn use_clock(m: &Model, motion: cluster::Motion, dispatch: Callback<Action>) {
-    let due = m.world.next_event_us();
+    let due = m.next_due_us();
     let key = if m.fast_forward { (motion, true, None, 0) } else { (motion, false, due, m.now_us()) };
     use_effect_with(key, move |&(motion, fast_forward, due, _)| {
         let ticker = motion.running.then(|| {
