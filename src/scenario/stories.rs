@@ -36,9 +36,29 @@ pub const DEFAULT_FOCUS: &[Focus] = &[Focus::Elections, Focus::Overwrites, Focus
 
 pub struct Story {
     pub preset: &'static str,
+    /// The story's beats; the last one asks the reader to act (`challenge`).
     pub beats: &'static [Beat],
-    /// The bug this story can be replayed with (and what the last beat then shows).
+    /// The bug this story can be replayed with (and what the last beat before the challenge
+    /// then shows).
     pub with_bug: Option<(Bug, &'static str)>,
+    /// What the last beat asks the reader to make happen, checked from the run.
+    pub challenge: Challenge,
+}
+
+/// What a story's last beat asks the reader to make happen; the page checks it from the run
+/// after that beat's moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Challenge {
+    /// A leader is elected after the challenge begins.
+    NewLeader,
+    /// A client request times out and is retried.
+    ClientRetry,
+    /// A server deletes entries that conflict with a leader's.
+    Overwrite,
+    /// A server takes on a new configuration.
+    Membership,
+    /// The monitor reports a violation (of safety or linearizability).
+    Violation,
 }
 
 const fn beat(at_ms: Time, servers: &'static [NodeId], caption: &'static str) -> Beat {
@@ -53,7 +73,7 @@ pub const STORIES: [Story; 11] = [
                 1,
                 &[],
                 "Figure 8 of the Raft paper (section 5.4.2): why a leader may not commit an entry from an \
-                 earlier term just because a majority stores it. Press Next to play each step.",
+                 earlier term just because a majority stores it. Watch the logs beside the cluster. Press Next.",
             ),
             beat(
                 290,
@@ -64,26 +84,33 @@ pub const STORIES: [Story; 11] = [
                 390,
                 &[5],
                 "(b) S1 crashes. S5 wins term 3 with votes from S3, S4 and itself and appends a different \
-                 entry at index 2 — which reaches nobody.",
+                 entry at index 2, which reaches nobody.",
             ),
             beat(
                 514,
                 &[1, 3, 4],
                 "(c) S5 crashes; S1 restarts and wins term 4. It copies its term-2 entry to S3 and S4: now a \
-                 majority stores it, but it is not from S1's term. Raft does not count it as committed.",
+                 majority stores index 2, but the entry is not from S1's term. Raft does not count it as \
+                 committed: the cells stay dashed.",
             ),
             beat(
                 700,
                 &[5, 2, 3, 4],
                 "(d) S1 crashes again; S5 wins term 5 (its log ends in term 3, newer than term 2) and \
-                 overwrites index 2 everywhere. Was that entry committed? By Raft's rule it never was: \
+                 overwrites index 2 everywhere (↺). Was that entry committed? By Raft's rule it never was: \
                  watch the monitor.",
             ),
             beat(
                 1_000,
                 &[],
                 "(e) Had S1 replicated an entry of its own term 4 to a majority first, S5 could not have \
-                 won, and everything before it would be committed. Replay with the bug to see the loss.",
+                 won, and everything before it would be committed.",
+            ),
+            beat(
+                1_400,
+                &[],
+                "Your turn: replay with the bug (the button above) and make a committed entry vanish: play \
+                 the story to its end and watch the monitor.",
             ),
         ],
         with_bug: Some((
@@ -91,28 +118,40 @@ pub const STORIES: [Story; 11] = [
             "With commit-previous-term, S1 counted the term-2 entry as committed in (c) and applied it; \
              S5 then overwrote it. The monitor reports the lost committed entry.",
         )),
+        challenge: Challenge::Violation,
     },
     Story {
         preset: "split-vote",
         beats: &[
-            beat(1, &[], "Every server's election timer is about to fire at the same moment."),
+            beat(1, &[], "Five servers, no leader yet. Each waits out a random election timeout (5.2)."),
+            beat(100, &[], "Every server's election timer is about to fire at the same moment."),
             beat(
-                160,
+                200,
                 &[],
                 "They all become candidates and vote for themselves: nobody can get a majority (a split vote).",
             ),
+            beat(330, &[4], "Each candidate waits a fresh random timeout before trying again; n4's runs out first."),
             beat(
                 700,
+                &[4],
+                "n4 asks for votes in term 2 before anyone else wakes, and wins: randomized timeouts break the \
+                 tie (5.2).",
+            ),
+            beat(
+                1_000,
                 &[],
-                "Randomized timeouts break the tie: one server times out first in the next round and wins (5.2).",
+                "Your turn: cause another election. Press A to align every timer again, or click the leader \
+                 to crash it, and watch a new leader win.",
             ),
         ],
         with_bug: None,
+        challenge: Challenge::NewLeader,
     },
     Story {
         preset: "leader-isolated",
         beats: &[
             beat(5, &[1], "n1 is about to start an election and lead."),
+            beat(900, &[1], "n1 leads; two clients write through it and every request commits."),
             beat(1_000, &[1], "n1 is cut off from the other servers. Clients can still reach it."),
             beat(
                 1_600,
@@ -121,43 +160,83 @@ pub const STORIES: [Story; 11] = [
                  The others elect a new leader; clients time out and retry there.",
             ),
             beat(3_100, &[1], "n1 rejoins, hears the newer term and steps down; its uncommitted entries are replaced."),
+            beat(
+                3_400,
+                &[],
+                "Your turn: isolate the new leader (its ⋯ badge, then Isolate) and watch a client's request \
+                 time out and retry.",
+            ),
         ],
         with_bug: None,
+        challenge: Challenge::ClientRetry,
     },
     Story {
         preset: "figure7",
         beats: &[
+            beat(300, &[1], "n1 leads and every request commits on all five servers."),
             beat(600, &[2], "n1 leads and commits entries; n2 is then cut off and misses the next ones."),
             beat(1_100, &[1], "n1 keeps appending alone: entries nobody else has (Figure 7's extra entries)."),
             beat(1_900, &[3, 4, 5], "n3 leads a new term with n4 and n5 and commits entries of its own."),
-            beat(2_300, &[1, 2], "After the heal, n3 repairs both: n2 gets what it missed, n1's extra entries go."),
+            beat(2_300, &[1, 2], "After the heal, n3 repairs both: n2 gets what it missed, n1's extra entries go (↺)."),
+            beat(
+                2_600,
+                &[],
+                "Your turn: make extra entries yourself. Isolate the leader, send it a request (⋯ → Request), \
+                 wait for a new leader, then rejoin it: its extra entries are deleted.",
+            ),
         ],
         with_bug: None,
+        challenge: Challenge::Overwrite,
     },
     Story {
         preset: "disruptive-server",
         beats: &[
             beat(400, &[1], "n1 leads a healthy cluster."),
-            beat(2_000, &[5], "n5 is cut off: it times out again and again, raising its term each time."),
             beat(
-                2_700,
+                900,
+                &[5],
+                "n5 is cut off. It hears no heartbeats, times out and campaigns in term 2; nobody answers.",
+            ),
+            beat(2_000, &[5], "n5 times out again and again, raising its term each time."),
+            beat(
+                2_600,
                 &[5, 1],
-                "n5 rejoins with its high term and deposes n1 for nothing. Switch PreVote on and replay: n5's \
-                 term never moves and n1 stays leader (9.6).",
+                "n5 rejoins with its high term: n1 sees it in n5's messages and steps down, for nothing.",
+            ),
+            beat(
+                2_800,
+                &[1],
+                "An election in n5's term elects n1 again: the cluster was healthy all along. PreVote (9.6) \
+                 stops this: compare the two runs side by side.",
+            ),
+            beat(
+                3_000,
+                &[],
+                "Your turn: isolate another follower for a second (⋯ → Isolate, then Rejoin) and watch it \
+                 depose the leader when it returns.",
             ),
         ],
         with_bug: None,
+        challenge: Challenge::NewLeader,
     },
     Story {
         preset: "stale-read",
         beats: &[
             beat(400, &[1], "n1 leads and stores a = 1."),
-            beat(1_700, &[1], "n1 is cut off; the others elect a new leader and store a = 2."),
+            beat(1_000, &[1], "n1 is cut off; the others elect n5 in term 2. n1 still thinks it leads."),
+            beat(1_700, &[5], "A client stores a = 2 through the new leader: committed on a majority."),
             beat(
                 2_200,
                 &[1],
                 "A client asks the old leader n1 to read a. Through the log (or ReadIndex) n1 cannot answer: \
                  the read waits and the client retries elsewhere.",
+            ),
+            beat(3_100, &[1], "n1 rejoins and steps down; the read is answered with a = 2, as it must be."),
+            beat(
+                3_300,
+                &[],
+                "Your turn: replay with the bug (the button above) and play to the end: the old leader \
+                 answers a = 1, and the monitor finds the impossible answer.",
             ),
         ],
         with_bug: Some((
@@ -165,24 +244,35 @@ pub const STORIES: [Story; 11] = [
             "With stale-read, n1 answered a = 1 at once although a = 2 was committed: the history is not \
              linearizable, and the monitor says which answer was impossible.",
         )),
+        challenge: Challenge::Violation,
     },
     Story {
         preset: "transfer",
         beats: &[
             beat(1_000, &[1], "n1 leads while two clients write."),
             beat(
-                1_600,
+                1_505,
                 &[1, 3],
                 "n1 hands leadership to n3: it stops taking requests, catches n3 up, sends TimeoutNow.",
             ),
-            beat(3_400, &[3, 5], "n3 hands it on to n5. Clients are redirected each time; nothing is lost (3.10)."),
+            beat(1_600, &[3], "n3 starts an election at once, without waiting for a timeout, and wins term 2."),
+            beat(3_205, &[3, 5], "n3 hands it on to n5 the same way."),
+            beat(3_400, &[5], "n5 leads term 3. Clients were redirected each time; nothing is lost (3.10)."),
+            beat(
+                3_600,
+                &[],
+                "Your turn: hand leadership to a server of your choice (its ⋯ badge, then Transfer \
+                 leadership) and watch it win.",
+            ),
         ],
         with_bug: None,
+        challenge: Challenge::NewLeader,
     },
     Story {
         preset: "membership-bug",
         beats: &[
-            beat(250, &[5], "n1 leads {n1..n4} and adds n5; the entry making n5 a voter reaches only n5."),
+            beat(150, &[1], "n1 leads {n1..n4}."),
+            beat(250, &[5], "n1 adds n5; the entry making n5 a voter reaches only n5."),
             beat(
                 340,
                 &[2, 3],
@@ -190,10 +280,21 @@ pub const STORIES: [Story; 11] = [
                  That change commits on n2 and n3, a majority of {n2, n3, n4}.",
             ),
             beat(
-                600,
+                490,
                 &[1, 4, 5],
-                "n1 returns and wins term 3 with n4 and n5, a majority of its five-server configuration. \
-                 Without the bug n2 waits for its no-op and nothing is lost; replay with the bug.",
+                "n1 returns and wins term 3 with n4 and n5, a majority of its five-server configuration.",
+            ),
+            beat(
+                600,
+                &[1],
+                "Without the bug, n2 waited for its no-op before changing the membership, so nothing \
+                 committed is lost.",
+            ),
+            beat(
+                900,
+                &[],
+                "Your turn: replay with the bug (the button above) and play to the end: n1 overwrites \
+                 entries a majority had committed.",
             ),
         ],
         with_bug: Some((
@@ -201,37 +302,75 @@ pub const STORIES: [Story; 11] = [
             "With the bug, n1 overwrote the entries n2 and n3 had committed: two majorities that do not \
              overlap. The 2015 fix is to commit an entry of your term before changing the membership.",
         )),
+        challenge: Challenge::Violation,
     },
     Story {
         preset: "add-server",
         beats: &[
-            beat(2_900, &[1], "Three servers snapshot their state every 8 entries while clients write."),
-            beat(3_100, &[4], "n4 joins as a learner: the leader sends it its snapshot, then the entries after it."),
+            beat(1_000, &[1], "n1 leads three servers while clients write."),
+            beat(
+                2_900,
+                &[1],
+                "Each server snapshots its state every 8 entries and drops the log it covers (section 7).",
+            ),
+            beat(
+                3_040,
+                &[4],
+                "n4 joins as a learner: the leader's log no longer holds the start, so it sends its snapshot.",
+            ),
+            beat(3_100, &[4], "Then the entries after the snapshot, until n4 has caught up."),
             beat(4_500, &[4], "Caught up, n4 is promoted to voter (4.2.1)."),
+            beat(
+                4_700,
+                &[],
+                "Your turn: add another server (Settings → Add server) and watch it catch up and become a voter.",
+            ),
         ],
         with_bug: None,
+        challenge: Challenge::Membership,
     },
     Story {
         preset: "remove-leader",
         beats: &[
             beat(1_400, &[1], "n1 leads five servers."),
             beat(
-                1_520,
+                1_505,
                 &[1],
                 "n1 removes itself: it keeps leading, without counting itself, until the change commits.",
             ),
-            beat(2_500, &[], "Once committed, n1 steps down and the others elect a leader among themselves (4.2.2)."),
+            beat(1_530, &[1], "The change is committed: n1 steps down (4.2.2)."),
+            beat(1_700, &[5], "The others time out and elect n5 among themselves."),
+            beat(2_500, &[], "The cluster goes on with four servers; n1 is no longer asked anything."),
+            beat(
+                2_800,
+                &[],
+                "Your turn: remove the new leader too (its ⋯ badge, then Remove) and watch the rest elect another.",
+            ),
         ],
         with_bug: None,
+        challenge: Challenge::NewLeader,
     },
     Story {
         preset: "joint-consensus",
         beats: &[
             beat(1_400, &[4, 5], "n4 and n5 will be replaced by two new servers in one change."),
+            beat(1_545, &[6, 7], "The new servers catch up first; then C_old,new is appended."),
             beat(1_560, &[1], "C_old,new needs a majority of both halves; the leader n1 crashes halfway."),
-            beat(3_000, &[], "A new leader finishes the change: C_new is committed (4.3)."),
+            beat(
+                1_800,
+                &[5],
+                "n5 wins with majorities of both halves and finishes the change: C_new is committed (4.3).",
+            ),
+            beat(
+                3_000,
+                &[4],
+                "n4, removed, never hears of it and keeps campaigning; the others ignore it while they hear a \
+                 leader (4.2.3).",
+            ),
+            beat(3_200, &[], "Your turn: crash the leader (click it) and watch the new configuration elect another."),
         ],
         with_bug: None,
+        challenge: Challenge::NewLeader,
     },
 ];
 
@@ -248,7 +387,8 @@ mod tests {
     fn every_preset_has_a_story_whose_beats_fit_its_script() {
         for p in &PRESETS {
             let s = story(p.name).unwrap_or_else(|| panic!("preset {} has no story", p.name));
-            assert!(s.beats.len() >= 3, "{}", p.name);
+            assert!(s.beats.len() >= 5, "{}: at least five beats", p.name);
+            assert!(s.beats.last().is_some_and(|b| b.caption.starts_with("Your turn")), "{}", p.name);
             assert!(s.beats.windows(2).all(|w| w[0].at_ms < w[1].at_ms), "{}: beats in time order", p.name);
             let end = find(p.name).expect("preset").duration_us;
             assert!(s.beats.iter().all(|b| b.at_ms * 1000 <= end), "{}: beats within the script", p.name);

@@ -24,7 +24,7 @@ use crate::ui::settings::component::SettingsPanel;
 use crate::ui::shell::dispatch::Dispatch;
 use crate::ui::story::component::Caption;
 use crate::ui::timeline::component::{TermTape, Timeline};
-use crate::ui::{cluster, diagram, inspector, logs, shell, timeline};
+use crate::ui::{cluster, diagram, inspector, logs, shell, story, timeline};
 
 /// Columns the term tape gathers client writes into.
 const TAPE_COLUMNS: usize = 500;
@@ -88,6 +88,8 @@ struct Panels {
     trace_hash: AttrValue,
     violation: Option<crate::sim::Violation>,
     violations: usize,
+    /// The story's challenge: `Some(done)` at its last beat.
+    challenge: Option<bool>,
     announcement: AttrValue,
 }
 
@@ -133,8 +135,9 @@ pub fn App(props: &AppProps) -> Html {
     let content = refresh_key(&state.model.borrow(), PANELS_WALL_US, |m| m.world.trace().count());
     let panels = {
         let model = state.model.clone();
-        use_memo((content, state.chrome.log_back), move |&(_, log_back)| {
+        use_memo((content, state.chrome.log_back, state.chrome.tour), move |&(_, log_back, tour)| {
             let violation = model.borrow_mut().first_violation();
+            let challenge = tour.and_then(|t| story::challenge_done(&mut model.borrow_mut(), &t));
             let m = model.borrow();
             let (first, rows) = logs::log_rows(&m, log_back);
             Panels {
@@ -146,6 +149,7 @@ pub fn App(props: &AppProps) -> Html {
                 linearizability: shell::linearizability(&m).into(),
                 trace_hash: m.world.trace().hash_hex().into(),
                 violations: m.violation_count(),
+                challenge,
                 announcement: shell::announcement(&m, violation.as_ref()).into(),
                 violation,
             }
@@ -240,7 +244,7 @@ fn render(
             .map(|s| cluster::ServerView { highlighted: highlight.contains(&s.id), ..s })
             .collect(),
     );
-    let caption = chrome.tour.map(|t| html! { <Caption tour={t} /> });
+    let caption = chrome.tour.map(|t| html! { <Caption tour={t} challenge={panels.challenge} /> });
     let clients = Rc::new(cluster::clients(m));
     let messages = Rc::new(cluster::messages(m, &clients, &motion));
     let links = links.clone();

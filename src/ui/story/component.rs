@@ -10,6 +10,8 @@ use crate::ui::shell::dispatch::{on_click, use_dispatch};
 #[derive(Properties, PartialEq)]
 pub struct CaptionProps {
     pub tour: Tour,
+    /// At the last beat: whether the reader has done what it asks.
+    pub challenge: Option<bool>,
 }
 
 #[component]
@@ -21,6 +23,12 @@ pub fn Caption(p: &CaptionProps) -> Html {
         <section class="caption" data-caption="" data-story={story.preset} data-beat={t.beat.to_string()}
             data-beats={story.beats.len().to_string()} aria-label="Guided scenario">
             <p aria-live="polite">{ t.caption() }</p>
+            if let Some(done) = p.challenge {
+                <p class={classes!("challenge", done.then_some("done"))} data-challenge={if done { "done" } else { "open" }}
+                    role="status">
+                    { if done { "✓ Done: you made it happen. Close the story to explore on your own." }
+                      else { "Waiting for you: the page checks the run as you act." } }</p>
+            }
             <div class="caption-tools">
                 <span class="muted small">{ format!("{} · {} of {}", story.preset, t.beat + 1, story.beats.len()) }
                     { if t.bug { " · with the bug" } else { "" } }</span>

@@ -7,9 +7,12 @@
 pub mod component;
 pub mod pace;
 
+use crate::raft::RoleKind;
 use crate::raft::Time;
 use crate::scenario::presets;
-use crate::scenario::stories::{Beat, STORIES, Story};
+use crate::scenario::stories::{Beat, Challenge, STORIES, Story};
+use crate::sim::client::Stage;
+use crate::sim::trace::TraceEvent;
 use crate::ui::core::model::Model;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +39,11 @@ impl Tour {
         self.beat + 1 == self.story().beats.len()
     }
 
-    /// The caption as shown: the last beat of a story replayed with its bug tells the other end.
+    /// The caption as shown: the last beat before the challenge of a story replayed with its
+    /// bug tells the other end.
     pub fn caption(&self) -> &'static str {
         match self.story().with_bug {
-            Some((_, ending)) if self.bug && self.is_last() => ending,
+            Some((_, ending)) if self.bug && self.beat + 2 == self.story().beats.len() => ending,
             _ => self.current().caption,
         }
     }
@@ -107,6 +111,30 @@ pub fn arrived(m: &mut Model, tour: &mut Tour) {
     }
 }
 
+/// Whether the reader has done what the story's last beat asks, read off the run after that
+/// beat's moment (a violation counts from any moment: the bug's replay shows it before).
+/// `None` before the last beat.
+pub fn challenge_done(m: &mut Model, tour: &Tour) -> Option<bool> {
+    if !tour.is_last() {
+        return None;
+    }
+    let since_us = at_us(tour.current());
+    let after = |t: &Time| *t > since_us;
+    let trace = m.world.trace().recent();
+    let seen =
+        |wanted: fn(&TraceEvent) -> bool| trace.iter().rev().take_while(|(t, _)| after(t)).any(|(_, e)| wanted(e));
+    Some(match tour.story().challenge {
+        Challenge::NewLeader => seen(|e| matches!(e, TraceEvent::Role { role: RoleKind::Leader, .. })),
+        Challenge::Overwrite => seen(|e| matches!(e, TraceEvent::Truncated { .. })),
+        Challenge::Membership => seen(|e| matches!(e, TraceEvent::Membership { .. })),
+        Challenge::ClientRetry => {
+            let history = m.world.history();
+            history.iter().any(|h| h.stages.iter().any(|(t, stage)| after(t) && matches!(stage, Stage::TimedOut)))
+        }
+        Challenge::Violation => m.first_violation().is_some(),
+    })
+}
+
 /// The story closes: the reader's own speed again.
 pub fn close(m: &mut Model) {
     m.pace.clear();
@@ -143,7 +171,11 @@ mod tests {
             }
             assert_eq!(m.now_us(), at_us(tour.current()), "the run pauses exactly on the beat");
         }
+        assert!(tour.caption().starts_with("Your turn"));
+        assert_eq!(challenge_done(&mut m, &tour), Some(bug), "the challenge: make a committed entry vanish");
+        prev(&mut m, &mut tour).unwrap();
         assert!(tour.caption().contains(if bug { "commit-previous-term" } else { "(e)" }));
+        assert_eq!(challenge_done(&mut m, &tour), None, "no challenge before the last beat");
         m.seek(m.now_us() + 1_000_000).unwrap();
         prev(&mut m, &mut tour).unwrap();
         assert_eq!(m.now_us(), at_us(tour.current()));
@@ -173,6 +205,36 @@ mod tests {
                 close(&mut m);
                 assert_eq!(m.effective_speed(), reader_speed, "the reader's speed is back");
             }
+        }
+    }
+
+    fn leader(m: &Model) -> crate::raft::NodeId {
+        m.world.leader().expect("a leader at the challenge")
+    }
+
+    /// At the last beat, the challenge is open until the reader does what it asks.
+    #[test]
+    fn challenges_are_met_by_what_the_reader_does() {
+        use crate::sim::Intervention;
+        let cases: [(&str, fn(&Model) -> Intervention); 4] = [
+            ("split-vote", |m| Intervention::Crash(leader(m))),
+            ("leader-isolated", |m| Intervention::Isolate(leader(m))),
+            ("joint-consensus", |m| Intervention::Crash(leader(m))),
+            ("add-server", |_| Intervention::AddServer),
+        ];
+        for (preset, act) in cases {
+            let mut m = Model::new(Scenario::new(default_config(1))).expect("valid");
+            let mut tour = start(&mut m, preset, false).expect("a story");
+            tour.beat = tour.story().beats.len() - 1;
+            m.seek(at_us(tour.current())).unwrap();
+            assert_eq!(challenge_done(&mut m, &tour), Some(false), "{preset}: open at first");
+            m.seek(m.now_us() + 2_000_000).unwrap();
+            assert_eq!(challenge_done(&mut m, &tour), Some(false), "{preset}: waiting does not do it");
+            m.seek(at_us(tour.current())).unwrap();
+            let what = act(&m);
+            m.intervene(what).unwrap();
+            m.seek(m.now_us() + 3_000_000).unwrap();
+            assert_eq!(challenge_done(&mut m, &tour), Some(true), "{preset}: done once the reader acts");
         }
     }
 
