@@ -216,7 +216,8 @@ mod tests {
     #[test]
     fn challenges_are_met_by_what_the_reader_does() {
         use crate::sim::Intervention;
-        let cases: [(&str, fn(&Model) -> Intervention); 4] = [
+        type Act = fn(&Model) -> Intervention;
+        let cases: [(&str, Act); 4] = [
             ("split-vote", |m| Intervention::Crash(leader(m))),
             ("leader-isolated", |m| Intervention::Isolate(leader(m))),
             ("joint-consensus", |m| Intervention::Crash(leader(m))),
