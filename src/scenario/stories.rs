@@ -13,6 +13,36 @@ pub struct Beat {
     /// The kinds of moment on the way to this beat that its caption speaks of: the player
     /// shows them slowly and the stretches between them fast (`ui::story::pace`).
     pub focus: &'static [Focus],
+    /// On a live cluster (the first-visit tour) a beat has no fixed moment: what the player
+    /// does when Next is pressed, and the moment it then plays to, found by running ahead.
+    pub live: Option<(Act, Until)>,
+}
+
+/// What the first-visit tour does to the live cluster when Next is pressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    Nothing,
+    /// Runs out the election timer of the lowest-numbered follower that is up.
+    TimeOutFollower,
+    /// A client request through the leader.
+    Request,
+    /// Cuts the leader off, then a client request through it.
+    IsolateLeaderAndRequest,
+}
+
+/// The moment a live beat plays to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// A leader is elected.
+    Leader,
+    /// The newest entry is on a majority of the servers.
+    Replicated,
+    /// The leader's commit index reaches the newest entry.
+    LeaderCommitted,
+    /// Every server that is up has committed the newest entry.
+    FollowersCommitted,
+    /// A client request times out and its retry is answered.
+    ClientRetried,
 }
 
 /// The kinds of moment a beat can ask to be shown slowly.
@@ -42,7 +72,7 @@ pub struct Story {
     /// then shows).
     pub with_bug: Option<(Bug, &'static str)>,
     /// What the last beat asks the reader to make happen, checked from the run.
-    pub challenge: Challenge,
+    pub challenge: Option<Challenge>,
 }
 
 /// What a story's last beat asks the reader to make happen; the page checks it from the run
@@ -62,8 +92,67 @@ pub enum Challenge {
 }
 
 const fn beat(at_ms: Time, servers: &'static [NodeId], caption: &'static str) -> Beat {
-    Beat { at_ms, caption, servers, focus: DEFAULT_FOCUS }
+    Beat { at_ms, caption, servers, focus: DEFAULT_FOCUS, live: None }
 }
+
+const fn live(act: Act, until: Until, focus: &'static [Focus], caption: &'static str) -> Beat {
+    Beat { at_ms: 0, caption, servers: &[], focus, live: Some((act, until)) }
+}
+
+/// The first visit's tour, on the live cluster the visitor sees (no preset): what the Raft
+/// paper's consensus module promises, in six beats (Figure 2; sections 5.1–5.4, 8).
+pub const FIRST_VISIT: Story = Story {
+    preset: "first-visit",
+    beats: &[
+        live(
+            Act::Nothing,
+            Until::Leader,
+            DEFAULT_FOCUS,
+            "Welcome. These five servers run Raft. Each is a follower, a candidate or the leader (square); \
+             the ring around a follower is its election timer (5.1). Next ▶ walks through what Raft promises, \
+             or close this and play.",
+        ),
+        live(
+            Act::TimeOutFollower,
+            Until::Leader,
+            &[Focus::Elections],
+            "An election: a follower's timer ran out, so it became a candidate in a new term and asked for \
+             votes (green). A majority voted for it and it leads that term; at most one leader per term (5.2).",
+        ),
+        live(
+            Act::Request,
+            Until::Replicated,
+            &[Focus::Clients, Focus::Commits],
+            "Replication: a client's request reached the leader, which appended it to its log and sent it to \
+             every follower in AppendEntries (orange). The logs beside the cluster show it arriving (5.3).",
+        ),
+        live(
+            Act::Nothing,
+            Until::LeaderCommitted,
+            &[Focus::Commits],
+            "The leader's commit rule: the entry is committed once a majority stores it AND it is from the \
+             leader's current term (5.3, 5.4.2). Its cell turns solid on the leader; only then is the client \
+             answered.",
+        ),
+        live(
+            Act::Nothing,
+            Until::FollowersCommitted,
+            &[Focus::Commits],
+            "The follower's commit rule: the next AppendEntries carries the leader's commit index, and a \
+             follower commits up to it where its log matches the leader's (5.3).",
+        ),
+        live(
+            Act::IsolateLeaderAndRequest,
+            Until::ClientRetried,
+            &[Focus::Clients, Focus::Elections],
+            "A client is never told about an entry that is not committed: the leader was cut off, so its new \
+             entry could not reach a majority. The client timed out and retried at the new leader (section 8). \
+             Rejoin the old leader from its ⋯ badge, or close this tour and break things yourself.",
+        ),
+    ],
+    with_bug: None,
+    challenge: None,
+};
 
 pub const STORIES: [Story; 11] = [
     Story {
@@ -118,7 +207,7 @@ pub const STORIES: [Story; 11] = [
             "With commit-previous-term, S1 counted the term-2 entry as committed in (c) and applied it; \
              S5 then overwrote it. The monitor reports the lost committed entry.",
         )),
-        challenge: Challenge::Violation,
+        challenge: Some(Challenge::Violation),
     },
     Story {
         preset: "split-vote",
@@ -145,7 +234,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::NewLeader,
+        challenge: Some(Challenge::NewLeader),
     },
     Story {
         preset: "leader-isolated",
@@ -168,7 +257,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::ClientRetry,
+        challenge: Some(Challenge::ClientRetry),
     },
     Story {
         preset: "figure7",
@@ -186,7 +275,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::Overwrite,
+        challenge: Some(Challenge::Overwrite),
     },
     Story {
         preset: "disruptive-server",
@@ -217,7 +306,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::NewLeader,
+        challenge: Some(Challenge::NewLeader),
     },
     Story {
         preset: "stale-read",
@@ -244,7 +333,7 @@ pub const STORIES: [Story; 11] = [
             "With stale-read, n1 answered a = 1 at once although a = 2 was committed: the history is not \
              linearizable, and the monitor says which answer was impossible.",
         )),
-        challenge: Challenge::Violation,
+        challenge: Some(Challenge::Violation),
     },
     Story {
         preset: "transfer",
@@ -266,7 +355,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::NewLeader,
+        challenge: Some(Challenge::NewLeader),
     },
     Story {
         preset: "membership-bug",
@@ -302,7 +391,7 @@ pub const STORIES: [Story; 11] = [
             "With the bug, n1 overwrote the entries n2 and n3 had committed: two majorities that do not \
              overlap. The 2015 fix is to commit an entry of your term before changing the membership.",
         )),
-        challenge: Challenge::Violation,
+        challenge: Some(Challenge::Violation),
     },
     Story {
         preset: "add-server",
@@ -327,7 +416,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::Membership,
+        challenge: Some(Challenge::Membership),
     },
     Story {
         preset: "remove-leader",
@@ -348,7 +437,7 @@ pub const STORIES: [Story; 11] = [
             ),
         ],
         with_bug: None,
-        challenge: Challenge::NewLeader,
+        challenge: Some(Challenge::NewLeader),
     },
     Story {
         preset: "joint-consensus",
@@ -370,7 +459,7 @@ pub const STORIES: [Story; 11] = [
             beat(3_200, &[], "Your turn: crash the leader (click it) and watch the new configuration elect another."),
         ],
         with_bug: None,
-        challenge: Challenge::NewLeader,
+        challenge: Some(Challenge::NewLeader),
     },
 ];
 

@@ -105,6 +105,8 @@ pub struct Chrome {
     pub embed: bool,
     /// The guided scenario being told, if any.
     pub tour: Option<Tour>,
+    /// The first visit's tour was dismissed (remembered by the browser: never shown again).
+    pub tour_dismissed: bool,
     /// The last problem to show in the alert banner.
     pub alert: Option<Rc<str>>,
     /// A link that failed to open stays in the address bar until the person acts.
@@ -128,6 +130,7 @@ impl Default for Chrome {
             split_side: 0,
             embed: false,
             tour: None,
+            tour_dismissed: false,
             alert: None,
             keep_fragment: false,
             share: None,
@@ -199,6 +202,12 @@ impl State {
             }
             Action::CloseOverlays => {
                 chrome.help_open = false;
+                // Escape dismisses the first visit's tour too (a preset's story stays: it was asked for).
+                if chrome.tour.is_some_and(|t| t.is_first_visit()) {
+                    story::close(&mut self.model.borrow_mut());
+                    chrome.tour = None;
+                    chrome.tour_dismissed = true;
+                }
                 self.model.borrow_mut().selection = None;
             }
             Action::DismissAlert => chrome.alert = None,
@@ -260,6 +269,9 @@ impl State {
             if matches!(action, Action::OpenLink(_) | Action::LoadPreset(..) | Action::TourWithBug) {
                 // A story starts: out of the way, so the cluster and the caption show.
                 chrome.settings_open = false;
+            }
+            if matches!(action, Action::TourClose) && self.chrome.tour.is_some_and(|t| t.is_first_visit()) {
+                chrome.tour_dismissed = true;
             }
             match done {
                 Ok(tour) => chrome.tour = tour,
@@ -363,21 +375,45 @@ fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
 
 /// The cluster the page opens with: the link in the address bar if there is one, else a fresh
 /// five-server cluster (also when the link is bad, with the reason in the alert banner).
-pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: bool) -> State {
+/// The page as it opens: the link in the fragment, or a fresh cluster. A first visit (no link,
+/// not embedded) starts the tour of what Raft promises, unless it was dismissed before; with
+/// the tour dismissed, a one-line hint shows instead.
+pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: bool, tour_dismissed: bool) -> State {
     let mut model = Model::new(first_visit(seed)).expect("the default scenario is valid");
     let link = fragment.filter(|f| !f.trim_start_matches('#').is_empty());
     let alert = link.and_then(|text| model.open_link(text).err()).map(Rc::from);
     let keep_fragment = alert.is_some();
-    let hint = link.is_none() && !embed;
-    State { chrome: Chrome { theme, hint, embed, alert, keep_fragment, ..Chrome::default() }, ..State::new(model) }
+    let fresh = link.is_none() && !embed;
+    let tour = (fresh && !tour_dismissed).then(|| story::start_first_visit(&model));
+    let hint = fresh && tour.is_none();
+    let chrome = Chrome { theme, hint, embed, alert, keep_fragment, tour, tour_dismissed, ..Chrome::default() };
+    State { chrome, ..State::new(model) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A first visit opens the tour without stopping the run; the close button or Escape
+    /// dismisses it for good; a link, an embed or an earlier dismissal opens none.
+    #[test]
+    fn the_first_visit_tour_opens_once_and_is_dismissed_for_good() {
+        let fresh = Rc::new(initial_state(3, None, Theme::default(), false, false));
+        assert!(fresh.chrome.tour.is_some_and(|t| t.is_first_visit()) && !fresh.chrome.hint);
+        assert!(!fresh.model.borrow().paused, "the cluster runs under the tour");
+        for close in [Action::TourClose, Action::CloseOverlays] {
+            let closed = fresh.clone().reduce(close);
+            assert!(closed.chrome.tour.is_none() && closed.chrome.tour_dismissed);
+        }
+        assert!(initial_state(3, None, Theme::default(), false, true).chrome.tour.is_none());
+        assert!(initial_state(3, None, Theme::default(), true, false).chrome.tour.is_none());
+        let story = fresh.reduce(Action::LoadPreset("figure8".into(), 1));
+        let escaped = story.reduce(Action::CloseOverlays);
+        assert!(escaped.chrome.tour.is_some() && !escaped.chrome.tour_dismissed, "a preset's story stays");
+    }
+
     fn state() -> Rc<State> {
-        Rc::new(initial_state(7, None, Theme::default(), false))
+        Rc::new(initial_state(7, None, Theme::default(), false, true))
     }
 
     #[test]
@@ -401,7 +437,7 @@ mod tests {
         assert!(s.chrome.keep_fragment, "frames are not the person acting");
         let s = s.reduce(Action::TogglePlay);
         assert!(!s.chrome.keep_fragment);
-        let bad = initial_state(7, Some("#garbage"), Theme::default(), false);
+        let bad = initial_state(7, Some("#garbage"), Theme::default(), false, false);
         assert!(bad.chrome.alert.is_some() && bad.chrome.keep_fragment && !bad.chrome.hint);
     }
 

@@ -10,8 +10,9 @@ use super::toolbar::Toolbar;
 use crate::ui::browser::console::ConsoleApi;
 use crate::ui::browser::driver::{Slices, page_visible};
 use crate::ui::browser::hooks::{
-    document, location_hash, remembered_theme, share_url, use_address_bar, use_clipboard, use_clock, use_hash_change,
-    use_keyboard, use_motion, use_on_screen, use_reduced_motion, use_theme, use_visibility,
+    document, location_hash, remembered_theme, remembered_tour_dismissed, share_url, use_address_bar, use_clipboard,
+    use_clock, use_hash_change, use_keyboard, use_motion, use_on_screen, use_reduced_motion, use_theme,
+    use_tour_memory, use_visibility,
 };
 use crate::ui::cluster::component::Cluster;
 use crate::ui::core::model::Model;
@@ -97,7 +98,14 @@ struct Panels {
 pub fn App(props: &AppProps) -> Html {
     let seed = props.seed;
     let state = use_reducer_eq(move || {
-        initial_state(seed.unwrap_or_else(fresh_seed), location_hash().as_deref(), remembered_theme(), embedded())
+        let (fragment, theme) = (location_hash(), remembered_theme());
+        initial_state(
+            seed.unwrap_or_else(fresh_seed),
+            fragment.as_deref(),
+            theme,
+            embedded(),
+            remembered_tour_dismissed(),
+        )
     });
     let visible = use_state(page_visible);
     // One dispatcher for the page's life, so the context never changes and no component
@@ -156,6 +164,7 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     use_theme(state.chrome.theme);
+    use_tour_memory(state.chrome.tour_dismissed);
     let live = use_throttled_announcement(&panels);
     // The diagram and the tape redraw about twice a second of wall time while running
     // (every event at 1× or fast-forward would be hundreds of SVG elements per frame), and at

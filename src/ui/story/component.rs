@@ -30,7 +30,8 @@ pub fn Caption(p: &CaptionProps) -> Html {
                       else { "Waiting for you: the page checks the run as you act." } }</p>
             }
             <div class="caption-tools">
-                <span class="muted small">{ format!("{} · {} of {}", story.preset, t.beat + 1, story.beats.len()) }
+                <span class="muted small">{ format!("{} · {} of {}", if t.is_first_visit() { "what Raft promises" } else { story.preset },
+                    t.beat + 1, story.beats.len()) }
                     { if t.bug { " · with the bug" } else { "" } }</span>
                 <button data-action="tour-prev" onclick={on_click(&dispatch, || Action::TourPrev)} disabled={t.beat == 0}>{ "◀ Previous" }</button>
                 <button data-action="tour-next" class="primary" onclick={on_click(&dispatch, || Action::TourNext)}
@@ -40,7 +41,7 @@ pub fn Caption(p: &CaptionProps) -> Html {
                     <button data-action="tour-bug" onclick={on_click(&dispatch, || Action::TourWithBug)}>{ "Replay with the bug" }</button>
                 }
                 <button data-action="tour-close" onclick={on_click(&dispatch, || Action::TourClose)}
-                    aria-label="Close the guided scenario">{ "×" }</button>
+                    aria-label={if t.is_first_visit() { "Close the tour (it will not show again)" } else { "Close the guided scenario" }}>{ "×" }</button>
             </div>
         </section>
     }

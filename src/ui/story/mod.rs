@@ -5,34 +5,52 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod component;
+mod live;
 pub mod pace;
 
 use crate::raft::RoleKind;
 use crate::raft::Time;
 use crate::scenario::presets;
-use crate::scenario::stories::{Beat, Challenge, STORIES, Story};
+use crate::scenario::stories::{Challenge, FIRST_VISIT, STORIES, Story};
 use crate::sim::client::Stage;
 use crate::sim::trace::TraceEvent;
 use crate::ui::core::model::Model;
 
+/// Beats a story may have.
+pub const MAX_BEATS: usize = 8;
+/// `Tour::story` of the first visit's tour (`FIRST_VISIT`), after the presets' stories.
+pub const FIRST_VISIT_STORY: usize = STORIES.len();
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tour {
-    /// Index into `STORIES`.
+    /// Index into `STORIES`, or `FIRST_VISIT_STORY`.
     pub story: usize,
     /// The beat whose caption shows.
     pub beat: usize,
     /// The run is playing towards `beat + 1`.
     pub heading: bool,
     pub bug: bool,
+    /// Each beat's moment in simulated time: fixed for a preset's story; for the live tour,
+    /// found when Next first plays to it (`None` until then).
+    pub moments_us: [Option<Time>; MAX_BEATS],
 }
 
 impl Tour {
     pub fn story(&self) -> &'static Story {
-        &STORIES[self.story]
+        STORIES.get(self.story).unwrap_or(&FIRST_VISIT)
     }
 
-    pub fn current(&self) -> &'static Beat {
+    pub fn current(&self) -> &'static crate::scenario::stories::Beat {
         &self.story().beats[self.beat]
+    }
+
+    /// The first visit's tour, which runs on the live cluster.
+    pub fn is_first_visit(&self) -> bool {
+        self.story == FIRST_VISIT_STORY
+    }
+
+    fn moment_us(&self, beat: usize) -> Option<Time> {
+        self.moments_us[beat]
     }
 
     pub fn is_last(&self) -> bool {
@@ -49,10 +67,6 @@ impl Tour {
     }
 }
 
-fn at_us(beat: &Beat) -> Time {
-    beat.at_ms * 1000
-}
-
 pub fn has_story(preset: &str) -> bool {
     STORIES.iter().any(|s| s.preset == preset)
 }
@@ -66,9 +80,22 @@ pub fn start(m: &mut Model, preset: &str, bug: bool) -> Result<Tour, String> {
         scenario.config.raft.bugs = scenario.config.raft.bugs.with(b);
     }
     m.reset(scenario)?;
-    let tour = Tour { story, beat: 0, heading: false, bug };
-    m.seek(at_us(tour.current()))?;
+    let beats = STORIES[story].beats;
+    assert!(beats.len() <= MAX_BEATS, "story {preset} has more than {MAX_BEATS} beats");
+    let mut moments_us = [None; MAX_BEATS];
+    for (moment, beat) in moments_us.iter_mut().zip(beats) {
+        *moment = Some(beat.at_ms * 1000);
+    }
+    let tour = Tour { story, beat: 0, heading: false, bug, moments_us };
+    m.seek(beats[0].at_ms * 1000)?;
     Ok(tour)
+}
+
+/// Opens the first visit's tour on the live cluster, at its first beat, without pausing it.
+pub fn start_first_visit(m: &Model) -> Tour {
+    let mut moments_us = [None; MAX_BEATS];
+    moments_us[0] = Some(m.now_us());
+    Tour { story: FIRST_VISIT_STORY, beat: 0, heading: false, bug: false, moments_us }
 }
 
 /// A story for a link: the preset it opens at its start, if it is one.
@@ -87,7 +114,18 @@ pub fn next(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
     if tour.is_last() {
         return Ok(());
     }
-    let target = at_us(&tour.story().beats[tour.beat + 1]);
+    let next = tour.beat + 1;
+    let target = match (tour.moment_us(next), tour.story().beats[next].live) {
+        (Some(t), _) => t,
+        (None, Some((what, until))) => {
+            live::act(m, what)?;
+            let found = live::moment(m, until).ok_or("the tour could not find its next moment on this run")?;
+            let target = found + live::LIVE_AFTER_US;
+            tour.moments_us[next] = Some(target);
+            target
+        }
+        (None, None) => unreachable!("a preset's beats all have their moments from the start"),
+    };
     if m.now_us() >= target {
         m.seek(target)?;
         tour.beat += 1;
@@ -118,12 +156,13 @@ pub fn challenge_done(m: &mut Model, tour: &Tour) -> Option<bool> {
     if !tour.is_last() {
         return None;
     }
-    let since_us = at_us(tour.current());
+    let challenge = tour.story().challenge?;
+    let since_us = tour.moment_us(tour.beat).unwrap_or(0);
     let after = |t: &Time| *t > since_us;
     let trace = m.world.trace().recent();
     let seen =
         |wanted: fn(&TraceEvent) -> bool| trace.iter().rev().take_while(|(t, _)| after(t)).any(|(_, e)| wanted(e));
-    Some(match tour.story().challenge {
+    Some(match challenge {
         Challenge::NewLeader => seen(|e| matches!(e, TraceEvent::Role { role: RoleKind::Leader, .. })),
         Challenge::Overwrite => seen(|e| matches!(e, TraceEvent::Truncated { .. })),
         Challenge::Membership => seen(|e| matches!(e, TraceEvent::Membership { .. })),
@@ -145,7 +184,7 @@ pub fn close(m: &mut Model) {
 pub fn prev(m: &mut Model, tour: &mut Tour) -> Result<(), String> {
     tour.heading = false;
     tour.beat = tour.beat.saturating_sub(1);
-    m.seek(at_us(tour.current()))
+    m.seek(tour.moment_us(tour.beat).expect("a beat the tour has been to has its moment"))
 }
 
 #[cfg(test)]
@@ -169,7 +208,7 @@ mod tests {
                 frames += 1;
                 assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
             }
-            assert_eq!(m.now_us(), at_us(tour.current()), "the run pauses exactly on the beat");
+            assert_eq!(m.now_us(), tour.moment_us(tour.beat).unwrap(), "the run pauses exactly on the beat");
         }
         assert!(tour.caption().starts_with("Your turn"));
         assert_eq!(challenge_done(&mut m, &tour), Some(bug), "the challenge: make a committed entry vanish");
@@ -178,7 +217,7 @@ mod tests {
         assert_eq!(challenge_done(&mut m, &tour), None, "no challenge before the last beat");
         m.seek(m.now_us() + 1_000_000).unwrap();
         prev(&mut m, &mut tour).unwrap();
-        assert_eq!(m.now_us(), at_us(tour.current()));
+        assert_eq!(m.now_us(), tour.moment_us(tour.beat).unwrap());
         m
     }
 
@@ -208,6 +247,37 @@ mod tests {
         }
     }
 
+    /// The first visit's tour plays on the live cluster of any seed: each beat finds its
+    /// moment, reaches it within the wall-time budget, and the last shows a client retrying.
+    #[test]
+    fn the_first_visit_tour_walks_the_live_cluster_for_any_seed() {
+        for seed in [1, 2, 3, 42, 4_000_000_007] {
+            let mut m = Model::new(crate::ui::core::model::first_visit(seed)).expect("valid");
+            m.paused = false;
+            m.advance(300.0).unwrap();
+            let mut tour = start_first_visit(&m);
+            assert!(tour.is_first_visit() && !m.paused, "the tour does not stop the run");
+            while !tour.is_last() {
+                next(&mut m, &mut tour).unwrap_or_else(|e| panic!("seed {seed}, beat {}: {e}", tour.beat + 1));
+                let mut frames = 0;
+                while tour.heading {
+                    m.advance(16.0).unwrap();
+                    arrived(&mut m, &mut tour);
+                    frames += 1;
+                }
+                assert!(frames * 16 <= 8_000, "seed {seed}, beat {}: {} ms", tour.beat + 1, frames * 16);
+            }
+            let retried = m.world.history().iter().any(|h| h.stages.iter().any(|(_, s)| *s == Stage::TimedOut));
+            assert!(retried, "seed {seed}: a client timed out and retried");
+            let (back, acts) = (tour.moments_us[tour.beat - 1].expect("visited"), m.scenario.interventions.len());
+            prev(&mut m, &mut tour).unwrap();
+            assert_eq!(m.now_us(), back, "seed {seed}: Previous goes back to the beat's moment");
+            next(&mut m, &mut tour).unwrap();
+            assert_eq!(m.scenario.interventions.len(), acts, "seed {seed}: Next again does not act twice");
+            assert_eq!(m.pause_at, tour.moments_us[tour.beat + 1], "seed {seed}: and plays to the same moment");
+        }
+    }
+
     fn leader(m: &Model) -> crate::raft::NodeId {
         m.world.leader().expect("a leader at the challenge")
     }
@@ -227,11 +297,11 @@ mod tests {
             let mut m = Model::new(Scenario::new(default_config(1))).expect("valid");
             let mut tour = start(&mut m, preset, false).expect("a story");
             tour.beat = tour.story().beats.len() - 1;
-            m.seek(at_us(tour.current())).unwrap();
+            m.seek(tour.moment_us(tour.beat).unwrap()).unwrap();
             assert_eq!(challenge_done(&mut m, &tour), Some(false), "{preset}: open at first");
             m.seek(m.now_us() + 2_000_000).unwrap();
             assert_eq!(challenge_done(&mut m, &tour), Some(false), "{preset}: waiting does not do it");
-            m.seek(at_us(tour.current())).unwrap();
+            m.seek(tour.moment_us(tour.beat).unwrap()).unwrap();
             let what = act(&m);
             m.intervene(what).unwrap();
             m.seek(m.now_us() + 3_000_000).unwrap();

@@ -10,6 +10,7 @@ mod keyboard;
 mod on_screen;
 mod reduced_motion;
 mod theme;
+mod tour_memory;
 mod visibility;
 
 pub(crate) use self::address::*;
@@ -19,6 +20,7 @@ pub(crate) use self::keyboard::*;
 pub(crate) use self::on_screen::*;
 pub(crate) use self::reduced_motion::*;
 pub(crate) use self::theme::*;
+pub(crate) use self::tour_memory::*;
 pub(crate) use self::visibility::*;
 
 pub(crate) fn document() -> web_sys::Document {
