@@ -11,7 +11,7 @@ use crate::sim::trace::fmt_time;
 use crate::ui::cluster::geometry::term_hue;
 use crate::ui::core::model::Selection;
 use crate::ui::core::state::Action;
-use crate::ui::logs::{RecentCell, RecentLog, RecentRow};
+use crate::ui::logs::{RECENT_INDEXES, RecentCell, RecentLog, RecentRow};
 use crate::ui::shell::dispatch::use_dispatch;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +22,8 @@ pub struct RecentLogsProps {
 #[component]
 pub fn RecentLogs(p: &RecentLogsProps) -> Html {
     let log = &p.log;
-    let columns = format!("--cols: {}", log.last + 1 - log.first);
+    // Always RECENT_INDEXES slots (RaftScope draws its ten), so a short log does not stretch.
+    let columns = format!("--cols: {RECENT_INDEXES}");
     html! {
         <section class="recent-logs" aria-label="Recent log entries" data-recent-logs="" style={columns}>
             <h2>{ "Logs" }<span class="muted small">{ format!("indexes {}–{}", log.first, log.last.max(log.first)) }</span></h2>
@@ -30,7 +31,7 @@ pub fn RecentLogs(p: &RecentLogsProps) -> Html {
                 <div class="recent-row head" role="row">
                     <span class="who" role="columnheader">{ "server" }</span>
                     <span class="commit" role="columnheader" title="commit index">{ "commit" }</span>
-                    { for (log.first..=log.last.max(log.first)).map(|i| html! {
+                    { for (log.first..log.first + RECENT_INDEXES).map(|i| html! {
                         <span key={i} class="idx" role="columnheader">{ i }</span>
                     }) }
                 </div>
@@ -66,7 +67,7 @@ fn Row(p: &RowProps) -> Html {
             <span class="commit" role="cell" title={format!("n{id}'s commit index")}>{ r.commit }</span>
             { for compacted }
             { for r.cells.iter().map(|c| cell(c, r)) }
-            if r.next_index == Some(end) && end < p.first + crate::ui::logs::RECENT_INDEXES {
+            if r.next_index == Some(end) && end < p.first + RECENT_INDEXES {
                 <span key="next" class="cell empty" role="cell">{ marks(end, r) }</span>
             }
         </div>
