@@ -95,6 +95,16 @@ const fn beat(at_ms: Time, servers: &'static [NodeId], caption: &'static str) ->
     Beat { at_ms, caption, servers, focus: DEFAULT_FOCUS, live: None }
 }
 
+/// A beat whose moments are not the default ones.
+const fn beat_on(at_ms: Time, focus: &'static [Focus], servers: &'static [NodeId], caption: &'static str) -> Beat {
+    Beat { at_ms, caption, servers, focus, live: None }
+}
+
+/// Snapshots and configuration changes, with the client traffic that fills the log.
+const MEMBERSHIP: &[Focus] = &[Focus::Membership, Focus::Elections];
+/// What clients send and are told, with the elections around it.
+const CLIENTS: &[Focus] = &[Focus::Clients, Focus::Elections, Focus::Overwrites];
+
 const fn live(act: Act, until: Until, focus: &'static [Focus], caption: &'static str) -> Beat {
     Beat { at_ms: 0, caption, servers: &[], focus, live: Some((act, until)) }
 }
@@ -311,18 +321,20 @@ pub const STORIES: [Story; 11] = [
     Story {
         preset: "stale-read",
         beats: &[
-            beat(400, &[1], "n1 leads and stores a = 1."),
-            beat(1_000, &[1], "n1 is cut off; the others elect n5 in term 2. n1 still thinks it leads."),
-            beat(1_700, &[5], "A client stores a = 2 through the new leader: committed on a majority."),
-            beat(
+            beat_on(400, CLIENTS, &[1], "n1 leads and stores a = 1."),
+            beat_on(1_000, CLIENTS, &[1], "n1 is cut off; the others elect n5 in term 2. n1 still thinks it leads."),
+            beat_on(1_700, CLIENTS, &[5], "A client stores a = 2 through the new leader: committed on a majority."),
+            beat_on(
                 2_200,
+                CLIENTS,
                 &[1],
                 "A client asks the old leader n1 to read a. Through the log (or ReadIndex) n1 cannot answer: \
                  the read waits and the client retries elsewhere.",
             ),
-            beat(3_100, &[1], "n1 rejoins and steps down; the read is answered with a = 2, as it must be."),
-            beat(
+            beat_on(3_100, CLIENTS, &[1], "n1 rejoins and steps down; the read is answered with a = 2, as it must be."),
+            beat_on(
                 3_300,
+                CLIENTS,
                 &[],
                 "Your turn: replay with the bug (the button above) and play to the end: the old leader \
                  answers a = 1, and the monitor finds the impossible answer.",
@@ -396,21 +408,24 @@ pub const STORIES: [Story; 11] = [
     Story {
         preset: "add-server",
         beats: &[
-            beat(1_000, &[1], "n1 leads three servers while clients write."),
-            beat(
+            beat_on(1_000, MEMBERSHIP, &[1], "n1 leads three servers while clients write."),
+            beat_on(
                 2_900,
+                MEMBERSHIP,
                 &[1],
                 "Each server snapshots its state every 8 entries and drops the log it covers (section 7).",
             ),
-            beat(
+            beat_on(
                 3_040,
+                MEMBERSHIP,
                 &[4],
                 "n4 joins as a learner: the leader's log no longer holds the start, so it sends its snapshot.",
             ),
-            beat(3_100, &[4], "Then the entries after the snapshot, until n4 has caught up."),
-            beat(4_500, &[4], "Caught up, n4 is promoted to voter (4.2.1)."),
-            beat(
+            beat_on(3_100, MEMBERSHIP, &[4], "Then the entries after the snapshot, until n4 has caught up."),
+            beat_on(4_500, MEMBERSHIP, &[4], "Caught up, n4 is promoted to voter (4.2.1)."),
+            beat_on(
                 4_700,
+                MEMBERSHIP,
                 &[],
                 "Your turn: add another server (Settings → Add server) and watch it catch up and become a voter.",
             ),

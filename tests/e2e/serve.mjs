@@ -48,3 +48,29 @@ export async function freshRunSeek(page) {
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/// Whether the element lies wholly inside the viewport (nothing to scroll to see it).
+export const inView = (page, sel) => page.$$eval(sel, (els) => els.map((e) => {
+  const r = e.getBoundingClientRect();
+  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 0.5 && r.right <= innerWidth + 0.5;
+}));
+
+/// Plays a story from its first beat to its last with Next; after each beat calls `at(beat)`.
+/// Returns each beat's wall time from the click to the pause, in ms.
+export async function playStory(page, preset, { bug = false, at = async () => {} } = {}) {
+  await page.click('[data-action="settings"]');
+  await page.click(`[data-preset="${preset}"]`);
+  await page.waitForSelector('[data-caption]');
+  if (bug) await page.click('[data-action="tour-bug"]');
+  const beats = Number(await page.$eval('[data-caption]', (e) => e.dataset.beats));
+  const walls = [];
+  await at(0);
+  for (let beat = 1; beat < beats; beat++) {
+    const t0 = Date.now();
+    await page.click('[data-action="tour-next"]');
+    await page.waitForFunction((b) => document.querySelector('[data-caption]').dataset.beat === String(b), beat, { timeout: 20000 });
+    walls.push(Date.now() - t0);
+    await at(beat);
+  }
+  return walls;
+}
