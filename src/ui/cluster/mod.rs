@@ -3,6 +3,7 @@
 //! natively); `component` draws it and `animation` hands the motion to the browser. Everything
 //! is derived (nothing is stored), so the picture can never disagree with the world.
 
+pub mod first_frame;
 pub mod geometry;
 pub mod motion;
 

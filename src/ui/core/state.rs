@@ -14,7 +14,8 @@ use crate::ui::settings;
 use crate::ui::shell::Theme;
 use crate::ui::story::{self, Tour};
 
-#[derive(Debug, PartialEq)]
+// Compared and printed by the tests only: the page never needs it.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub enum Action {
     /// The page's clock woke: run on to this simulated time (see `browser::driver` and `cluster::Motion`).
     Tick(u64),

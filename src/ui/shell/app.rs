@@ -59,6 +59,11 @@ pub fn fresh_seed() -> u64 {
 pub fn start() {
     yew::set_custom_panic_hook(Box::new(show_panic));
     let document = document();
+    // The static first frame (index.html, `cluster::first_frame`) goes as the app comes: Yew's
+    // first render runs before the browser paints again, so the page never shows neither.
+    if let Some(frame) = document.get_element_by_id("first-frame") {
+        frame.remove();
+    }
     match document.get_element_by_id("app") {
         Some(root) => yew::Renderer::<App>::with_root(root).render(),
         None => yew::Renderer::<App>::new().render(),
