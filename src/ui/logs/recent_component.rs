@@ -12,7 +12,7 @@ use crate::ui::cluster::geometry::term_hue;
 use crate::ui::core::model::Selection;
 use crate::ui::core::state::Action;
 use crate::ui::logs::{RECENT_INDEXES, RecentCell, RecentLog, RecentRow};
-use crate::ui::shell::dispatch::use_dispatch;
+use crate::ui::shell::dispatch::{Dispatch, use_dispatch};
 
 #[derive(Properties, PartialEq)]
 pub struct RecentLogsProps {
@@ -21,6 +21,7 @@ pub struct RecentLogsProps {
 
 #[component]
 pub fn RecentLogs(p: &RecentLogsProps) -> Html {
+    let dispatch = use_dispatch();
     let log = &p.log;
     // Always RECENT_INDEXES slots (RaftScope draws its ten), so a short log does not stretch.
     let columns = format!("--cols: {RECENT_INDEXES}");
@@ -35,30 +36,22 @@ pub fn RecentLogs(p: &RecentLogsProps) -> Html {
                         <span key={i} class="idx" role="columnheader">{ i }</span>
                     }) }
                 </div>
-                { for log.rows.iter().map(|r| html! { <Row key={r.id} row={r.clone()} first={log.first} /> }) }
+                { for log.rows.iter().map(|r| row(r, log.first, &dispatch)) }
             </div>
             <p class="legend muted">{ "solid: committed · dashed: not yet · ▲ nextIndex · ● matchIndex (the leader's) · ↺ replaced an entry" }</p>
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RowProps {
-    row: RecentRow,
-    first: Index,
-}
-
-#[component]
-fn Row(p: &RowProps) -> Html {
-    let r = &p.row;
+fn row(r: &RecentRow, first: Index, dispatch: &Dispatch) -> Html {
     let id = r.id;
-    let inspect = use_dispatch().reform(move |_: MouseEvent| Action::Select(Some(Selection::Server(id))));
-    let compacted = (p.first..=r.snapshot_index).map(|i| {
+    let inspect = dispatch.reform(move |_: MouseEvent| Action::Select(Some(Selection::Server(id))));
+    let compacted = (first..=r.snapshot_index).map(|i| {
         html! { <span key={format!("s{i}")} class="cell snapshot" role="cell" title={format!("index {i}: in n{id}'s snapshot")}>{ "▦" }</span> }
     });
-    let end = r.cells.last().map_or(r.snapshot_index.max(p.first - 1), |c| c.index) + 1;
+    let end = r.cells.last().map_or(r.snapshot_index.max(first - 1), |c| c.index) + 1;
     html! {
-        <div class={classes!("recent-row", (!r.up).then_some("down"), r.is_leader.then_some("leader"))} role="row"
+        <div key={id} class={classes!("recent-row", (!r.up).then_some("down"), r.is_leader.then_some("leader"))} role="row"
             data-log-row={id.to_string()} data-commit={r.commit.to_string()}>
             <span class="who" role="rowheader">
                 <button onclick={inspect} title={format!("Inspect server {id}")}>
@@ -67,7 +60,7 @@ fn Row(p: &RowProps) -> Html {
             <span class="commit" role="cell" title={format!("n{id}'s commit index")}>{ r.commit }</span>
             { for compacted }
             { for r.cells.iter().map(|c| cell(c, r)) }
-            if r.next_index == Some(end) && end < p.first + RECENT_INDEXES {
+            if r.next_index == Some(end) && end < first + RECENT_INDEXES {
                 <span key="next" class="cell empty" role="cell">{ marks(end, r) }</span>
             }
         </div>

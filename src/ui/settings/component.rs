@@ -202,22 +202,14 @@ pub fn Presets() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct SettingsPanelProps {
-    pub open: bool,
-    pub servers: u8,
-    pub split_side: u16,
-    pub config: crate::sim::SimConfig,
-}
-
 /// The settings panel: in the document while closed (hidden), so scripts reach every control.
-#[component]
-pub fn SettingsPanel(p: &SettingsPanelProps) -> Html {
-    let config = &p.config;
+/// Its groups are components (they re-render only when their values change); the panel is a
+/// plain function.
+pub fn settings_panel(open: bool, servers: u8, split_side: u16, config: &crate::sim::SimConfig) -> Html {
     let (net, raft) = (config.net, config.raft);
     html! {
-        <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!p.open}>
-            <SplitTool servers={p.servers} chosen={p.split_side} />
+        <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!open}>
+            <SplitTool servers={servers} chosen={split_side} />
             <ClusterSettings nodes={config.nodes} clients={config.clients.count} />
             <NetworkSettings latency={super::latency_text(&net)} loss_pct={fmt_percent(net.loss_ppm)}
                 dup_pct={fmt_percent(net.dup_ppm)} />

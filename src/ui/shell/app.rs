@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::help::Help;
-use super::panels::{About, Alert, Clients, Clock, Events, Monitor, Share};
+use super::panels::{About, Clients, Clock, Events, Monitor, Share, alert};
 use super::toolbar::Toolbar;
 use crate::ui::browser::console::ConsoleApi;
 use crate::ui::browser::driver::{Slices, page_visible};
@@ -21,9 +21,9 @@ use crate::ui::diagram::component::Diagram;
 use crate::ui::inspector::component::Inspector;
 use crate::ui::logs::component::Logs;
 use crate::ui::logs::recent_component::RecentLogs;
-use crate::ui::settings::component::SettingsPanel;
+use crate::ui::settings::component::settings_panel;
 use crate::ui::shell::dispatch::Dispatch;
-use crate::ui::story::component::Caption;
+use crate::ui::story::component::caption;
 use crate::ui::timeline::component::{TermTape, Timeline};
 use crate::ui::{cluster, diagram, inspector, logs, shell, story, timeline};
 
@@ -202,7 +202,7 @@ pub fn App(props: &AppProps) -> Html {
         use_memo(m.world.network().shape(), move |_| cluster::links(&model.borrow()))
     };
     let drawings = Drawings { diagram, diagram_ref, tape, links };
-    let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, motion);
+    let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, motion, &dispatch);
     html! { <ContextProvider<Dispatch> context={dispatch}>{ page }</ContextProvider<Dispatch>> }
 }
 
@@ -250,6 +250,7 @@ fn render(
     live: AttrValue,
     Drawings { diagram, diagram_ref, tape, links }: Drawings,
     motion: cluster::Motion,
+    dispatch: &Dispatch,
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
     let servers = Rc::new(
@@ -258,7 +259,7 @@ fn render(
             .map(|s| cluster::ServerView { highlighted: highlight.contains(&s.id), ..s })
             .collect(),
     );
-    let caption = chrome.tour.map(|t| html! { <Caption tour={t} challenge={panels.challenge} /> });
+    let caption = chrome.tour.map(|t| caption(t, panels.challenge, dispatch));
     let clients = Rc::new(cluster::clients(m));
     let messages = Rc::new(cluster::messages(m, &clients, &motion));
     let links = links.clone();
@@ -286,13 +287,12 @@ fn render(
                 <Clock sim_time_us={m.now_us()} speed_label={shell::speed_label(m.effective_speed())} paused={m.paused} />
                 <Monitor violation={violation} count={panels.violations} />
             </header>
-            if let Some(alert) = &chrome.alert {
-                <Alert text={alert.to_string()} />
+            if let Some(alert_text) = &chrome.alert {
+                { alert(alert_text, dispatch) }
             }
             <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
                     theme={chrome.theme} />
-            <SettingsPanel open={chrome.settings_open} servers={m.world.servers().len() as u8} split_side={chrome.split_side}
-                config={m.world.config().clone()} />
+            { settings_panel(chrome.settings_open, m.world.servers().len() as u8, chrome.split_side, m.world.config()) }
             <main class="layout">
                 <div class="stage">
                     { caption.unwrap_or_default() }

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::sim::trace::fmt_time;
 use crate::ui::core::state::Action;
 use crate::ui::shell::RequestView;
-use crate::ui::shell::dispatch::{on_click, use_dispatch};
+use crate::ui::shell::dispatch::{Dispatch, on_click, use_dispatch};
 
 #[derive(Properties, PartialEq)]
 pub struct ClockProps {
@@ -149,17 +149,11 @@ pub fn Share(props: &ShareProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct AlertProps {
-    pub text: AttrValue,
-}
-
 /// What the page refused, and why (a bad form value, a broken link), until dismissed.
-#[component]
-pub fn Alert(props: &AlertProps) -> Html {
-    let dismiss = on_click(&use_dispatch(), || Action::DismissAlert);
+pub fn alert(text: &str, dispatch: &Dispatch) -> Html {
+    let dismiss = on_click(dispatch, || Action::DismissAlert);
     html! {
-        <div class="alert" role="alert">{ props.text.clone() }
+        <div class="alert" role="alert">{ text.to_string() }
             <button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
         </div>
     }
