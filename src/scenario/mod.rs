@@ -2,6 +2,7 @@
 //! replay a run exactly. Presets are scenarios with a script; the fault generator writes random
 //! scripts for `--faults` and the swarm.
 
+pub mod compare;
 pub mod faults;
 pub mod link;
 pub mod presets;

@@ -5,6 +5,7 @@
 //! the preset's own script (see `presets.rs`), which is what makes the beats land exactly.
 
 use crate::raft::{Bug, NodeId, Time};
+use crate::scenario::compare::Switch;
 
 pub struct Beat {
     pub at_ms: Time,
@@ -73,6 +74,9 @@ pub struct Story {
     pub with_bug: Option<(Bug, &'static str)>,
     /// What the last beat asks the reader to make happen, checked from the run.
     pub challenge: Option<Challenge>,
+    /// The switches whose lesson this is: the page offers to replay the story with each one
+    /// flipped, beside the run as told (`scenario::compare`).
+    pub compare: &'static [Switch],
 }
 
 /// What a story's last beat asks the reader to make happen; the page checks it from the run
@@ -162,6 +166,7 @@ pub const FIRST_VISIT: Story = Story {
     ],
     with_bug: None,
     challenge: None,
+    compare: &[],
 };
 
 pub const STORIES: [Story; 11] = [
@@ -218,6 +223,7 @@ pub const STORIES: [Story; 11] = [
              S5 then overwrote it. The monitor reports the lost committed entry.",
         )),
         challenge: Some(Challenge::Violation),
+        compare: &[Switch::Bug(Bug::CommitPreviousTerm)],
     },
     Story {
         preset: "split-vote",
@@ -245,6 +251,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::NewLeader),
+        compare: &[Switch::AlignedTimers],
     },
     Story {
         preset: "leader-isolated",
@@ -268,6 +275,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::ClientRetry),
+        compare: &[Switch::CheckQuorum],
     },
     Story {
         preset: "figure7",
@@ -286,6 +294,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::Overwrite),
+        compare: &[],
     },
     Story {
         preset: "disruptive-server",
@@ -317,6 +326,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::NewLeader),
+        compare: &[Switch::PreVote],
     },
     Story {
         preset: "stale-read",
@@ -346,6 +356,7 @@ pub const STORIES: [Story; 11] = [
              linearizable, and the monitor says which answer was impossible.",
         )),
         challenge: Some(Challenge::Violation),
+        compare: &[Switch::Bug(Bug::StaleRead), Switch::ReadIndex],
     },
     Story {
         preset: "transfer",
@@ -368,6 +379,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::NewLeader),
+        compare: &[],
     },
     Story {
         preset: "membership-bug",
@@ -404,6 +416,7 @@ pub const STORIES: [Story; 11] = [
              overlap. The 2015 fix is to commit an entry of your term before changing the membership.",
         )),
         challenge: Some(Challenge::Violation),
+        compare: &[Switch::Bug(Bug::ConfigChangeBeforeTermCommit)],
     },
     Story {
         preset: "add-server",
@@ -432,6 +445,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::Membership),
+        compare: &[],
     },
     Story {
         preset: "remove-leader",
@@ -453,6 +467,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::NewLeader),
+        compare: &[],
     },
     Story {
         preset: "joint-consensus",
@@ -475,6 +490,7 @@ pub const STORIES: [Story; 11] = [
         ],
         with_bug: None,
         challenge: Some(Challenge::NewLeader),
+        compare: &[],
     },
 ];
 

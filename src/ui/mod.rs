@@ -12,6 +12,7 @@
 //! - `story`: guided scenarios.
 
 pub mod cluster;
+pub mod compare;
 pub mod core;
 pub mod diagram;
 pub mod inspector;

@@ -150,6 +150,32 @@ try {
       await page.close();
     }
   });
+  await check('compare: disruptive-server without PreVote elects again, with PreVote keeps its leader; the tape marks where they part; figure8 with the bug violates, the other does not', async () => {
+    const page = await open(1440, 900);
+    await page.click('[data-action="settings"]');
+    await page.click('[data-preset="disruptive-server"]');
+    await page.click('[data-action="compare"][data-switch="prevote"]');
+    await page.waitForSelector('[data-compare] [data-side="b"] [data-cluster]');
+    await page.evaluate(() => window.raftPlayground.seek(4000));
+    await page.waitForTimeout(300);
+    const s = await page.evaluate(() => { const s = window.raftPlayground.snapshot(); return { a: s.leadersElected, b: s.compare.other.leadersElected, t: [s.simTimeUs, s.compare.other.simTimeUs], labels: s.compare.labels }; });
+    if (s.labels.join('|') !== 'without PreVote|with PreVote') throw new Error(`labels ${s.labels}`);
+    if (s.t[0] !== s.t[1]) throw new Error(`not in lockstep: ${s.t}`);
+    if (!(s.a >= 2) || s.b !== 1) throw new Error(`leaders elected: without PreVote ${s.a}, with ${s.b}`);
+    const monitors = await page.$$eval('[data-side] [data-invariants]', (els) => els.map((e) => e.dataset.invariants));
+    if (monitors.join() !== 'ok,ok') throw new Error(`monitors ${monitors}`);
+    if (!(await page.$('[data-divergence-us]'))) throw new Error('no divergence mark on the tape');
+    await page.screenshot({ path: `${root}target/page-compare-1440x900.png` });
+    await page.click('[data-action="settings"]');
+    await page.click('[data-preset="figure8"]');
+    await page.click('[data-action="compare"][data-switch="commit-previous-term"]');
+    await page.waitForSelector('[data-compare]');
+    await page.evaluate(() => window.raftPlayground.seek(1500));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-side] [data-invariants]')].map((e) => e.dataset.invariants).join() === 'ok,violated', null, { timeout: 5000 })
+      .catch(async () => { throw new Error(`figure8 monitors: ${await page.$$eval('[data-side] [data-invariants]', (els) => els.map((e) => e.dataset.invariants))}`); });
+    if (page.errors.length) throw new Error(page.errors.join(' | '));
+    await page.close();
+  });
   await check('the first visit shows the tour on a fresh profile; Escape dismisses it, and it stays dismissed after a reload', async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
@@ -169,7 +195,7 @@ try {
     if (await page.$('[data-caption]')) throw new Error('the tour came back after a reload');
     await context.close();
   });
-  await check('axe-core: no serious or critical violations (first screen, inspector, help, phone, dark)', async () => {
+  await check('axe-core: no serious or critical violations (first screen, inspector, help, phone, dark, tour, a story, compare)', async () => {
     const problems = [];
     const page = await open(1440, 900);
     problems.push(...(await audit(page)).map((p) => `first screen: ${p}`));
@@ -189,6 +215,13 @@ try {
     await playStory(story, 'figure7');
     problems.push(...(await audit(story)).map((p) => `story with its challenge: ${p}`));
     await story.close();
+    const both = await open(1440, 900);
+    await both.click('[data-action="settings"]');
+    await both.click('[data-preset="disruptive-server"]');
+    await both.click('[data-action="compare"]');
+    await both.waitForSelector('[data-compare]');
+    problems.push(...(await audit(both)).map((p) => `compare: ${p}`));
+    await both.close();
     const dark = await open(1440, 900, { scheme: 'dark' });
     problems.push(...(await audit(dark)).map((p) => `dark: ${p}`));
     await dark.close();

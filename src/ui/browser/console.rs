@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use yew::Callback;
 
 use crate::raft::NodeId;
+use crate::scenario::compare::Switch;
 use crate::sim::network::Endpoint;
 use crate::sim::{Intervention, Invariant};
 use crate::ui::core::model::Model;
@@ -18,6 +19,9 @@ use crate::ui::core::state::Action;
 use crate::ui::diagram;
 
 pub const GLOBAL_NAME: &str = "raftPlayground";
+
+/// The comparison's switch and second run, kept current by the app for `snapshot()`.
+pub type CompareSlot = Rc<RefCell<Option<(Switch, Rc<RefCell<Model>>)>>>;
 
 pub struct ConsoleApi {
     _closures: Vec<Closure<dyn Fn(JsValue, JsValue) -> JsValue>>,
@@ -84,6 +88,13 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
                 small_numbers(a).ok_or("partition takes an array with a group number per server, like [0,0,1,1,1]")?;
             Action::Act(Intervention::Partition(groups))
         }
+        "compare" => {
+            let name = a.as_string().ok_or("compare takes a switch's name, like \"prevote\"")?;
+            Action::Compare(Switch::from_name(&name).ok_or_else(|| {
+                format!("no switch '{name}': prevote, check-quorum, read-index, aligned-timers or a bug's name")
+            })?)
+        }
+        "closeCompare" => Action::CloseCompare,
         "pause" => Action::SetPaused(true),
         "play" => Action::SetPaused(false),
         "step" => Action::Step,
@@ -96,7 +107,9 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
     })
 }
 
-pub const ACTIONS: [&str; 22] = [
+pub const ACTIONS: [&str; 24] = [
+    "compare",
+    "closeCompare",
     "crash",
     "transfer",
     "addServer",
@@ -124,7 +137,11 @@ pub const ACTIONS: [&str; 22] = [
 impl ConsoleApi {
     /// Installs `window.raftPlayground`. `seek(ms)` and `advance(ms)` run the simulation
     /// directly (to a time, or by a duration) and pause, so scripts need not wait for frames.
-    pub fn install(model: Rc<RefCell<Model>>, dispatch: Callback<Action>) -> Result<ConsoleApi, JsValue> {
+    pub fn install(
+        model: Rc<RefCell<Model>>,
+        slot: CompareSlot,
+        dispatch: Callback<Action>,
+    ) -> Result<ConsoleApi, JsValue> {
         let api = Object::new();
         let mut closures = Vec::new();
         for name in ACTIONS {
@@ -150,7 +167,18 @@ impl ConsoleApi {
         closures.push(link);
         let snap_model = model.clone();
         let snapshot = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |_: JsValue, _: JsValue| {
-            snapshot(&snap_model.borrow())
+            let a = snap_model.borrow();
+            let compare = slot.borrow().as_ref().map(|(switch, other)| {
+                let b = other.borrow();
+                let [label_a, label_b] = crate::ui::compare::side_labels(&a, *switch);
+                object(&[
+                    ("switch", switch.name().into()),
+                    ("labels", array([label_a, label_b].into_iter().map(JsValue::from))),
+                    ("divergenceUs", optional(crate::ui::compare::divergence(&a, &b))),
+                    ("other", snapshot(&b, JsValue::NULL)),
+                ])
+            });
+            snapshot(&a, compare.unwrap_or(JsValue::NULL))
         });
         Reflect::set(&api, &JsValue::from_str("snapshot"), snapshot.as_ref())?;
         closures.push(snapshot);
@@ -228,7 +256,7 @@ fn optional(v: Option<u64>) -> JsValue {
 
 /// `{simTimeUs, paused, speed, seed, traceHash, leader, servers, messages, violations,
 /// clientOps, clientOpsAnswered}`.
-fn snapshot(m: &Model) -> JsValue {
+fn snapshot(m: &Model, compare: JsValue) -> JsValue {
     let ep = |e: Endpoint| match e {
         Endpoint::Node(n) => format!("n{n}"),
         Endpoint::Client(c) => format!("c{c}"),
@@ -272,6 +300,8 @@ fn snapshot(m: &Model) -> JsValue {
         ("seed", number(m.world.config().seed)),
         ("traceHash", m.world.trace().hash_hex().into()),
         ("leader", optional(m.world.leader().map(u64::from))),
+        ("leadersElected", number(m.world.stats().leaders_elected)),
+        ("compare", compare),
         ("servers", array(servers)),
         ("messages", array(messages)),
         ("violations", array(violations)),

@@ -7,8 +7,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::raft::{Bug, NodeId, ReadMode};
+use crate::scenario::compare::Switch;
 use crate::scenario::presets;
 use crate::sim::Intervention;
+use crate::ui::compare;
 use crate::ui::core::model::{Model, Selection, first_visit};
 use crate::ui::settings;
 use crate::ui::shell::Theme;
@@ -17,6 +19,9 @@ use crate::ui::story::{self, Tour};
 // Compared and printed by the tests only: the page never needs it.
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub enum Action {
+    /// Replay beside the run with this switch flipped (`ui::compare`).
+    Compare(Switch),
+    CloseCompare,
     /// The page's clock woke: run on to this simulated time (see `browser::driver` and `cluster::Motion`).
     Tick(u64),
     TogglePlay,
@@ -106,6 +111,8 @@ pub struct Chrome {
     pub embed: bool,
     /// The guided scenario being told, if any.
     pub tour: Option<Tour>,
+    /// Two runs side by side, differing in this switch (`State::other` is the second).
+    pub compare: Option<Switch>,
     /// The first visit's tour was dismissed (remembered by the browser: never shown again).
     pub tour_dismissed: bool,
     /// The last problem to show in the alert banner.
@@ -131,6 +138,7 @@ impl Default for Chrome {
             split_side: 0,
             embed: false,
             tour: None,
+            compare: None,
             tour_dismissed: false,
             alert: None,
             keep_fragment: false,
@@ -151,6 +159,9 @@ pub struct State {
     pub model: Rc<RefCell<Model>>,
     pub chrome: Chrome,
     pub version: u64,
+    /// The second run of a comparison (`chrome.compare` names the switch), in lockstep with
+    /// `model` (`compare::follow` after every action).
+    pub other: Option<Rc<RefCell<Model>>>,
 }
 
 impl PartialEq for State {
@@ -161,13 +172,61 @@ impl PartialEq for State {
 
 impl State {
     pub fn new(model: Model) -> State {
-        State { model: Rc::new(RefCell::new(model)), chrome: Chrome::default(), version: 0 }
+        State { model: Rc::new(RefCell::new(model)), chrome: Chrome::default(), version: 0, other: None }
     }
 }
 
 impl State {
     fn next(&self, chrome: Chrome) -> Rc<State> {
-        Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1 })
+        self.next_with(chrome, self.other.clone())
+    }
+
+    fn next_with(&self, chrome: Chrome, other: Option<Rc<RefCell<Model>>>) -> Rc<State> {
+        Rc::new(State { model: self.model.clone(), chrome, version: self.version + 1, other })
+    }
+
+    /// Opening and closing a comparison; `None` leaves the action to the rest of the reducer.
+    /// Opened during a story, the story starts again, so both runs are told from the start.
+    fn compare_step(&self, action: &Action) -> Option<Rc<State>> {
+        let mut chrome = self.chrome.clone();
+        match *action {
+            Action::Compare(switch) => {
+                let mut m = self.model.borrow_mut();
+                let story = chrome.tour.filter(|t| !t.is_first_visit());
+                let restarted = story.map(|t| story::start(&mut m, t.story().preset, t.bug)).transpose();
+                let opened = restarted.and_then(|tour| Ok((tour, compare::open(&m, switch)?)));
+                drop(m);
+                match opened {
+                    Ok((tour, other)) => {
+                        chrome.tour = tour.or(chrome.tour);
+                        chrome.compare = Some(switch);
+                        Some(self.next_with(chrome, Some(Rc::new(RefCell::new(other)))))
+                    }
+                    Err(e) => {
+                        chrome.alert = Some(e.into());
+                        Some(self.next(chrome))
+                    }
+                }
+            }
+            Action::CloseCompare => {
+                chrome.compare = None;
+                Some(self.next_with(chrome, None))
+            }
+            _ => None,
+        }
+    }
+
+    /// After every action: the second run of a comparison follows the first, and actions that
+    /// start another run (a preset, a link, a new cluster, a story's end) end the comparison.
+    fn follow(self: Rc<Self>, ended: bool) -> Rc<State> {
+        let (Some(switch), Some(other)) = (self.chrome.compare, self.other.as_ref()) else { return self };
+        if ended {
+            return self.next_with(Chrome { compare: None, ..self.chrome.clone() }, None);
+        }
+        if let Err(e) = compare::follow(&self.model.borrow(), &mut other.borrow_mut(), switch) {
+            return self.next_with(Chrome { compare: None, alert: Some(e.into()), ..self.chrome.clone() }, None);
+        }
+        self
     }
 
     /// The actions that change only the page around the run; returns whether `action` was one.
@@ -255,6 +314,17 @@ impl State {
 impl State {
     /// The reducer (Yew's `Reducible::reduce` calls it): plain Rust, tested natively.
     pub fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Some(next) = self.compare_step(&action) {
+            return next;
+        }
+        let ended = matches!(
+            action,
+            Action::LoadPreset(..) | Action::OpenLink(_) | Action::Reset(_) | Action::TourWithBug | Action::TourClose
+        );
+        self.reduce_one(action).follow(ended)
+    }
+
+    fn reduce_one(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut chrome = self.chrome.clone();
         if !matches!(action, Action::Tick(_) | Action::Refresh) {
             chrome.hint = false;
@@ -345,6 +415,7 @@ fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
         | Action::Share => {}
         Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way)?,
         Action::Split | Action::TourNext | Action::TourPrev | Action::TourWithBug | Action::TourClose => {}
+        Action::Compare(_) | Action::CloseCompare => {}
         Action::SetLatency(text) => settings::set_latency(m, &text)?,
         Action::SetLoss(text) => settings::set_loss(m, &text)?,
         Action::SetDup(text) => settings::set_dup(m, &text)?,
@@ -394,6 +465,28 @@ pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compare during a story restarts it beside a second run; both advance in lockstep with
+    /// every action, and opening another preset ends the comparison.
+    #[test]
+    fn a_comparison_follows_every_action_and_ends_with_the_run() {
+        let s = Rc::new(initial_state(3, None, Theme::default(), false, true));
+        let s = s.reduce(Action::LoadPreset("disruptive-server".into(), 1));
+        let s = s.reduce(Action::Seek(300_000));
+        let s = s.reduce(Action::Compare(Switch::PreVote));
+        assert_eq!(s.chrome.compare, Some(Switch::PreVote));
+        assert_eq!(s.chrome.tour.map(|t| t.beat), Some(0), "the story starts again");
+        let other = s.other.clone().expect("the second run");
+        assert_eq!(other.borrow().now_us(), s.model.borrow().now_us());
+        let s = s.reduce(Action::Seek(3_000_000));
+        assert_eq!(other.borrow().now_us(), 3_000_000, "in lockstep");
+        let s = s.reduce(Action::Act(Intervention::Crash(2)));
+        assert_eq!(other.borrow().scenario.interventions.len(), s.model.borrow().scenario.interventions.len());
+        let s = s.reduce(Action::LoadPreset("figure8".into(), 1));
+        assert!(s.chrome.compare.is_none() && s.other.is_none(), "another run ends the comparison");
+        let s = s.reduce(Action::Compare(Switch::PreVote)).reduce(Action::CloseCompare);
+        assert!(s.other.is_none());
+    }
 
     /// A first visit opens the tour without stopping the run; the close button or Escape
     /// dismisses it for good; a link, an embed or an earlier dismissal opens none.

@@ -7,7 +7,8 @@ use yew::prelude::*;
 use super::help::Help;
 use super::panels::{About, Clients, Clock, Events, Monitor, Share, alert};
 use super::toolbar::Toolbar;
-use crate::ui::browser::console::ConsoleApi;
+use crate::scenario::compare::Switch;
+use crate::ui::browser::console::{CompareSlot, ConsoleApi};
 use crate::ui::browser::driver::{Slices, page_visible};
 use crate::ui::browser::hooks::{
     document, location_hash, remembered_theme, remembered_tour_dismissed, share_url, use_address_bar, use_clipboard,
@@ -15,6 +16,7 @@ use crate::ui::browser::hooks::{
     use_tour_memory, use_visibility,
 };
 use crate::ui::cluster::component::Cluster;
+use crate::ui::compare::component::{Side, panes};
 use crate::ui::core::model::Model;
 use crate::ui::core::state::{Action, Chrome, State, initial_state};
 use crate::ui::diagram::component::Diagram;
@@ -113,6 +115,8 @@ pub fn App(props: &AppProps) -> Html {
         )
     });
     let visible = use_state(page_visible);
+    // The comparison's second run, for the console API (which outlives every state).
+    let compare_slot: CompareSlot = use_mut_ref(|| None);
     // One dispatcher for the page's life, so the context never changes and no component
     // re-renders because of it.
     let dispatch: Dispatch = {
@@ -138,8 +142,9 @@ pub fn App(props: &AppProps) -> Html {
     use_address_bar(state.model.clone(), state.chrome.keep_fragment, written);
     {
         let (model, dispatch) = (state.model.clone(), dispatch.clone());
+        let slot = compare_slot.clone();
         use_effect_with((), move |_| {
-            let api = ConsoleApi::install(model, dispatch).ok();
+            let api = ConsoleApi::install(model, slot, dispatch).ok();
             move || drop(api)
         });
     }
@@ -201,8 +206,21 @@ pub fn App(props: &AppProps) -> Html {
         let m = state.model.borrow();
         use_memo(m.world.network().shape(), move |_| cluster::links(&model.borrow()))
     };
-    let drawings = Drawings { diagram, diagram_ref, tape, links };
-    let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, motion, &dispatch);
+    // Comparing: where the two runs part, for the tape (at the tape's pace).
+    let divergence = {
+        let (model, other) = (state.model.clone(), state.other.clone());
+        *use_memo((tick, state.version), move |_| {
+            other.as_ref().and_then(|o| crate::ui::compare::divergence(&model.borrow(), &o.borrow()))
+        })
+    };
+    {
+        let slot = compare_slot.clone();
+        *slot.borrow_mut() = state.chrome.compare.zip(state.other.clone());
+    }
+    let drawings = Drawings { diagram, diagram_ref, tape, links, divergence, motion };
+    let other = state.other.as_ref().map(|o| o.borrow());
+    let compared = state.chrome.compare.zip(other.as_deref());
+    let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, compared, &dispatch);
     html! { <ContextProvider<Dispatch> context={dispatch}>{ page }</ContextProvider<Dispatch>> }
 }
 
@@ -212,6 +230,9 @@ struct Drawings {
     diagram_ref: NodeRef,
     tape: Rc<timeline::TapeView>,
     links: Rc<Vec<cluster::LinkView>>,
+    divergence: Option<u64>,
+    /// The clock the browser animates messages and timers on between events.
+    motion: cluster::Motion,
 }
 
 /// `?embed` in the address: a course page or the Raft website shows a live scenario inline.
@@ -248,8 +269,8 @@ fn render(
     chrome: &Chrome,
     panels: &Panels,
     live: AttrValue,
-    Drawings { diagram, diagram_ref, tape, links }: Drawings,
-    motion: cluster::Motion,
+    Drawings { diagram, diagram_ref, tape, links, divergence, motion }: Drawings,
+    compared: Option<(Switch, &Model)>,
     dispatch: &Dispatch,
 ) -> Html {
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
@@ -259,7 +280,11 @@ fn render(
             .map(|s| cluster::ServerView { highlighted: highlight.contains(&s.id), ..s })
             .collect(),
     );
-    let caption = chrome.tour.map(|t| caption(t, panels.challenge, dispatch));
+    let switches: Vec<(Switch, bool)> = match (chrome.tour, compared) {
+        (Some(t), None) => t.story().compare.iter().map(|&s| (s, s.is_on(&m.scenario))).collect(),
+        _ => Vec::new(),
+    };
+    let caption = chrome.tour.map(|t| caption(t, panels.challenge, &switches, dispatch));
     let clients = Rc::new(cluster::clients(m));
     let messages = Rc::new(cluster::messages(m, &clients, &motion));
     let links = links.clone();
@@ -300,9 +325,15 @@ fn render(
                         <p class="hint" data-hint="">{ "A server's election timer has just run out: watch it ask the others \
                             for votes. Click any server to crash it; Settings has the rest." }</p>
                     }
-                    <Cluster servers={servers} messages={messages} clients={clients} links={links} motion={motion} />
+                    if let Some((switch, other)) = compared {
+                        { compare_panes(m, other, switch, Side { label: String::new(), violation: panels.violation.as_ref()
+                            .map(|v| v.invariant.name().to_string()), servers, messages, clients, links,
+                            recent: panels.recent.clone() }, motion, dispatch) }
+                    } else {
+                        <Cluster servers={servers} messages={messages} clients={clients} links={links} motion={motion} />
+                    }
                 </div>
-                <RecentLogs log={panels.recent.clone()} />
+                if compared.is_none() { <RecentLogs log={panels.recent.clone()} /> }
                 <aside>
                     if let Some(inspected) = inspector::inspected(m) {
                         <Inspector inspected={inspected} />
@@ -318,7 +349,7 @@ fn render(
             </main>
             <Diagram view={diagram} node={diagram_ref} />
             <div class="travel">
-                <TermTape view={tape} />
+                <TermTape view={tape} divergence_us={divergence} />
                 <Timeline now_us={m.now_us()} horizon_us={m.horizon_us} />
             </div>
             <Logs first={panels.first} rows={panels.rows.clone()} />
@@ -326,4 +357,29 @@ fn render(
             if chrome.help_open { <Help /> }
         </div>
     }
+}
+
+/// Both runs of a comparison: `a` (this page's run, already drawn) and the second one drawn
+/// here, each under the name of what its switch is.
+fn compare_panes(
+    m: &Model,
+    other: &Model,
+    switch: Switch,
+    mut a: Side,
+    motion: cluster::Motion,
+    dispatch: &Dispatch,
+) -> Html {
+    let [label_a, label_b] = crate::ui::compare::side_labels(m, switch);
+    a.label = label_a;
+    let clients = Rc::new(cluster::clients(other));
+    let b = Side {
+        label: label_b,
+        violation: other.shown_violation().map(|v| v.invariant.name().to_string()),
+        servers: Rc::new(cluster::servers(other)),
+        messages: Rc::new(cluster::messages(other, &clients, &motion)),
+        clients,
+        links: Rc::new(cluster::links(other)),
+        recent: Rc::new(logs::recent_log(other)),
+    };
+    panes([a, b], motion, dispatch)
 }

@@ -4,13 +4,16 @@
 use yew::prelude::*;
 
 use super::Tour;
+use crate::scenario::compare::Switch;
 use crate::ui::core::state::Action;
 use crate::ui::shell::dispatch::{Dispatch, on_click};
 
 /// `challenge`: at the last beat, whether the reader has done what it asks. A plain function,
 /// not a component: the caption changes with every beat anyway, and each component costs the
 /// download a copy of Yew's lifecycle code.
-pub fn caption(t: Tour, challenge: Option<bool>, dispatch: &Dispatch) -> Html {
+/// `compare`: the story's switches, each with whether the run as told has it on; empty while
+/// a comparison is open.
+pub fn caption(t: Tour, challenge: Option<bool>, compare: &[(Switch, bool)], dispatch: &Dispatch) -> Html {
     let story = t.story();
     html! {
         <section class="caption" data-caption="" data-story={story.preset} data-beat={t.beat.to_string()}
@@ -30,6 +33,12 @@ pub fn caption(t: Tour, challenge: Option<bool>, dispatch: &Dispatch) -> Html {
                 <button data-action="tour-next" class="primary" onclick={on_click(dispatch, || Action::TourNext)}
                     disabled={t.is_last() || t.heading}>
                     { if t.heading { "Playing…" } else { "Next ▶" } }</button>
+                { for compare.iter().map(|&(switch, on)| html! {
+                    <button data-action="compare" data-switch={switch.name()}
+                        onclick={dispatch.reform(move |_: MouseEvent| Action::Compare(switch))}
+                        title="Both runs side by side, the same seed and interventions">
+                        { format!("Replay {} {}", if on { "without" } else { "with" }, switch.label()) }</button>
+                }) }
                 if story.with_bug.is_some() && !t.bug {
                     <button data-action="tour-bug" onclick={on_click(dispatch, || Action::TourWithBug)}>{ "Replay with the bug" }</button>
                 }

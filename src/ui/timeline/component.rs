@@ -38,6 +38,9 @@ pub fn Timeline(p: &TimelineProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct TermTapeProps {
     pub view: std::rc::Rc<TapeView>,
+    /// Comparing two runs: where they first differ.
+    #[prop_or_default]
+    pub divergence_us: Option<u64>,
 }
 
 const TAPE_W: f64 = 1000.0;
@@ -102,6 +105,12 @@ pub fn TermTape(p: &TermTapeProps) -> Html {
                 <rect class="violation" x={f(x(at) - 2.0)} y="0" width="4" height={f(TAPE_H)} data-violation-us={at.to_string()}
                     onclick={jump(at)}><title>{ format!("{name}: click to go there") }</title></rect>
             }) }
+            if let Some(at) = p.divergence_us {
+                <g class="divergence" data-divergence-us={at.to_string()} onclick={jump(at)}>
+                    <path d={format!("M {} 0 l -5 -0.01 l 5 8 l 5 -8 z", f(x(at)))} />
+                    <line x1={f(x(at))} x2={f(x(at))} y1="0" y2={f(TAPE_H)} />
+                    <title>{ "the two runs part here: click to go there" }</title></g>
+            }
             <line class="now" x1={f(x(t.now_us))} x2={f(x(t.now_us))} y1="0" y2={f(TAPE_H)} />
         </svg>
     }
