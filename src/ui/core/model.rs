@@ -441,6 +441,9 @@ impl Model {
 
     /// The first violation to show: the checker's, or the clients' history proving that a read
     /// returned something no order of operations explains, whichever came first.
+    // Called from the panels, a story's challenge and a comparison's second run: one copy in
+    // the download rather than one inlined at each (3 KB of code before wasm-opt).
+    #[inline(never)]
     pub fn first_violation(&mut self) -> Option<Violation> {
         self.watch_linearizability();
         self.shown_violation().cloned()

@@ -85,9 +85,10 @@ fn shown_end(first: Index, r: &LogRow) -> Index {
     first + (r.snapshot_index + 1).saturating_sub(first) + r.entries.len() as Index
 }
 
-fn marks(index: Index, r: &LogRow) -> Html {
-    let next = r.next_index == Some(index);
-    let matched = r.match_index == Some(index);
+/// The leader's nextIndex (▲) and matchIndex (●) for a follower, on the cell at `index`.
+pub fn marks(index: Index, next_index: Option<Index>, match_index: Option<Index>) -> Html {
+    let next = next_index == Some(index);
+    let matched = match_index == Some(index);
     html! {
         <span class="marks">
             if next { <span class="next" title="leader's nextIndex for this server">{ "▲" }</span> }
@@ -104,12 +105,12 @@ fn entry(e: &EntryView, r: &LogRow) -> Html {
     html! {
         <span key={e.index} class={class} style={style} title={title} role="cell" data-index={e.index.to_string()} data-entry-term={e.term.to_string()}>
             { e.term }
-            { marks(e.index, r) }
+            { marks(e.index, r.next_index, r.match_index) }
         </span>
     }
 }
 
 /// nextIndex one past the end of the follower's log still gets its ▲.
 fn marker_only(index: Index, r: &LogRow) -> Html {
-    html! { <span key="next" class="entry empty" role="cell">{ marks(index, r) }</span> }
+    html! { <span key="next" class="entry empty" role="cell">{ marks(index, r.next_index, r.match_index) }</span> }
 }

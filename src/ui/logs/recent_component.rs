@@ -11,6 +11,7 @@ use crate::sim::trace::fmt_time;
 use crate::ui::cluster::geometry::term_hue;
 use crate::ui::core::model::Selection;
 use crate::ui::core::state::Action;
+use crate::ui::logs::component::marks;
 use crate::ui::logs::{RECENT_INDEXES, RecentCell, RecentLog, RecentRow};
 use crate::ui::shell::dispatch::{Dispatch, use_dispatch};
 
@@ -61,40 +62,24 @@ fn row(r: &RecentRow, first: Index, dispatch: &Dispatch) -> Html {
             { for compacted }
             { for r.cells.iter().map(|c| cell(c, r)) }
             if r.next_index == Some(end) && end < first + RECENT_INDEXES {
-                <span key="next" class="cell empty" role="cell">{ marks(end, r) }</span>
+                <span key="next" class="cell empty" role="cell">{ marks(end, r.next_index, r.match_index) }</span>
             }
         </div>
     }
 }
 
-fn marks(index: Index, r: &RecentRow) -> Html {
-    html! {
-        <span class="marks" aria-hidden="true">
-            if r.next_index == Some(index) { <span class="next">{ "▲" }</span> }
-            if r.match_index == Some(index) { <span class="match">{ "●" }</span> }
-        </span>
-    }
-}
-
 fn cell(c: &RecentCell, r: &RecentRow) -> Html {
     let state = if c.committed { "committed" } else { "uncommitted" };
-    let mut title = format!("n{}, index {}, term {}: {state}", r.id, c.index, c.term);
-    if let Some(at) = c.replaced_at_us {
-        title += &format!("; replaced an entry deleted at {}", fmt_time(at));
-    }
-    if r.next_index == Some(c.index) {
-        title += "; the leader's nextIndex for this server";
-    }
-    if r.match_index == Some(c.index) {
-        title += "; the leader's matchIndex for this server";
-    }
+    // One line for the cell; the legend explains the marks.
+    let replaced = c.replaced_at_us.map(|at| format!("; replaced an entry deleted at {}", fmt_time(at)));
+    let title = format!("n{}, index {}, term {}: {state}{}", r.id, c.index, c.term, replaced.unwrap_or_default());
     html! {
         <span key={format!("{}-{}", c.index, c.term)} role="cell" title={title}
             class={classes!("cell", state, c.replaced_at_us.map(|_| "replaced"))} style={format!("--hue: {}", term_hue(c.term))}
             data-log-cell="" data-index={c.index.to_string()} data-term={c.term.to_string()} data-committed={c.committed.to_string()}>
             { c.term }
             if c.replaced_at_us.is_some() { <span class="was" aria-hidden="true">{ "↺" }</span> }
-            { marks(c.index, r) }
+            { marks(c.index, r.next_index, r.match_index) }
         </span>
     }
 }

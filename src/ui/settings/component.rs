@@ -23,37 +23,33 @@ fn on_text(d: &Dispatch, action: fn(String) -> Action) -> Callback<Event> {
     d.reform(move |e: Event| action(text_value(&e)))
 }
 
-#[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub nodes: u8,
     pub clients: u8,
 }
 
-#[component]
-pub fn ClusterSettings(p: &ClusterProps) -> Html {
-    let d = use_dispatch();
+fn cluster(p: &ClusterProps, d: &Dispatch) -> Html {
     html! {
         <fieldset class="group cluster-settings">
             <legend>{ "Cluster" }</legend>
             <label>{ "Servers " }<input type="number" data-control="nodes" min="1" max="15" value={p.nodes.to_string()}
-                onchange={on_text(&d, Action::SetNodes)} /></label>
+                onchange={on_text(d, Action::SetNodes)} /></label>
             <label>{ "Clients " }<input type="number" data-control="clients" min="0" max="16" value={p.clients.to_string()}
-                onchange={on_text(&d, Action::SetClients)} /></label>
+                onchange={on_text(d, Action::SetClients)} /></label>
             <div class="actions">
                 <button data-action="reset" onclick={d.reform(|_: MouseEvent| Action::Reset(fresh_seed()))} title="A fresh cluster with these settings">{ "New cluster" }</button>
-                <button data-action="add-server" onclick={on_click(&d, || Action::AddServer)}
+                <button data-action="add-server" onclick={on_click(d, || Action::AddServer)}
                     title="A new server joins as a learner, catches up (by snapshot if need be) and becomes a voter">{ "Add server" }</button>
-                <button data-action="restart-leader" onclick={on_click(&d, || Action::RestartLeader)} title="Crash the leader and restart it (R)">{ "Restart leader" }</button>
-                <button data-action="restart-all" onclick={on_click(&d, || Action::RestartAll)} title="Restart every crashed server (B)">{ "Restart all" }</button>
-                <button data-action="align-timers" onclick={on_click(&d, || Action::Act(Intervention::AlignTimers))} title="Every election timer fires at once: a split vote (A)">{ "Align timers" }</button>
-                <button data-action="spread-timers" onclick={on_click(&d, || Action::Act(Intervention::SpreadTimers))} title="Fresh random election timeouts (T)">{ "Spread timers" }</button>
-                <button data-action="heal" onclick={on_click(&d, || Action::Act(Intervention::Heal))} title="Undo every partition and cut link (H)">{ "Heal network" }</button>
+                <button data-action="restart-leader" onclick={on_click(d, || Action::RestartLeader)} title="Crash the leader and restart it (R)">{ "Restart leader" }</button>
+                <button data-action="restart-all" onclick={on_click(d, || Action::RestartAll)} title="Restart every crashed server (B)">{ "Restart all" }</button>
+                <button data-action="align-timers" onclick={on_click(d, || Action::Act(Intervention::AlignTimers))} title="Every election timer fires at once: a split vote (A)">{ "Align timers" }</button>
+                <button data-action="spread-timers" onclick={on_click(d, || Action::Act(Intervention::SpreadTimers))} title="Fresh random election timeouts (T)">{ "Spread timers" }</button>
+                <button data-action="heal" onclick={on_click(d, || Action::Act(Intervention::Heal))} title="Undo every partition and cut link (H)">{ "Heal network" }</button>
             </div>
         </fieldset>
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct SplitProps {
     pub servers: u8,
     /// Bit i-1 set: server i is chosen for one side.
@@ -61,9 +57,7 @@ pub struct SplitProps {
 }
 
 /// "Split the cluster": choose the servers for one side, then split; Heal joins them again.
-#[component]
-pub fn SplitTool(p: &SplitProps) -> Html {
-    let d = use_dispatch();
+fn split_tool(p: &SplitProps, d: &Dispatch) -> Html {
     html! {
         <fieldset class="group split">
             <legend>{ "Split the cluster" }</legend>
@@ -74,65 +68,56 @@ pub fn SplitTool(p: &SplitProps) -> Html {
                         onclick={d.reform(move |_: MouseEvent| Action::ToggleSplitSide(id))}>{ format!("n{id}") }</button>
                 }
             }) }
-            <button data-action="split" onclick={on_click(&d, || Action::Split)} disabled={p.chosen == 0}
+            <button data-action="split" onclick={on_click(d, || Action::Split)} disabled={p.chosen == 0}
                 title="The chosen servers on one side, the rest on the other">{ "Split" }</button>
         </fieldset>
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct NetworkProps {
-    pub latency: AttrValue,
+    pub latency: String,
     pub loss_pct: String,
     pub dup_pct: String,
 }
 
-#[component]
-pub fn NetworkSettings(p: &NetworkProps) -> Html {
-    let d = use_dispatch();
+fn network(p: &NetworkProps, d: &Dispatch) -> Html {
     html! {
         <fieldset class="group">
             <legend>{ "Network" }</legend>
             <label>{ "Latency (ms) " }<input type="text" data-control="latency" size="7" value={p.latency.clone()}
-                onchange={on_text(&d, Action::SetLatency)} /></label>
+                onchange={on_text(d, Action::SetLatency)} /></label>
             <label>{ "Loss % " }<input type="number" data-control="loss" min="0" max="100" step="1" value={p.loss_pct.clone()}
-                onchange={on_text(&d, Action::SetLoss)} /></label>
+                onchange={on_text(d, Action::SetLoss)} /></label>
             <label>{ "Duplication % " }<input type="number" data-control="dup" min="0" max="100" step="1" value={p.dup_pct.clone()}
-                onchange={on_text(&d, Action::SetDup)} /></label>
+                onchange={on_text(d, Action::SetDup)} /></label>
         </fieldset>
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct TimingProps {
-    pub election: AttrValue,
+    pub election: String,
     pub heartbeat_ms: u64,
 }
 
-#[component]
-pub fn TimingSettings(p: &TimingProps) -> Html {
-    let d = use_dispatch();
+fn timing(p: &TimingProps, d: &Dispatch) -> Html {
     html! {
         <fieldset class="group">
             <legend>{ "Timing" }</legend>
             <label>{ "Election timeout (ms) " }<input type="text" data-control="election-timeout" size="8"
-                value={p.election.clone()} onchange={on_text(&d, Action::SetElectionTimeout)} /></label>
+                value={p.election.clone()} onchange={on_text(d, Action::SetElectionTimeout)} /></label>
             <label>{ "Heartbeat (ms) " }<input type="number" data-control="heartbeat" min="1" value={p.heartbeat_ms.to_string()}
-                onchange={on_text(&d, Action::SetHeartbeat)} /></label>
+                onchange={on_text(d, Action::SetHeartbeat)} /></label>
         </fieldset>
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct ProtocolProps {
     pub pre_vote: bool,
     pub check_quorum: bool,
     pub read_mode: ReadMode,
 }
 
-#[component]
-pub fn ProtocolSettings(p: &ProtocolProps) -> Html {
-    let d = use_dispatch();
+fn protocol(p: &ProtocolProps, d: &Dispatch) -> Html {
     let on_reads = d.reform(|e: Event| Action::SetReads(e.target_unchecked_into::<HtmlSelectElement>().value()));
     html! {
         <fieldset class="group protocol">
@@ -153,14 +138,11 @@ pub fn ProtocolSettings(p: &ProtocolProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct BugProps {
     pub bugs: Bugs,
 }
 
-#[component]
-pub fn BugSettings(p: &BugProps) -> Html {
-    let d = use_dispatch();
+fn bugs(p: &BugProps, d: &Dispatch) -> Html {
     html! {
         <fieldset class="group bugs">
             <legend>{ "Bug switches " }<span class="unsafe">{ "unsafe" }</span></legend>
@@ -186,9 +168,7 @@ fn preset_links() -> Vec<String> {
 }
 
 /// The scenarios, each a share link at its start: a teacher can copy one for a class.
-#[component]
-pub fn Presets() -> Html {
-    let links = use_memo((), |_| preset_links());
+fn presets(links: &[String]) -> Html {
     html! {
         <nav class="group presets" aria-label="Presets">
             <h2>{ "Scenarios" }</h2>
@@ -202,21 +182,32 @@ pub fn Presets() -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub open: bool,
+    pub servers: u8,
+    pub split_side: u16,
+    pub config: crate::sim::SimConfig,
+}
+
 /// The settings panel: in the document while closed (hidden), so scripts reach every control.
-/// Its groups are components (they re-render only when their values change); the panel is a
-/// plain function.
-pub fn settings_panel(open: bool, servers: u8, split_side: u16, config: &crate::sim::SimConfig) -> Html {
-    let (net, raft) = (config.net, config.raft);
+/// One component (it re-renders only when a setting changes), its groups plain functions:
+/// each component costs the download a copy of Yew's lifecycle code.
+#[component]
+pub fn Settings(p: &SettingsProps) -> Html {
+    let d = &use_dispatch();
+    let links = use_memo((), |_| preset_links());
+    let (config, net, raft) = (&p.config, p.config.net, p.config.raft);
     html! {
-        <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!open}>
-            <SplitTool servers={servers} chosen={split_side} />
-            <ClusterSettings nodes={config.nodes} clients={config.clients.count} />
-            <NetworkSettings latency={super::latency_text(&net)} loss_pct={fmt_percent(net.loss_ppm)}
-                dup_pct={fmt_percent(net.dup_ppm)} />
-            <TimingSettings election={super::election_text(&raft)} heartbeat_ms={raft.heartbeat_interval_us / 1000} />
-            <ProtocolSettings pre_vote={raft.pre_vote} check_quorum={raft.check_quorum} read_mode={raft.read_mode} />
-            <BugSettings bugs={raft.bugs} />
-            <Presets />
+        <section id="settings" class="settings" data-panel="settings" aria-label="Settings" hidden={!p.open}>
+            { split_tool(&SplitProps { servers: p.servers, chosen: p.split_side }, d) }
+            { cluster(&ClusterProps { nodes: config.nodes, clients: config.clients.count }, d) }
+            { network(&NetworkProps { latency: super::latency_text(&net), loss_pct: fmt_percent(net.loss_ppm),
+                dup_pct: fmt_percent(net.dup_ppm) }, d) }
+            { timing(&TimingProps { election: super::election_text(&raft), heartbeat_ms: raft.heartbeat_interval_us / 1000 }, d) }
+            { protocol(&ProtocolProps { pre_vote: raft.pre_vote, check_quorum: raft.check_quorum, read_mode: raft.read_mode }, d) }
+            { bugs(&BugProps { bugs: raft.bugs }, d) }
+            { presets(&links) }
         </section>
     }
 }

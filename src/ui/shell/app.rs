@@ -23,7 +23,7 @@ use crate::ui::diagram::component::Diagram;
 use crate::ui::inspector::component::Inspector;
 use crate::ui::logs::component::Logs;
 use crate::ui::logs::recent_component::RecentLogs;
-use crate::ui::settings::component::settings_panel;
+use crate::ui::settings::component::Settings;
 use crate::ui::shell::dispatch::Dispatch;
 use crate::ui::story::component::caption;
 use crate::ui::timeline::component::{TermTape, Timeline};
@@ -317,7 +317,8 @@ fn render(
             }
             <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
                     theme={chrome.theme} />
-            { settings_panel(chrome.settings_open, m.world.servers().len() as u8, chrome.split_side, m.world.config()) }
+            <Settings open={chrome.settings_open} servers={m.world.servers().len() as u8} split_side={chrome.split_side}
+                config={m.world.config().clone()} />
             <main class="layout">
                 <div class="stage">
                     { caption.unwrap_or_default() }
