@@ -232,12 +232,12 @@ fn page_facts(root: &Element) -> (Vec<String>, String, String) {
     (servers_state(root), attr(&clock, "data-sim-time-us"), attr(&hash, "data-trace-hash"))
 }
 
-/// A format-1 link for five servers at 900 ms with the given intervention bytes.
+/// A link of the current format for five servers at 900 ms with the given intervention bytes.
 fn forged(interventions: &[u8], count: u64) -> String {
     let mut fields = link::varints(&[
         5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 3,
     ]);
-    fields.extend(link::varints(&[900_000, 20_000, count]));
+    fields.extend(link::varints(&[900_000, 20_000, 0, count]));
     fields.extend_from_slice(interventions);
     link::wrap_payload(&fields)
 }

@@ -8,6 +8,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use raft_playground::raft::{Bug, Bugs, Op, ReadMode};
+use raft_playground::scenario::compare::Switch;
 use raft_playground::scenario::link::{self, Link};
 use raft_playground::scenario::presets::PRESETS;
 use raft_playground::scenario::{Scenario, Timed};
@@ -68,7 +69,7 @@ fn fixture_scenarios() -> Vec<(String, Link)> {
         .map(|p| {
             (
                 format!("preset {} at its end", p.name),
-                Link { scenario: (p.build)(1), time_us: p.duration_us, speed_ppm },
+                Link { scenario: (p.build)(1), time_us: p.duration_us, speed_ppm, compare: None },
             )
         })
         .collect();
@@ -100,12 +101,35 @@ fn fixture_scenarios() -> Vec<(String, Link)> {
     }
     out.push((
         "five servers, three clients, lossy network, twelve interventions".into(),
-        Link { scenario: busy, time_us: 6_000_000, speed_ppm },
+        Link { scenario: busy, time_us: 6_000_000, speed_ppm, compare: None },
     ));
     out.push(("format 2: every protocol switch and the new interventions".into(), protocol_scenario(speed_ppm)));
     out.push(("format 3: servers added, removed and replaced".into(), membership_scenario(speed_ppm)));
     out.push(("format 4: clients retry past removed servers; a cut link restored".into(), retry_scenario(speed_ppm)));
+    for (preset, switch) in [
+        ("disruptive-server", Switch::PreVote),
+        ("figure8", Switch::Bug(Bug::CommitPreviousTerm)),
+        ("split-vote", Switch::AlignedTimers),
+    ] {
+        let p = raft_playground::scenario::presets::find(preset).expect("preset");
+        let link = Link { scenario: (p.build)(1), time_us: p.duration_us, speed_ppm, compare: Some(switch) };
+        out.push((format!("format 6: {preset} beside {}", switch.name()), link));
+    }
     out
+}
+
+/// Format 6 carries the comparison; the older formats carry none.
+#[test]
+fn a_comparison_rides_in_the_link() {
+    let (_, with) = fixture_scenarios().into_iter().find(|(w, _)| w.starts_with("format 6")).expect("a compare link");
+    let decoded = link::decode(&link::encode(&with)).expect("decodes");
+    assert_eq!(decoded.compare, with.compare);
+    assert!(with.compare.is_some());
+    for version in 1..link::VERSION {
+        for (text, _, what) in fixture(version) {
+            assert_eq!(link::decode(&text).expect("old links decode").compare, None, "format {version}, {what}");
+        }
+    }
 }
 
 /// Format 4's careful retries: two servers leave for good while three clients write, and the
@@ -129,7 +153,7 @@ fn retry_scenario(speed_ppm: u32) -> Link {
     {
         s.interventions.push(Timed { at_us: 600_000 + i as u64 * 500_000, what });
     }
-    Link { scenario: s, time_us: 6_000_000, speed_ppm }
+    Link { scenario: s, time_us: 6_000_000, speed_ppm, compare: None }
 }
 
 /// Format 3's membership interventions: a server added (learner, then voter), one removed, two
@@ -149,7 +173,7 @@ fn membership_scenario(speed_ppm: u32) -> Link {
     {
         s.interventions.push(Timed { at_us: 600_000 + i as u64 * 700_000, what });
     }
-    Link { scenario: s, time_us: 6_000_000, speed_ppm }
+    Link { scenario: s, time_us: 6_000_000, speed_ppm, compare: None }
 }
 
 /// Format 2's additions in one run: PreVote, CheckQuorum and ReadIndex from the start, the
@@ -176,7 +200,7 @@ fn protocol_scenario(speed_ppm: u32) -> Link {
     {
         s.interventions.push(Timed { at_us: 500_000 + i as u64 * 400_000, what });
     }
-    Link { scenario: s, time_us: 5_000_000, speed_ppm }
+    Link { scenario: s, time_us: 5_000_000, speed_ppm, compare: None }
 }
 
 #[test]

@@ -1,6 +1,11 @@
 //! Share links: a scenario, the simulated time and the speed, packed into a URL fragment.
 //!
-//! Format 5 (current) is format 4 with two more things, and reads the same way: the behaviour
+//! Format 6 (current) is format 5 with one more field after the speed: the run is shown beside
+//! a second one with one switch flipped (`scenario::compare`): 0 none, 1 PreVote,
+//! 2 CheckQuorum, 3 ReadIndex reads, 4 aligned timers, 16 + n the bug whose switch is bit n.
+//! Formats 1–5 decode with no comparison.
+//!
+//! Format 5 is format 4 with two more things, and reads the same way: the behaviour
 //! field may also set bit 1, leader stickiness once the configuration has changed
 //! (`raft::Config::sticky_after_change`; links made now set both bits), and one more
 //! intervention, 23 restore a cut link (from, to).
@@ -41,12 +46,13 @@
 
 use std::fmt;
 
+use super::compare::Switch;
 use super::{Scenario, Timed};
 use crate::raft::{Bug, Bugs, Config, MAX_NODES, Op, ReadMode, Time};
 use crate::sim::intervention::limits;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, NetConfig, SimConfig};
 
-pub const VERSION: u8 = 5;
+pub const VERSION: u8 = 6;
 /// The oldest format this version still opens.
 pub const OLDEST_VERSION: u8 = 1;
 /// Longest fragment accepted, in characters.
@@ -63,6 +69,50 @@ pub struct Link {
     pub time_us: Time,
     /// Simulated per wall time, in parts per million (1/1000× = 1000, 1× = 1_000_000).
     pub speed_ppm: u32,
+    /// Shown beside a second run with this switch flipped (format 6 on).
+    pub compare: Option<Switch>,
+}
+
+/// A comparison's switch as format 6 writes it (0: none).
+fn compare_code(compare: Option<Switch>) -> u64 {
+    match compare {
+        None => 0,
+        Some(Switch::PreVote) => 1,
+        Some(Switch::CheckQuorum) => 2,
+        Some(Switch::ReadIndex) => 3,
+        Some(Switch::AlignedTimers) => 4,
+        Some(Switch::Bug(b)) => 16 + bug_bit(b),
+    }
+}
+
+/// The bug's bit in the links' bug field.
+fn bug_bit(b: Bug) -> u64 {
+    u64::from(Bugs::none().with(b).bits().trailing_zeros())
+}
+
+fn read_compare(r: &mut Reader) -> Result<Option<Switch>, LinkError> {
+    let bugs = Bug::ALL.len() as u64;
+    let code = r.ranged("the comparison", 0, 15 + bugs)?;
+    let bug = |n: u64| Bug::ALL.into_iter().find(|&b| bug_bit(b) == n);
+    Ok(match code {
+        0 => None,
+        1 => Some(Switch::PreVote),
+        2 => Some(Switch::CheckQuorum),
+        3 => Some(Switch::ReadIndex),
+        4 => Some(Switch::AlignedTimers),
+        16.. => Some(Switch::Bug(bug(code - 16).ok_or(LinkError::OutOfRange {
+            field: "the comparison",
+            value: code,
+            allowed: format!("0–4 or 16–{}", 15 + bugs),
+        })?)),
+        _ => {
+            return Err(LinkError::OutOfRange {
+                field: "the comparison",
+                value: code,
+                allowed: format!("0–4 or 16–{}", 15 + bugs),
+            });
+        }
+    })
 }
 
 /// Why a link cannot be opened; each variant explains itself to a person.
@@ -218,7 +268,15 @@ impl Reader<'_> {
 
 /// The fragment (without `#`) for a link.
 pub fn encode(link: &Link) -> String {
-    let mut w = Writer(vec![VERSION]);
+    encode_as(link, VERSION)
+}
+
+/// The fragment as format `version` (5 or later) writes it: the page recognises a preset's
+/// links of the previous format too (`ui::story::preset_of_link`).
+pub fn encode_as(link: &Link, version: u8) -> String {
+    assert!((5..=VERSION).contains(&version), "links are written as format 5 or later");
+    assert!(version >= 6 || link.compare.is_none(), "format 5 carries no comparison");
+    let mut w = Writer(vec![version]);
     let c = &link.scenario.config;
     let r = &c.raft;
     for v in [
@@ -243,10 +301,13 @@ pub fn encode(link: &Link) -> String {
         u64::from(c.clients.careful_retries) | u64::from(r.sticky_after_change) << 1,
         link.time_us,
         u64::from(link.speed_ppm),
-        link.scenario.interventions.len() as u64,
     ] {
         w.varint(v);
     }
+    if version >= 6 {
+        w.varint(compare_code(link.compare));
+    }
+    w.varint(link.scenario.interventions.len() as u64);
     let mut last = 0;
     for t in &link.scenario.interventions {
         w.varint(t.at_us - last);
@@ -480,6 +541,7 @@ fn read_link(r: &mut Reader, version: u8) -> Result<Link, LinkError> {
     let config = read_config(r, version)?;
     let time_us = r.ranged("the simulated time (µs)", 0, MAX_SIM_TIME_US)?;
     let speed_ppm = r.ranged("the speed (ppm)", 1_000, 10_000_000)? as u32;
+    let compare = if version >= 6 { read_compare(r)? } else { None };
     let count = r.varint()?;
     // Every intervention takes at least two bytes: refuse counts the data cannot hold before
     // allocating anything for them.
@@ -503,7 +565,7 @@ fn read_link(r: &mut Reader, version: u8) -> Result<Link, LinkError> {
     if interventions.last().is_some_and(|t| t.at_us > time_us) {
         return Err(LinkError::Invalid("an intervention happens after the link's own time".into()));
     }
-    Ok(Link { scenario: Scenario { config, interventions }, time_us, speed_ppm })
+    Ok(Link { scenario: Scenario { config, interventions }, time_us, speed_ppm, compare })
 }
 
 fn read_intervention(r: &mut Reader, nodes: u8, version: u8) -> Result<Intervention, LinkError> {
@@ -606,7 +668,7 @@ mod tests {
         scenario
             .interventions
             .push(Timed { at_us: 1_300_000, what: Intervention::SetBug { bug: Bug::VoteIgnoresLog, on: true } });
-        Link { scenario, time_us: 1_400_000, speed_ppm: 20_000 }
+        Link { scenario, time_us: 1_400_000, speed_ppm: 20_000, compare: None }
     }
 
     #[test]
@@ -667,7 +729,7 @@ mod tests {
             let mut h = varints(&[
                 5, 1, 150_000, 300_000, 50_000, 64, 1000, 0, 0, 0, 10_000, 20_000, 0, 0, 0, 300_000, 500_000, 3, 3,
             ]);
-            h.extend(varints(&[900_000, 20_000, interventions]));
+            h.extend(varints(&[900_000, 20_000, 0, interventions]));
             h
         };
         let with = |extra: &[u8], count: u64| [header(count), extra.to_vec()].concat();

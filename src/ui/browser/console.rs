@@ -17,6 +17,7 @@ use crate::sim::{Intervention, Invariant};
 use crate::ui::core::model::Model;
 use crate::ui::core::state::Action;
 use crate::ui::diagram;
+use crate::ui::shell::keymap::CONSOLE_ACTIONS;
 
 pub const GLOBAL_NAME: &str = "raftPlayground";
 
@@ -107,33 +108,6 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
     })
 }
 
-pub const ACTIONS: [&str; 24] = [
-    "compare",
-    "closeCompare",
-    "crash",
-    "transfer",
-    "addServer",
-    "removeServer",
-    "replace",
-    "restart",
-    "timeout",
-    "isolate",
-    "rejoin",
-    "heal",
-    "dropMessage",
-    "request",
-    "partition",
-    "pause",
-    "play",
-    "step",
-    "setSpeed",
-    "reset",
-    "preset",
-    "open",
-    "seek",
-    "advance",
-];
-
 impl ConsoleApi {
     /// Installs `window.raftPlayground`. `seek(ms)` and `advance(ms)` run the simulation
     /// directly (to a time, or by a duration) and pause, so scripts need not wait for frames.
@@ -144,7 +118,7 @@ impl ConsoleApi {
     ) -> Result<ConsoleApi, JsValue> {
         let api = Object::new();
         let mut closures = Vec::new();
-        for name in ACTIONS {
+        for name in CONSOLE_ACTIONS {
             let (model, dispatch) = (model.clone(), dispatch.clone());
             let f = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |a: JsValue, b: JsValue| {
                 let result = match name {

@@ -2,6 +2,7 @@
 //! clock and what the person has selected. The Yew reducer wraps this; tests drive it natively.
 
 use crate::raft::{NodeId, ReadMode, RoleKind, Time};
+use crate::scenario::compare::Switch;
 use crate::scenario::link::{self, Link, LinkError};
 use crate::scenario::{Scenario, Timed};
 use std::collections::BTreeSet;
@@ -63,6 +64,9 @@ pub struct Model {
     lin: LinWatch,
     /// Running stops here (a guided scenario's next beat).
     pub pause_at: Option<Time>,
+    /// Shown beside a second run with this switch flipped (`ui::compare`; the page's state
+    /// holds that run). Part of the share link; a new run (`reset`) ends it.
+    pub compare: Option<Switch>,
     /// A guided scenario's pace on the way to its next beat (`story::pace`): each stretch
     /// runs at its speed until its end; empty, the reader's speed.
     pub pace: Vec<(Time, f64)>,
@@ -127,6 +131,7 @@ impl Model {
             lin: LinWatch::default(),
             pause_at: None,
             pace: Vec::new(),
+            compare: None,
         })
     }
 
@@ -141,6 +146,7 @@ impl Model {
         }
         m.speed = (f64::from(link.speed_ppm) / 1e6).clamp(MIN_SPEED, MAX_SPEED);
         m.paused = true;
+        m.compare = link.compare;
         Ok(m)
     }
 
@@ -159,7 +165,12 @@ impl Model {
     /// The fragment (without `#`) that replays this run to the current time.
     pub fn link(&self) -> String {
         let speed_ppm = (self.speed * 1e6).round() as u32;
-        link::encode(&Link { scenario: self.scenario.clone(), time_us: self.now_us(), speed_ppm })
+        link::encode(&Link {
+            scenario: self.scenario.clone(),
+            time_us: self.now_us(),
+            speed_ppm,
+            compare: self.compare,
+        })
     }
 
     /// Runs forward to `target_us`, taking checkpoints on the way.

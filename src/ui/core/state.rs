@@ -111,8 +111,6 @@ pub struct Chrome {
     pub embed: bool,
     /// The guided scenario being told, if any.
     pub tour: Option<Tour>,
-    /// Two runs side by side, differing in this switch (`State::other` is the second).
-    pub compare: Option<Switch>,
     /// The first visit's tour was dismissed (remembered by the browser: never shown again).
     pub tour_dismissed: bool,
     /// The last problem to show in the alert banner.
@@ -138,7 +136,6 @@ impl Default for Chrome {
             split_side: 0,
             embed: false,
             tour: None,
-            compare: None,
             tour_dismissed: false,
             alert: None,
             keep_fragment: false,
@@ -159,8 +156,8 @@ pub struct State {
     pub model: Rc<RefCell<Model>>,
     pub chrome: Chrome,
     pub version: u64,
-    /// The second run of a comparison (`chrome.compare` names the switch), in lockstep with
-    /// `model` (`compare::follow` after every action).
+    /// The second run of a comparison (`Model::compare` names the switch, so a share link
+    /// carries it), in lockstep with `model` (`compare::follow` after every action).
     pub other: Option<Rc<RefCell<Model>>>,
 }
 
@@ -195,11 +192,13 @@ impl State {
                 let story = chrome.tour.filter(|t| !t.is_first_visit());
                 let restarted = story.map(|t| story::start(&mut m, t.story().preset, t.bug)).transpose();
                 let opened = restarted.and_then(|tour| Ok((tour, compare::open(&m, switch)?)));
+                if opened.is_ok() {
+                    m.compare = Some(switch);
+                }
                 drop(m);
                 match opened {
                     Ok((tour, other)) => {
                         chrome.tour = tour.or(chrome.tour);
-                        chrome.compare = Some(switch);
                         Some(self.next_with(chrome, Some(Rc::new(RefCell::new(other)))))
                     }
                     Err(e) => {
@@ -209,24 +208,33 @@ impl State {
                 }
             }
             Action::CloseCompare => {
-                chrome.compare = None;
+                self.model.borrow_mut().compare = None;
                 Some(self.next_with(chrome, None))
             }
             _ => None,
         }
     }
 
-    /// After every action: the second run of a comparison follows the first, and actions that
-    /// start another run (a preset, a link, a new cluster, a story's end) end the comparison.
-    fn follow(self: Rc<Self>, ended: bool) -> Rc<State> {
-        let (Some(switch), Some(other)) = (self.chrome.compare, self.other.as_ref()) else { return self };
-        if ended {
-            return self.next_with(Chrome { compare: None, ..self.chrome.clone() }, None);
+    /// After every action: the second run of a comparison follows the first. A new run (a
+    /// preset, a new cluster) ends the comparison; a link that carries one starts it.
+    fn follow(self: Rc<Self>) -> Rc<State> {
+        let switch = self.model.borrow().compare;
+        let result = match (switch, &self.other) {
+            (None, None) => return self,
+            (None, Some(_)) => return self.next_with(self.chrome.clone(), None),
+            (Some(switch), None) => compare::open(&self.model.borrow(), switch).map(|b| Some(Rc::new(RefCell::new(b)))),
+            (Some(switch), Some(other)) => {
+                compare::follow(&self.model.borrow(), &mut other.borrow_mut(), switch).map(|()| None)
+            }
+        };
+        match result {
+            Ok(None) => self,
+            Ok(opened) => self.next_with(self.chrome.clone(), opened),
+            Err(e) => {
+                self.model.borrow_mut().compare = None;
+                self.next_with(Chrome { alert: Some(e.into()), ..self.chrome.clone() }, None)
+            }
         }
-        if let Err(e) = compare::follow(&self.model.borrow(), &mut other.borrow_mut(), switch) {
-            return self.next_with(Chrome { compare: None, alert: Some(e.into()), ..self.chrome.clone() }, None);
-        }
-        self
     }
 
     /// The actions that change only the page around the run; returns whether `action` was one.
@@ -317,11 +325,7 @@ impl State {
         if let Some(next) = self.compare_step(&action) {
             return next;
         }
-        let ended = matches!(
-            action,
-            Action::LoadPreset(..) | Action::OpenLink(_) | Action::Reset(_) | Action::TourWithBug | Action::TourClose
-        );
-        self.reduce_one(action).follow(ended)
+        self.reduce_one(action).follow()
     }
 
     fn reduce_one(self: Rc<Self>, action: Action) -> Rc<Self> {
@@ -459,7 +463,8 @@ pub fn initial_state(seed: u64, fragment: Option<&str>, theme: Theme, embed: boo
     let tour = (fresh && !tour_dismissed).then(|| story::start_first_visit(&model));
     let hint = fresh && tour.is_none();
     let chrome = Chrome { theme, hint, embed, alert, keep_fragment, tour, tour_dismissed, ..Chrome::default() };
-    State { chrome, ..State::new(model) }
+    // A link that carries a comparison opens its second run too.
+    Rc::new(State { chrome, ..State::new(model) }).follow().as_ref().clone()
 }
 
 #[cfg(test)]
@@ -474,7 +479,7 @@ mod tests {
         let s = s.reduce(Action::LoadPreset("disruptive-server".into(), 1));
         let s = s.reduce(Action::Seek(300_000));
         let s = s.reduce(Action::Compare(Switch::PreVote));
-        assert_eq!(s.chrome.compare, Some(Switch::PreVote));
+        assert_eq!(s.model.borrow().compare, Some(Switch::PreVote));
         assert_eq!(s.chrome.tour.map(|t| t.beat), Some(0), "the story starts again");
         let other = s.other.clone().expect("the second run");
         assert_eq!(other.borrow().now_us(), s.model.borrow().now_us());
@@ -483,9 +488,25 @@ mod tests {
         let s = s.reduce(Action::Act(Intervention::Crash(2)));
         assert_eq!(other.borrow().scenario.interventions.len(), s.model.borrow().scenario.interventions.len());
         let s = s.reduce(Action::LoadPreset("figure8".into(), 1));
-        assert!(s.chrome.compare.is_none() && s.other.is_none(), "another run ends the comparison");
+        assert!(s.model.borrow().compare.is_none() && s.other.is_none(), "another run ends the comparison");
         let s = s.reduce(Action::Compare(Switch::PreVote)).reduce(Action::CloseCompare);
         assert!(s.other.is_none());
+    }
+
+    /// A share link carries the comparison: opened, both runs are back side by side.
+    #[test]
+    fn a_share_link_carries_the_comparison() {
+        let s = Rc::new(initial_state(3, None, Theme::default(), false, true));
+        let s = s
+            .reduce(Action::LoadPreset("figure8".into(), 1))
+            .reduce(Action::Compare(Switch::Bug(Bug::CommitPreviousTerm)));
+        let s = s.reduce(Action::Seek(900_000)).reduce(Action::Share);
+        let link = s.chrome.share.clone().expect("a link");
+        let opened = initial_state(5, Some(&link), Theme::default(), false, true);
+        assert_eq!(opened.model.borrow().compare, Some(Switch::Bug(Bug::CommitPreviousTerm)));
+        let other = opened.other.clone().expect("the second run opens with the link");
+        assert_eq!(other.borrow().now_us(), 900_000);
+        assert!(other.borrow().scenario.config.raft.bugs.has(Bug::CommitPreviousTerm));
     }
 
     /// A first visit opens the tour without stopping the run; the close button or Escape

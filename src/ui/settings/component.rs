@@ -164,7 +164,7 @@ fn bugs(p: &BugProps, d: &Dispatch) -> Html {
 fn preset_links() -> Vec<String> {
     use crate::scenario::link::{Link, encode};
     let speed_ppm = (crate::ui::core::model::DEFAULT_SPEED * 1e6) as u32;
-    PRESETS.iter().map(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm })).collect()
+    PRESETS.iter().map(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm, compare: None })).collect()
 }
 
 /// The scenarios, each a share link at its start: a teacher can copy one for a class.

@@ -215,11 +215,11 @@ pub fn App(props: &AppProps) -> Html {
     };
     {
         let slot = compare_slot.clone();
-        *slot.borrow_mut() = state.chrome.compare.zip(state.other.clone());
+        *slot.borrow_mut() = state.model.borrow().compare.zip(state.other.clone());
     }
     let drawings = Drawings { diagram, diagram_ref, tape, links, divergence, motion };
     let other = state.other.as_ref().map(|o| o.borrow());
-    let compared = state.chrome.compare.zip(other.as_deref());
+    let compared = state.model.borrow().compare.zip(other.as_deref());
     let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, compared, &dispatch);
     html! { <ContextProvider<Dispatch> context={dispatch}>{ page }</ContextProvider<Dispatch>> }
 }

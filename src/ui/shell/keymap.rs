@@ -1,5 +1,6 @@
-//! The keyboard shortcuts, in one table: the keyboard hook looks keys up here and the help
-//! overlay lists this table, so the two cannot disagree.
+//! The page's commands, each list in one table: the keyboard shortcuts (the keyboard hook
+//! looks keys up here and the help overlay lists this table, so the two cannot disagree) and
+//! the console API's calls (the console installs this list; a test holds the README to it).
 
 use crate::sim::Intervention;
 use crate::ui::core::model::Selection;
@@ -70,6 +71,36 @@ pub fn key_action(key: &str) -> Option<Action> {
     })
 }
 
+/// The console API's calls that send an action (`window.raftPlayground`; `browser::console`
+/// installs exactly these, besides `snapshot`, `link` and `messages`). The README lists them
+/// all, and a test holds it to that.
+pub const CONSOLE_ACTIONS: [&str; 24] = [
+    "compare",
+    "closeCompare",
+    "crash",
+    "transfer",
+    "addServer",
+    "removeServer",
+    "replace",
+    "restart",
+    "timeout",
+    "isolate",
+    "rejoin",
+    "heal",
+    "dropMessage",
+    "request",
+    "partition",
+    "pause",
+    "play",
+    "step",
+    "setSpeed",
+    "reset",
+    "preset",
+    "open",
+    "seek",
+    "advance",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +124,15 @@ mod tests {
         }
         let labels: Vec<&str> = KEYMAP.iter().map(|s| s.label).collect();
         assert!(labels.contains(&"1–9") && labels.contains(&"Esc"));
+    }
+
+    #[test]
+    fn the_readme_lists_every_console_call() {
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("### Console API").nth(1).expect("the README has a console section");
+        let section = section.split("\n## ").next().expect("the section ends");
+        for call in CONSOLE_ACTIONS.iter().chain(&["snapshot", "link", "messages"]) {
+            assert!(section.contains(&format!("{call}(")), "the README's console section does not show {call}()");
+        }
     }
 }

@@ -98,15 +98,17 @@ pub fn start_first_visit(m: &Model) -> Tour {
     Tour { story: FIRST_VISIT_STORY, beat: 0, heading: false, bug: false, moments_us }
 }
 
-/// A story for a link: the preset it opens at its start, if it is one.
+/// A story for a link: the preset it opens at its start, if it is one (the preset menu's
+/// links).
 pub fn preset_of_link(text: &str) -> Option<&'static str> {
-    use crate::scenario::link::{Link, encode};
+    use crate::scenario::link::{Link, VERSION, encode_as};
     let text = text.trim_start_matches('#');
     let speed_ppm = (crate::ui::core::model::DEFAULT_SPEED * 1e6) as u32;
-    presets::PRESETS
-        .iter()
-        .find(|p| encode(&Link { scenario: (p.build)(1), time_us: 0, speed_ppm }) == text)
-        .map(|p| p.name)
+    let link = |p: &presets::Preset| Link { scenario: (p.build)(1), time_us: 0, speed_ppm, compare: None };
+    // A preset's link at its start holds interventions still to come, which an ordinary link
+    // may not: it is recognised by its text, in this format or the one before.
+    let matches = |p: &&presets::Preset| [VERSION, 5].into_iter().any(|v| encode_as(&link(p), v) == text);
+    presets::PRESETS.iter().find(matches).map(|p| p.name)
 }
 
 /// Plays on to the next beat (the run pauses there by itself).
@@ -325,8 +327,14 @@ mod tests {
                 scenario: (presets::find("figure8").expect("preset").build)(1),
                 time_us: 0,
                 speed_ppm: 20_000,
+                compare: None,
             })),
             Some("figure8")
         );
+        let preset = presets::find("figure8").expect("preset");
+        let start =
+            crate::scenario::link::Link { scenario: (preset.build)(1), time_us: 0, speed_ppm: 20_000, compare: None };
+        let previous_format = crate::scenario::link::encode_as(&start, 5);
+        assert_eq!(preset_of_link(&previous_format), Some("figure8"), "a preset's format-5 link still opens its story");
     }
 }
