@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::help::Help;
-use super::panels::{About, Clients, Clock, Events, Monitor, Share, alert};
+use super::help::help;
+use super::panels::{AboutProps, Clients, ClockProps, Events, MonitorProps, about, alert, clock, monitor, share};
 use super::toolbar::Toolbar;
 use crate::scenario::compare::Switch;
 use crate::ui::browser::console::{CompareSlot, ConsoleApi};
@@ -309,8 +309,8 @@ fn render(
         <div class="app">
             <header class="masthead">
                 <h1>{ "Raft Playground" }</h1>
-                <Clock sim_time_us={m.now_us()} speed_label={shell::speed_label(m.effective_speed())} paused={m.paused} />
-                <Monitor violation={violation} count={panels.violations} />
+                { clock(&ClockProps { sim_time_us: m.now_us(), speed_label: shell::speed_label(m.effective_speed()).into(), paused: m.paused }) }
+                { monitor(&MonitorProps { violation, count: panels.violations }) }
             </header>
             if let Some(alert_text) = &chrome.alert {
                 { alert(alert_text, dispatch) }
@@ -340,12 +340,12 @@ fn render(
                         <Inspector inspected={inspected} />
                     }
                     if let Some(link) = &chrome.share {
-                        <Share url={share_url(link)} />
+                        { share(&share_url(link)) }
                     }
                     <Clients requests={panels.requests.clone()} />
                     <Events lines={panels.lines.clone()} />
-                    <About seed={m.world.config().seed} trace_hash={panels.trace_hash.clone()} events={m.world.stats().events}
-                        interventions={m.scenario.interventions.len()} linearizability={panels.linearizability.clone()} />
+                    { about(&AboutProps { seed: m.world.config().seed, trace_hash: panels.trace_hash.clone(), events: m.world.stats().events,
+                        interventions: m.scenario.interventions.len(), linearizability: panels.linearizability.clone() }) }
                 </aside>
             </main>
             <Diagram view={diagram} node={diagram_ref} />
@@ -355,7 +355,7 @@ fn render(
             </div>
             <Logs first={panels.first} rows={panels.rows.clone()} />
             <div class="sr-only" aria-live="polite" data-live="">{ live }</div>
-            if chrome.help_open { <Help /> }
+            if chrome.help_open { { help(dispatch) } }
         </div>
     }
 }

@@ -4,11 +4,12 @@ use yew::prelude::*;
 
 use super::keymap::KEYMAP;
 use crate::ui::core::state::Action;
-use crate::ui::shell::dispatch::{on_click, use_dispatch};
+use crate::ui::shell::dispatch::{Dispatch, on_click};
 
-#[component]
-pub fn Help() -> Html {
-    let close = on_click(&use_dispatch(), || Action::ToggleHelp);
+/// A plain function (shown only while open): a component would cost the download a copy of
+/// Yew's lifecycle code.
+pub fn help(dispatch: &Dispatch) -> Html {
+    let close = on_click(dispatch, || Action::ToggleHelp);
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" data-help="">
             <div class="dialog">

@@ -10,15 +10,16 @@ use crate::ui::core::state::Action;
 use crate::ui::shell::RequestView;
 use crate::ui::shell::dispatch::{Dispatch, on_click, use_dispatch};
 
-#[derive(Properties, PartialEq)]
 pub struct ClockProps {
     pub sim_time_us: u64,
     pub speed_label: AttrValue,
     pub paused: bool,
 }
 
-#[component]
-pub fn Clock(props: &ClockProps) -> Html {
+/// The clock changes with every frame the run plays: a plain function, not a component (each
+/// component costs the download a copy of Yew's lifecycle code, and this one would re-render
+/// every time anyway).
+pub fn clock(props: &ClockProps) -> Html {
     html! {
         <div class="clock" data-clock="" data-sim-time-us={props.sim_time_us.to_string()} aria-live="off">
             <span class="time">{ fmt_time(props.sim_time_us) }</span>
@@ -27,15 +28,14 @@ pub fn Clock(props: &ClockProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct MonitorProps {
     /// `(invariant, time, servers, explanation)` of the first violation.
     pub violation: Option<(AttrValue, u64, Vec<u8>, AttrValue)>,
     pub count: usize,
 }
 
-#[component]
-pub fn Monitor(props: &MonitorProps) -> Html {
+/// The invariant monitor (a plain function, like the clock beside it).
+pub fn monitor(props: &MonitorProps) -> Html {
     match &props.violation {
         None => html! {
             <section class="monitor ok" data-invariants="ok" aria-live="polite">
@@ -106,7 +106,6 @@ pub fn Events(props: &EventsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct AboutProps {
     pub seed: u64,
     pub trace_hash: AttrValue,
@@ -115,8 +114,9 @@ pub struct AboutProps {
     pub linearizability: AttrValue,
 }
 
-#[component]
-pub fn About(props: &AboutProps) -> Html {
+/// The run's identity. A plain function, not a component: its event count changes with every
+/// event anyway, and each component costs the download a copy of Yew's lifecycle code.
+pub fn about(props: &AboutProps) -> Html {
     html! {
         <section class="about" aria-label="About this run">
             <h2>{ "About this run" }</h2>
@@ -131,20 +131,14 @@ pub fn About(props: &AboutProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ShareProps {
-    pub url: AttrValue,
-}
-
 /// The last share link, selectable, for when the clipboard is not available.
-#[component]
-pub fn Share(props: &ShareProps) -> Html {
+pub fn share(url: &str) -> Html {
     let select = Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select());
     html! {
         <section class="share" aria-label="Share link">
             <h2>{ "Share this run" }</h2>
             <p class="muted small">{ "Copied to the clipboard. Whoever opens it sees this run at this moment, paused." }</p>
-            <input type="text" readonly=true data-share-link={props.url.clone()} value={props.url.clone()} onfocus={select} />
+            <input type="text" readonly=true data-share-link={url.to_string()} value={url.to_string()} onfocus={select} />
         </section>
     }
 }
