@@ -196,6 +196,19 @@ mod tests {
     use crate::sim::Invariant;
     use crate::ui::core::model::default_config;
 
+    /// Plays frames of 16 ms, as the page's clock would at 60 frames a second, until the tour
+    /// reaches the beat it is heading for; returns the wall time that took, in milliseconds.
+    fn play_to_beat(m: &mut Model, tour: &mut Tour) -> u64 {
+        let mut frames = 0;
+        while tour.heading {
+            m.advance(16.0).unwrap();
+            arrived(m, tour);
+            frames += 1;
+            assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
+        }
+        frames * 16
+    }
+
     fn walk(bug: bool) -> Model {
         let mut m = Model::new(Scenario::new(default_config(1))).expect("valid");
         let mut tour = start(&mut m, "figure8", bug).expect("figure 8 has a story");
@@ -203,13 +216,7 @@ mod tests {
         m.set_speed(1.0);
         while !tour.is_last() {
             next(&mut m, &mut tour).unwrap();
-            let mut frames = 0;
-            while tour.heading {
-                m.advance(16.0).unwrap();
-                arrived(&mut m, &mut tour);
-                frames += 1;
-                assert!(frames < 10_000, "beat {} never reached", tour.beat + 1);
-            }
+            play_to_beat(&mut m, &mut tour);
             assert_eq!(m.now_us(), tour.moment_us(tour.beat).unwrap(), "the run pauses exactly on the beat");
         }
         assert!(tour.caption().starts_with("Your turn"));
@@ -234,13 +241,7 @@ mod tests {
                 m.set_speed(reader_speed);
                 while !tour.is_last() {
                     next(&mut m, &mut tour).unwrap();
-                    let mut frames = 0;
-                    while tour.heading {
-                        m.advance(16.0).unwrap();
-                        arrived(&mut m, &mut tour);
-                        frames += 1;
-                    }
-                    let wall_ms = frames * 16;
+                    let wall_ms = play_to_beat(&mut m, &mut tour);
                     assert!(wall_ms <= 8_000, "story {i} ({}), beat {}: {wall_ms} ms", story.preset, tour.beat + 1);
                 }
                 close(&mut m);
@@ -261,13 +262,8 @@ mod tests {
             assert!(tour.is_first_visit() && !m.paused, "the tour does not stop the run");
             while !tour.is_last() {
                 next(&mut m, &mut tour).unwrap_or_else(|e| panic!("seed {seed}, beat {}: {e}", tour.beat + 1));
-                let mut frames = 0;
-                while tour.heading {
-                    m.advance(16.0).unwrap();
-                    arrived(&mut m, &mut tour);
-                    frames += 1;
-                }
-                assert!(frames * 16 <= 8_000, "seed {seed}, beat {}: {} ms", tour.beat + 1, frames * 16);
+                let wall_ms = play_to_beat(&mut m, &mut tour);
+                assert!(wall_ms <= 8_000, "seed {seed}, beat {}: {wall_ms} ms", tour.beat + 1);
             }
             let retried = m.world.history().iter().any(|h| h.stages.iter().any(|(_, s)| *s == Stage::TimedOut));
             assert!(retried, "seed {seed}: a client timed out and retried");
