@@ -181,6 +181,7 @@ fn every_fixture_link_replays_to_its_pinned_hash_in_this_engine() {
         include_str!("fixtures/links-v3.txt"),
         include_str!("fixtures/links-v4.txt"),
         include_str!("fixtures/links-v5.txt"),
+        include_str!("fixtures/links-v6.txt"),
     ];
     assert_eq!(fixtures.len(), usize::from(link::VERSION), "a new format brings its fixture here too");
     let mut replayed = 0;
