@@ -94,6 +94,28 @@ pub fn window(m: &Model, width: Index, back: Index) -> (Index, Index) {
     (newest.saturating_sub(width - 1).max(1), newest)
 }
 
+/// What both log views show of a server beside its entries.
+pub(crate) struct RowFacts {
+    pub up: bool,
+    pub is_leader: bool,
+    pub commit: Index,
+    /// The leader's nextIndex and matchIndex for this server, if there is a leader.
+    pub next_index: Option<Index>,
+    pub match_index: Option<Index>,
+}
+
+pub(crate) fn row_facts(leader: Option<&crate::raft::Node>, s: &crate::sim::server::Server) -> RowFacts {
+    let node = s.node.as_ref();
+    let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(&s.id));
+    RowFacts {
+        up: node.is_some(),
+        is_leader: leader.is_some_and(|l| l.id() == s.id),
+        commit: node.map_or(0, |n| n.commit_index()),
+        next_index: progress.map(|p| p.next_index),
+        match_index: progress.map(|p| p.match_index),
+    }
+}
+
 /// The log view's rows, showing `LOG_WINDOW` indexes that end `back` entries before the
 /// newest (0: the newest), aligned by index across servers.
 pub fn log_rows(m: &Model, back: Index) -> (Index, Vec<LogRow>) {
@@ -104,13 +126,11 @@ pub fn log_rows(m: &Model, back: Index) -> (Index, Vec<LogRow>) {
         .servers()
         .iter()
         .map(|s| {
-            let node = s.node.as_ref();
-            let commit = node.map_or(0, |n| n.commit_index());
-            let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(&s.id));
+            let RowFacts { up, is_leader, commit, next_index, match_index } = row_facts(leader, s);
             LogRow {
                 id: s.id,
-                up: node.is_some(),
-                is_leader: leader.is_some_and(|l| l.id() == s.id),
+                up,
+                is_leader,
                 entries: s
                     .log()
                     .slice(first, newest)
@@ -128,8 +148,8 @@ pub fn log_rows(m: &Model, back: Index) -> (Index, Vec<LogRow>) {
                     .collect(),
                 commit,
                 last_index: s.log().last_index(),
-                next_index: progress.map(|p| p.next_index),
-                match_index: progress.map(|p| p.match_index),
+                next_index,
+                match_index,
                 snapshot_index: s.log().snapshot_index(),
                 kv: kv_cells(s),
             }

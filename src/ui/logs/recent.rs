@@ -6,7 +6,7 @@
 //! its index (a follower's conflicting suffix deleted, section 5.3; Figure 8 (d)) is marked
 //! for `REPLACED_SHOW_US` of simulated time.
 
-use super::window;
+use super::{RowFacts, row_facts, window};
 use crate::raft::{Index, NodeId, Term, Time};
 use crate::sim::trace::TraceEvent;
 use crate::ui::core::model::Model;
@@ -61,9 +61,7 @@ pub fn recent_log(m: &Model) -> RecentLog {
         .servers()
         .iter()
         .map(|s| {
-            let node = s.node.as_ref();
-            let commit = node.map_or(0, |n| n.commit_index());
-            let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(&s.id));
+            let RowFacts { up, is_leader, commit, next_index, match_index } = row_facts(leader, s);
             // The newest deletion on this server that reached the index.
             let was = |index: Index| replaced.iter().find(|r| r.0 == s.id && r.1 <= index).map(|r| r.2);
             let cells = s
@@ -79,13 +77,13 @@ pub fn recent_log(m: &Model) -> RecentLog {
                 .collect();
             RecentRow {
                 id: s.id,
-                up: node.is_some(),
-                is_leader: leader.is_some_and(|l| l.id() == s.id),
+                up,
+                is_leader,
                 commit,
                 snapshot_index: s.log().snapshot_index(),
                 cells,
-                next_index: progress.map(|p| p.next_index),
-                match_index: progress.map(|p| p.match_index),
+                next_index,
+                match_index,
             }
         })
         .collect();
