@@ -9,7 +9,6 @@ pub mod component;
 
 use crate::raft::Time;
 use crate::scenario::compare::Switch;
-use crate::sim::trace::TraceEvent;
 use crate::ui::core::model::Model;
 
 /// The second run of a comparison, at the first run's moment.
@@ -59,18 +58,18 @@ pub fn side_labels(a: &Model, switch: Switch) -> [String; 2] {
     [format!("{} {}", word(on), switch.label()), format!("{} {}", word(!on), switch.label())]
 }
 
-/// Whether the run elected a leader after `since_us` (a deposed leader, for the tests and the
-/// console).
-pub fn elections_after(m: &Model, since_us: Time) -> usize {
-    let trace = m.world.trace().recent();
-    let leader = |e: &TraceEvent| matches!(e, TraceEvent::Role { role: crate::raft::RoleKind::Leader, .. });
-    trace.iter().filter(|(t, e)| *t > since_us && leader(e)).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::presets;
+    use crate::sim::trace::TraceEvent;
+
+    /// How many leaders the run elected after `since_us`.
+    fn elections_after(m: &Model, since_us: Time) -> usize {
+        let trace = m.world.trace().recent();
+        let leader = |e: &TraceEvent| matches!(e, TraceEvent::Role { role: crate::raft::RoleKind::Leader, .. });
+        trace.iter().filter(|(t, e)| *t > since_us && leader(e)).count()
+    }
 
     fn pair(preset: &str, switch: Switch) -> (Model, Model) {
         let a = Model::new((presets::find(preset).expect("preset").build)(1)).expect("valid");

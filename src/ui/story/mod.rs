@@ -1,7 +1,11 @@
 //! Guided scenarios in the page (`scenario::stories` has the words): which story is open, which
 //! beat it shows, and whether the run is on its way to the next one. Starting a story opens its
-//! preset at the first beat; Next plays the run to the next beat and pauses there; Previous
-//! travels back to the one before; a story with a bug can be replayed with it switched on.
+//! preset at the first beat; Next plays the run to the next beat, at the story's own pace
+//! (`pace`), and pauses there; Previous travels back to the one before; a story with a bug can
+//! be replayed with it switched on. The last beat asks the reader to act, and `challenge_done`
+//! reads from the run whether they did. The first visit's tour (`scenario::stories::FIRST_VISIT`)
+//! runs on the live cluster instead of a preset: its beats find their moments as they go
+//! (`live`).
 
 #[cfg(target_arch = "wasm32")]
 pub mod component;
