@@ -165,6 +165,25 @@ fn swarm_seeds_that_once_lost_liveness_stay_live() {
     }
 }
 
+/// A joint change (4.3) that leaves the leader as C_new's only voter: the leader appended C_new
+/// once C_old,new committed and waited for acknowledgements that no one would send, so neither
+/// C_new nor anything after it ever committed (three of the four liveness failures that core-grade,
+/// issue 19, lists). It now commits C_new at once, as a single-server cluster does.
+#[test]
+fn a_leader_left_alone_by_a_joint_change_commits_on_its_own() {
+    for seed in [7_011_358, 16_533, 86_003] {
+        let recipe = Recipe::default().for_swarm_seed(seed);
+        let (report, _) = run_recipe(&recipe, 0);
+        assert_eq!(report.liveness_ok, Some(true), "seed {seed}\n  reproduce: {}", recipe.command());
+        assert!(
+            report.violations.is_empty(),
+            "seed {seed}: {:?}\n  reproduce: {}",
+            report.violations,
+            recipe.command()
+        );
+    }
+}
+
 /// 4.2.1 and section 7: the added server catches up from the leader's snapshot, then votes.
 #[test]
 fn added_server_catches_up_by_snapshot_and_becomes_a_voter() {

@@ -170,6 +170,10 @@ impl Node {
             out.events.push(NodeEvent::Appended { first: index, last: index });
             self.refresh_membership(out);
             self.broadcast_append(out);
+            // A leader left as C_new's only voter is its own majority: nobody will acknowledge
+            // the entry, so it commits now or never (the liveness failures of seeds 7011358,
+            // 16533 and 86003). Otherwise C_new's majority has not stored it yet: no change.
+            self.maybe_commit(out);
         } else if !self.membership.is_voter(self.id) {
             let term = self.term();
             self.become_follower(self.election_deadline_us, term, None, out);
