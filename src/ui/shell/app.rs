@@ -206,10 +206,13 @@ pub fn App(props: &AppProps) -> Html {
         let m = state.model.borrow();
         use_memo(m.world.network().shape(), move |_| cluster::links(&model.borrow()))
     };
-    // Comparing: where the two runs part, for the tape (at the tape's pace).
+    // Comparing: where the two runs part, for the tape, at the tape's pace (the state's version
+    // changes with every tick, which would scan both traces every frame), and at once when a
+    // comparison opens or closes.
     let divergence = {
         let (model, other) = (state.model.clone(), state.other.clone());
-        *use_memo((tick, state.version), move |_| {
+        let second = state.other.as_ref().map(|o| Rc::as_ptr(o) as usize);
+        *use_memo((tick, second), move |_| {
             other.as_ref().and_then(|o| crate::ui::compare::divergence(&model.borrow(), &o.borrow()))
         })
     };
