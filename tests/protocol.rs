@@ -179,6 +179,24 @@ fn a_leader_left_alone_by_a_joint_change_commits_on_its_own() {
     assert_swarm_seeds_live(&[7_011_358, 16_533, 86_003]);
 }
 
+/// Swarm seed 31644 (issue 19): five servers, PreVote off. n1 and n4 were removed long ago but
+/// never heard of it; n2, a voter of the newest configuration {n2,n8}, missed every change
+/// since entry 8, so it granted them its vote and took their terms, again and again. n8, the
+/// only candidate that could win, always asked at a term n2 had already used, and with no
+/// leader nobody was sticky (dissertation 4.2.3). An operator shuts removed servers down
+/// (4.2.2); the liveness phase now does too, and n8 wins.
+#[test]
+fn removed_servers_shut_down_let_the_new_configuration_elect() {
+    let recipe = Recipe::default().for_swarm_seed(31_644);
+    let (report, world) = run_recipe(&recipe, 0);
+    assert_eq!(report.liveness_ok, Some(true), "seed 31644\n  reproduce: {}", recipe.command());
+    assert!(report.violations.is_empty(), "{:?}\n  reproduce: {}", report.violations, recipe.command());
+    for id in [1, 4] {
+        assert!(world.retired().contains(&id), "n{id} is not retired\n  reproduce: {}", recipe.command());
+        assert!(world.node(id).is_none(), "n{id} was removed and still runs\n  reproduce: {}", recipe.command());
+    }
+}
+
 /// 4.2.1 and section 7: the added server catches up from the leader's snapshot, then votes.
 #[test]
 fn added_server_catches_up_by_snapshot_and_becomes_a_voter() {

@@ -97,14 +97,18 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World),
 
 /// TigerBeetle's two-phase run: after the faults, heal the network, restart every server and
 /// stop new client requests; a leader must emerge and every outstanding request must complete.
+/// Servers whose removal has committed are shut down instead, as an operator would (see
+/// `World::retired`).
 fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
     let start = world.now_us();
     let net = NetConfig { loss_ppm: 0, dup_ppm: 0, ..world.config().net };
     world.schedule(start, Intervention::Heal)?;
     world.schedule(start, Intervention::SetNetwork(net))?;
     world.schedule(start, Intervention::StopClients)?;
+    let retired = world.retired();
     for id in 1..=world.servers().len() as u8 {
-        world.schedule(start, Intervention::Restart(id))?;
+        let fate = if retired.contains(&id) { Intervention::Crash(id) } else { Intervention::Restart(id) };
+        world.schedule(start, fate)?;
     }
     let step_us = 50_000;
     let mut t = start;

@@ -126,6 +126,17 @@ impl Checker {
         self.committed.len() as Index
     }
 
+    /// The configuration of the newest committed configuration entry (the first servers'
+    /// until one commits).
+    pub fn committed_membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    /// The committed entries, in index order, as first observed.
+    pub fn committed(&self) -> impl Iterator<Item = &Entry> {
+        self.committed.iter()
+    }
+
     /// Records a violation unless the same invariant already failed on the same servers.
     pub fn report(&mut self, invariant: Invariant, time_us: Time, nodes: Vec<NodeId>, detail: String) {
         let repeat = self.violations.iter().any(|v| v.invariant == invariant && v.nodes == nodes);

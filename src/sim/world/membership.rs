@@ -79,4 +79,22 @@ impl World {
     pub fn is_voter(&self, id: NodeId) -> bool {
         self.servers.get(slot(id)).and_then(|s| s.node.as_ref()).is_some_and(|n| n.membership().0.is_voter(id))
     }
+
+    /// Servers the cluster has let go, which an operator shuts down once their removal has
+    /// committed (dissertation 4.2.2): each was a member of a committed configuration, yet
+    /// neither the newest committed configuration nor any newer one that a log holds names it.
+    /// Left running, such a server never hears of its removal and campaigns forever; without a
+    /// leader to make the others sticky (4.2.3) it can keep a voter of the new configuration a
+    /// term ahead of every candidate that could win (swarm seed 31644 of issue 19).
+    pub fn retired(&self) -> Vec<NodeId> {
+        let committed = self.checker.committed_len();
+        let mut named = self.checker.committed_membership().members();
+        for server in &self.servers {
+            let newer = server.log().slice(committed + 1, server.log().last_index());
+            named.extend(newer.iter().filter_map(|e| e.config.as_deref()).flat_map(Membership::members));
+        }
+        let mut ever = Membership::initial(self.config.nodes).members();
+        ever.extend(self.checker.committed().filter_map(|e| e.config.as_deref()).flat_map(Membership::members));
+        ever.difference(&named).copied().collect()
+    }
 }
