@@ -85,6 +85,25 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::RequestVote,
+        Kind::RequestVoteReply,
+        Kind::AppendEntries,
+        Kind::Heartbeat,
+        Kind::AppendEntriesReply,
+        Kind::PreVote,
+        Kind::PreVoteReply,
+        Kind::TimeoutNow,
+        Kind::ReadIndex,
+        Kind::ReadIndexReply,
+        Kind::InstallSnapshot,
+    ];
+
+    /// The kind `name` spells, if any.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::RequestVote => "request-vote",
@@ -149,5 +168,18 @@ impl Message {
             | Message::AppendEntriesReply { .. }
             | Message::ReadIndex { .. } => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn every_kind_is_found_by_its_own_name_and_no_other() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(Kind::from_name("append"), None);
     }
 }
