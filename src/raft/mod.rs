@@ -76,15 +76,17 @@ pub mod bugs;
 pub mod log;
 pub mod message;
 pub mod node;
+pub mod progress;
 pub mod quorum;
 
 pub use bugs::{Bug, Bugs};
 pub use log::{Command, Entry, Log, Op};
 pub use message::{Envelope, Kind, Message};
 pub use node::{
-    ConfigChange, ConfigError, LeaderState, Node, NodeEvent, Outbox, Progress, ProposeError, ReadError, ReadReady,
-    Role, Setup, StepError, Transfer, TransferError,
+    ConfigChange, ConfigError, LeaderState, Node, NodeEvent, Outbox, ProposeError, ReadError, ReadReady, Role, Setup,
+    StepError, Transfer, TransferError,
 };
+pub use progress::{Progress, Tracker};
 pub use quorum::Membership;
 
 use serde::{Deserialize, Serialize};

@@ -279,7 +279,7 @@ impl Harness {
             if let Some(p) = n.progress() {
                 let rows: Vec<String> = p
                     .iter()
-                    .map(|(peer, p)| format!("n{peer}:next={},match={}", p.next_index, p.match_index))
+                    .map(|(peer, p)| format!("n{peer}:next={},match={}", p.next_index(), p.match_index()))
                     .collect();
                 write!(out, " progress={{{}}}", rows.join(" "))?;
             }

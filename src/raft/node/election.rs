@@ -204,7 +204,7 @@ impl Node {
         let LeaderState { transfer: Some(t), progress, .. } = leader.as_mut() else {
             return false;
         };
-        if t.timeout_sent || progress.get(&t.target).is_none_or(|p| p.match_index < last) {
+        if t.timeout_sent || progress.get(t.target).is_none_or(|p| p.match_index() < last) {
             return false;
         }
         t.timeout_sent = true;

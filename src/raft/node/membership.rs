@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{Node, NodeEvent, Outbox, Progress, Role};
+use super::{Node, NodeEvent, Outbox, Role};
 use crate::raft::quorum::Membership;
 use crate::raft::{Bug, Index, MAX_NODES, NodeId};
 
@@ -147,13 +147,10 @@ impl Node {
         self.membership = membership;
         self.membership_index = index;
         out.events.push(NodeEvent::MembershipChanged { index });
-        let peers = self.peers.clone();
-        let next_index = self.state.log.last_index();
         if let Role::Leader(l) = &mut self.role {
-            l.progress.retain(|id, _| peers.contains(id));
-            for p in peers {
-                l.progress.entry(p).or_insert(Progress { next_index, ..Progress::default() });
-            }
+            // A leader changes its configuration only by appending an entry of its own.
+            assert_eq!(index, self.state.log.last_index(), "a leader's new configuration is its newest entry");
+            l.progress.set_peers(&self.peers, index);
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::log::{Command, Entry, Log};
 use super::message::{Envelope, Message};
+use super::progress::{Progress, Tracker};
 use super::quorum::Membership;
 use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Snapshot, Term, Time};
 use crate::prng::Prng;
@@ -20,19 +21,6 @@ pub use errors::{ProposeError, StepError, TransferError};
 pub use membership::{ConfigChange, ConfigError};
 pub use read::{MAX_PENDING_READS, PendingRead, ReadError, ReadReady};
 
-/// What a leader knows about one follower (Figure 2, "volatile state on leaders").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Next entry to send; a follower is caught up when this is past our last index.
-    pub next_index: Index,
-    /// Highest entry known to be replicated on the follower.
-    pub match_index: Index,
-    /// Heard from since the last CheckQuorum round (dissertation 6.2).
-    pub recent_active: bool,
-    /// The newest heartbeat round the follower acknowledged (ReadIndex, 6.4).
-    pub read_round: u64,
-}
-
 /// A leadership transfer under way (dissertation 3.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transfer {
@@ -44,7 +32,7 @@ pub struct Transfer {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeaderState {
-    pub progress: BTreeMap<NodeId, Progress>,
+    pub progress: Tracker,
     pub heartbeat_due_us: Time,
     /// With CheckQuorum: when the leader next counts who it heard from.
     pub quorum_check_due_us: Time,
@@ -320,7 +308,7 @@ impl Node {
         }
     }
 
-    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+    pub fn progress(&self) -> Option<&Tracker> {
         match &self.role {
             Role::Leader(l) => Some(&l.progress),
             _ => None,
@@ -590,7 +578,7 @@ impl Node {
             out.events.push(NodeEvent::Transfer { target: t.target, started: false });
         }
         if check_quorum && now >= l.quorum_check_due_us {
-            let active = l.progress.iter().filter(|(_, p)| p.recent_active).map(|(&id, _)| id);
+            let active = l.progress.iter().filter(|(_, p)| p.recent_active).map(|(id, _)| id);
             let heard: BTreeSet<NodeId> = active.chain([self.id]).collect();
             if self.membership.vote_result(&heard, &BTreeSet::new()) != super::quorum::VoteResult::Won {
                 let term = self.term();
@@ -608,17 +596,15 @@ impl Node {
     /// CheckQuorum's bookkeeping: any message of our term from a peer shows it is reachable.
     fn note_heard_from(&mut self, from: NodeId) {
         if let Role::Leader(l) = &mut self.role
-            && let Some(p) = l.progress.get_mut(&from)
+            && let Some(p) = l.progress.get_mut(from)
         {
             p.recent_active = true;
         }
     }
 
     fn fresh_leader_state(&self, now: Time) -> LeaderState {
-        let next_index = self.state.log.last_index() + 1;
-        let progress = self.peers.iter().map(|&p| (p, Progress { next_index, ..Progress::default() })).collect();
         LeaderState {
-            progress,
+            progress: Tracker::new(&self.peers, Progress::for_new_leader(self.state.log.last_index())),
             heartbeat_due_us: now + self.config.heartbeat_interval_us,
             quorum_check_due_us: now + self.config.election_timeout_min_us,
             transfer: None,

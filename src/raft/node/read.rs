@@ -103,7 +103,7 @@ impl Node {
 
     pub(super) fn note_read_ack(&mut self, from: NodeId, round: u64) {
         if let Role::Leader(l) = &mut self.role
-            && let Some(p) = l.progress.get_mut(&from)
+            && let Some(p) = l.progress.get_mut(from)
         {
             p.read_round = p.read_round.max(round);
         }
@@ -132,7 +132,7 @@ impl Node {
             return;
         };
         let round_of =
-            |id: NodeId| if id == me { l.read_round } else { l.progress.get(&id).map_or(0, |p| p.read_round) };
+            |id: NodeId| if id == me { l.read_round } else { l.progress.get(id).map_or(0, |p| p.read_round) };
         let confirmed = self.membership.committed_index(round_of);
         let mut replies = Vec::new();
         l.reads.retain_mut(|r| {

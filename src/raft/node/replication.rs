@@ -27,7 +27,7 @@ impl Node {
             return;
         };
         let caught_up: Vec<NodeId> =
-            leader.progress.iter().filter(|(_, p)| p.next_index == index).map(|(&n, _)| n).collect();
+            leader.progress.iter().filter(|(_, p)| p.waits_for(index)).map(|(n, _)| n).collect();
         for peer in caught_up {
             self.send_append(peer, out);
         }
@@ -38,12 +38,13 @@ impl Node {
             return;
         };
         // The peer may have just left the configuration (a change in this very step).
-        let Some(next) = leader.progress.get(&peer).map(|p| p.next_index) else { return };
-        if next <= self.state.log.snapshot_index() {
+        let Some(progress) = leader.progress.get(peer) else { return };
+        if progress.needs_snapshot(self.state.log.snapshot_index()) {
             // Its next entry is compacted away: send the snapshot instead (section 7).
             let snapshot = Box::new(self.state.snapshot.clone().expect("a compacted log has a snapshot"));
             return self.send(peer, Message::InstallSnapshot { snapshot }, out);
         }
+        let next = progress.next_index();
         let prev_log_index = next - 1;
         let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
         let last = prev_log_index + u64::from(self.config.max_entries_per_append);
@@ -169,14 +170,13 @@ impl Node {
             return;
         };
         // A reply from a server that has left the configuration since is of no interest.
-        let Some(p) = leader.progress.get_mut(&from) else { return };
-        // A leader's log only grows within its term, and it sent every entry it hears about.
-        assert!(match_index <= last, "n{from} acknowledged index {match_index} past our last index {last}");
-        p.match_index = p.match_index.max(match_index);
-        p.next_index = p.next_index.max(p.match_index + 1);
-        let more = p.next_index <= last;
+        let Some(p) = leader.progress.get_mut(from) else { return };
+        // A leader's log only grows within its term, and it sent every entry it hears about:
+        // `acknowledged` asserts the index is ours.
+        p.acknowledged(match_index, last);
+        let more = p.next_index() <= last;
         let transferring_to_it = leader.transfer.is_some_and(|t| t.target == from);
-        let matched = p.match_index;
+        let matched = p.match_index();
         self.maybe_commit(out);
         self.promote_if_caught_up(from, matched, out);
         if transferring_to_it && self.send_timeout_now_if_caught_up(out) {
@@ -203,9 +203,8 @@ impl Node {
         let Role::Leader(leader) = &mut self.role else {
             return;
         };
-        let Some(p) = leader.progress.get_mut(&from) else { return };
-        let hinted = ours.map_or(conflict_index, |i| i + 1);
-        p.next_index = hinted.min(p.next_index.saturating_sub(1)).clamp(p.match_index + 1, last + 1);
+        let Some(p) = leader.progress.get_mut(from) else { return };
+        p.refused(ours.map_or(conflict_index, |i| i + 1), last);
         self.send_append(from, out);
     }
 
@@ -219,7 +218,7 @@ impl Node {
         if last <= self.commit_index {
             return; // nothing left to commit (most acknowledgements are of heartbeats)
         }
-        let matched = |id: NodeId| if id == me { last } else { leader.progress.get(&id).map_or(0, |p| p.match_index) };
+        let matched = |id: NodeId| if id == me { last } else { leader.progress.get(id).map_or(0, |p| p.match_index()) };
         let n = self.membership.committed_index(matched).min(last);
         let current = self.state.log.term_at(n) == Some(self.term());
         if n > self.commit_index && (current || self.config.bugs.has(Bug::CommitPreviousTerm)) {

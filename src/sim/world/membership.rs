@@ -71,7 +71,7 @@ impl World {
         let Some(node) = self.node(leader) else { return false };
         let progress = node.progress();
         let matched =
-            |id: &NodeId| progress.and_then(|p| p.get(id)).is_some_and(|p| p.match_index >= node.commit_index());
+            |id: &NodeId| progress.and_then(|p| p.get(*id)).is_some_and(|p| p.match_index() >= node.commit_index());
         ids.iter().all(|id| *id == leader || matched(id))
     }
 

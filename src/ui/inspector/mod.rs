@@ -57,7 +57,7 @@ pub fn inspected(m: &Model) -> Option<Inspected> {
             }
             let progress = node
                 .and_then(|n| n.progress())
-                .map(|p| p.iter().map(|(f, pr)| (*f, pr.next_index, pr.match_index)).collect())
+                .map(|p| p.iter().map(|(f, pr)| (f, pr.next_index(), pr.match_index())).collect())
                 .unwrap_or_default();
             let leader = m.world.leader();
             let can_lead = node.is_some() && leader.is_some_and(|l| l != id);

@@ -106,13 +106,13 @@ pub(crate) struct RowFacts {
 
 pub(crate) fn row_facts(leader: Option<&crate::raft::Node>, s: &crate::sim::server::Server) -> RowFacts {
     let node = s.node.as_ref();
-    let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(&s.id));
+    let progress = leader.and_then(|l| l.progress()).and_then(|p| p.get(s.id));
     RowFacts {
         up: node.is_some(),
         is_leader: leader.is_some_and(|l| l.id() == s.id),
         commit: node.map_or(0, |n| n.commit_index()),
-        next_index: progress.map(|p| p.next_index),
-        match_index: progress.map(|p| p.match_index),
+        next_index: progress.map(|p| p.next_index()),
+        match_index: progress.map(|p| p.match_index()),
     }
 }
 
