@@ -97,6 +97,7 @@ impl Node {
         out: &mut Outbox,
     ) {
         let next_term = self.term() + 1;
+        // A late reply: we already won, lost, or heard from a leader.
         let Role::PreCandidate { granted: yes, rejected: no } = &mut self.role else {
             return;
         };
@@ -109,9 +110,7 @@ impl Node {
     }
 
     fn count_pre_votes(&mut self, now: Time, out: &mut Outbox) {
-        let Role::PreCandidate { granted, rejected } = &self.role else {
-            return;
-        };
+        let (granted, rejected) = self.role.tally(RoleKind::PreCandidate);
         match self.membership.vote_result(granted, rejected) {
             VoteResult::Won => self.campaign(now, out, false),
             VoteResult::Lost => self.become_follower(now, self.term(), None, out),
@@ -141,6 +140,7 @@ impl Node {
     }
 
     pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, granted: bool, out: &mut Outbox) {
+        // A late reply: we already won, or stepped down for a newer term's leader or candidate.
         let Role::Candidate { granted: yes, rejected: no } = &mut self.role else {
             return;
         };
@@ -153,9 +153,7 @@ impl Node {
     }
 
     fn check_election(&mut self, now: Time, out: &mut Outbox) {
-        let Role::Candidate { granted, rejected } = &self.role else {
-            return;
-        };
+        let (granted, rejected) = self.role.tally(RoleKind::Candidate);
         if self.membership.vote_result(granted, rejected) == VoteResult::Won {
             self.become_leader(now, out);
         }
@@ -184,6 +182,7 @@ impl Node {
             return Err(TransferError::UnknownTarget { target });
         }
         let deadline_us = now + self.config.election_timeout_max_us;
+        // The host may ask any server.
         let Role::Leader(leader) = &mut self.role else {
             return Err(TransferError::NotLeader);
         };
@@ -198,10 +197,7 @@ impl Node {
     /// Sends TimeoutNow once the transfer's target holds our whole log; returns whether it did.
     pub(super) fn send_timeout_now_if_caught_up(&mut self, out: &mut Outbox) -> bool {
         let last = self.state.log.last_index();
-        let Role::Leader(leader) = &mut self.role else {
-            return false;
-        };
-        let LeaderState { transfer: Some(t), progress, .. } = leader.as_mut() else {
+        let LeaderState { transfer: Some(t), progress, .. } = self.role.leader_mut() else {
             return false;
         };
         if t.timeout_sent || progress.get(t.target).is_none_or(|p| p.match_index() < last) {

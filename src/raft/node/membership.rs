@@ -66,6 +66,7 @@ impl fmt::Display for ConfigError {
 impl Node {
     /// Appends the configuration `change` leads to (leader only); returns its index.
     pub fn change_membership(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
+        // The host may ask any server.
         let Role::Leader(leader) = &self.role else {
             return Err(ConfigError::NotLeader);
         };
@@ -147,7 +148,7 @@ impl Node {
         self.membership = membership;
         self.membership_index = index;
         out.events.push(NodeEvent::MembershipChanged { index });
-        if let Role::Leader(l) = &mut self.role {
+        if let Some(l) = self.role.leading_mut() {
             // A leader changes its configuration only by appending an entry of its own.
             assert_eq!(index, self.state.log.last_index(), "a leader's new configuration is its newest entry");
             l.progress.set_peers(&self.peers, index);

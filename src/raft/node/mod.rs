@@ -59,6 +59,56 @@ pub enum Role {
     Leader(Box<LeaderState>),
 }
 
+/// How code reaches a role's state, decided once. Code that runs only in one role (a leader's
+/// timers, its replication, a candidate's count) uses the accessors that assert: reaching it in
+/// another role is a bug in this module, and it panics at once, naming both roles. A message
+/// that can legitimately find us in another role (a reply that arrives after we won, lost or
+/// stepped down within the term) uses `leading_mut` or a `let … else`, with a comment that says
+/// why; so does a public call the host may make in any role, which returns an error.
+impl Role {
+    pub fn kind(&self) -> RoleKind {
+        match self {
+            Role::Follower { .. } => RoleKind::Follower,
+            Role::PreCandidate { .. } => RoleKind::PreCandidate,
+            Role::Candidate { .. } => RoleKind::Candidate,
+            Role::Leader(_) => RoleKind::Leader,
+        }
+    }
+
+    /// The leader's state, for code that runs only while we lead.
+    fn leader(&self) -> &LeaderState {
+        match self {
+            Role::Leader(l) => l,
+            other => panic!("leader-only code reached as a {}", other.kind().name()),
+        }
+    }
+
+    fn leader_mut(&mut self) -> &mut LeaderState {
+        match self {
+            Role::Leader(l) => l,
+            other => panic!("leader-only code reached as a {}", other.kind().name()),
+        }
+    }
+
+    /// The leader's state if we lead, for what may arrive in any role.
+    fn leading_mut(&mut self) -> Option<&mut LeaderState> {
+        match self {
+            Role::Leader(l) => Some(l),
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => None,
+        }
+    }
+
+    /// The votes granted and refused so far, for code that runs only while campaigning as
+    /// `kind` (a pre-candidate or a candidate).
+    fn tally(&self, kind: RoleKind) -> (&BTreeSet<NodeId>, &BTreeSet<NodeId>) {
+        match self {
+            Role::PreCandidate { granted, rejected } if kind == RoleKind::PreCandidate => (granted, rejected),
+            Role::Candidate { granted, rejected } if kind == RoleKind::Candidate => (granted, rejected),
+            other => panic!("{}-only code reached as a {}", kind.name(), other.kind().name()),
+        }
+    }
+}
+
 /// Observable state changes, for the trace, the checker and the UI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeEvent {
@@ -270,12 +320,7 @@ impl Node {
     }
 
     pub fn role_kind(&self) -> RoleKind {
-        match self.role {
-            Role::Follower { .. } => RoleKind::Follower,
-            Role::PreCandidate { .. } => RoleKind::PreCandidate,
-            Role::Candidate { .. } => RoleKind::Candidate,
-            Role::Leader(_) => RoleKind::Leader,
-        }
+        self.role.kind()
     }
 
     /// The leader this server believes in, for client redirects.
@@ -355,6 +400,7 @@ impl Node {
     /// A client command arrives at this server. Only a leader appends it (section 5.3), and not
     /// while it hands leadership over (3.10).
     pub fn propose(&mut self, command: Command, out: &mut Outbox) -> Result<Index, ProposeError> {
+        // The host may hand a command to any server.
         let Role::Leader(leader) = &self.role else {
             return Err(ProposeError::NotLeader { hint: self.leader_hint() });
         };
@@ -572,7 +618,7 @@ impl Node {
     fn tick_leader(&mut self, now: Time, out: &mut Outbox) {
         let (min_us, heartbeat_us) = (self.config.election_timeout_min_us, self.config.heartbeat_interval_us);
         let check_quorum = self.config.check_quorum;
-        let Role::Leader(l) = &mut self.role else { unreachable!("tick_leader runs on leaders") };
+        let l = self.role.leader_mut();
         if let Some(t) = l.transfer.filter(|t| now >= t.deadline_us) {
             l.transfer = None;
             out.events.push(NodeEvent::Transfer { target: t.target, started: false });
@@ -595,9 +641,8 @@ impl Node {
 
     /// CheckQuorum's bookkeeping: any message of our term from a peer shows it is reachable.
     fn note_heard_from(&mut self, from: NodeId) {
-        if let Role::Leader(l) = &mut self.role
-            && let Some(p) = l.progress.get_mut(from)
-        {
+        // Any role: only a leader keeps the count.
+        if let Some(p) = self.role.leading_mut().and_then(|l| l.progress.get_mut(from)) {
             p.recent_active = true;
         }
     }

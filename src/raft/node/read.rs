@@ -64,7 +64,8 @@ impl Node {
         Ok(())
     }
 
-    /// A follower's read arrives at the leader (in our term, after the term rule).
+    /// A follower's read arrives at the leader (in our term, after the term rule). It may find
+    /// us stepped down within the term, or with too many reads: refused, the client retries.
     pub(super) fn handle_read_index(&mut self, from: NodeId, ctx: u64, out: &mut Outbox) {
         match &self.role {
             Role::Leader(l) if l.reads.len() < MAX_PENDING_READS => self.queue_read(from, ctx, out),
@@ -89,7 +90,7 @@ impl Node {
     /// Notes the read with a new heartbeat round and sends that round at once.
     fn queue_read(&mut self, from: NodeId, ctx: u64, out: &mut Outbox) {
         let index = self.term_committed().then_some(self.commit_index);
-        let Role::Leader(l) = &mut self.role else { unreachable!("queue_read runs on leaders") };
+        let l = self.role.leader_mut();
         l.read_round += 1;
         let round = l.read_round;
         l.reads.push(PendingRead { ctx, from, round, index });
@@ -102,9 +103,8 @@ impl Node {
     }
 
     pub(super) fn note_read_ack(&mut self, from: NodeId, round: u64) {
-        if let Role::Leader(l) = &mut self.role
-            && let Some(p) = l.progress.get_mut(from)
-        {
+        // Any role: the acknowledgement may reach us after we stepped down within the term.
+        if let Some(p) = self.role.leading_mut().and_then(|l| l.progress.get_mut(from)) {
             p.read_round = p.read_round.max(round);
         }
     }
@@ -124,13 +124,9 @@ impl Node {
                 _ => true,
             });
         }
-        if !matches!(&self.role, Role::Leader(l) if !l.reads.is_empty()) {
-            return;
-        }
         let (term_committed, commit_index, me) = (self.term_committed(), self.commit_index, self.id);
-        let Role::Leader(l) = &mut self.role else {
-            return;
-        };
+        // Runs in every role; only a leader holds reads.
+        let Some(l) = self.role.leading_mut().filter(|l| !l.reads.is_empty()) else { return };
         let round_of =
             |id: NodeId| if id == me { l.read_round } else { l.progress.get(id).map_or(0, |p| p.read_round) };
         let confirmed = self.membership.committed_index(round_of);

@@ -23,9 +23,7 @@ impl Node {
     /// Sends new entries only to followers that are caught up; the others already have a
     /// message on its way, and their reply (or the next heartbeat) carries the rest.
     pub(super) fn replicate_to_caught_up(&mut self, index: Index, out: &mut Outbox) {
-        let Role::Leader(leader) = &self.role else {
-            return;
-        };
+        let leader = self.role.leader();
         let caught_up: Vec<NodeId> =
             leader.progress.iter().filter(|(_, p)| p.waits_for(index)).map(|(n, _)| n).collect();
         for peer in caught_up {
@@ -34,9 +32,7 @@ impl Node {
     }
 
     pub(super) fn send_append(&self, peer: NodeId, out: &mut Outbox) {
-        let Role::Leader(leader) = &self.role else {
-            return;
-        };
+        let leader = self.role.leader();
         // The peer may have just left the configuration (a change in this very step).
         let Some(progress) = leader.progress.get(peer) else { return };
         if progress.needs_snapshot(self.state.log.snapshot_index()) {
@@ -166,10 +162,10 @@ impl Node {
 
     pub(super) fn handle_append_success(&mut self, from: NodeId, match_index: Index, out: &mut Outbox) {
         let last = self.state.log.last_index();
-        let Role::Leader(leader) = &mut self.role else {
-            return;
-        };
-        // A reply from a server that has left the configuration since is of no interest.
+        // Replies of our term reach us after we stepped down within it (CheckQuorum, 6.2, or
+        // a committed configuration without us, 4.2.2); a reply from a server that has left
+        // the configuration since is of no interest either.
+        let Some(leader) = self.role.leading_mut() else { return };
         let Some(p) = leader.progress.get_mut(from) else { return };
         // A leader's log only grows within its term, and it sent every entry it hears about:
         // `acknowledged` asserts the index is ours.
@@ -178,6 +174,9 @@ impl Node {
         let transferring_to_it = leader.transfer.is_some_and(|t| t.target == from);
         let matched = p.match_index();
         self.maybe_commit(out);
+        if !matches!(self.role, Role::Leader(_)) {
+            return; // the commit was of a configuration without us: we stepped down (4.2.2)
+        }
         self.promote_if_caught_up(from, matched, out);
         if transferring_to_it && self.send_timeout_now_if_caught_up(out) {
             return;
@@ -200,9 +199,8 @@ impl Node {
     ) {
         let last = self.state.log.last_index();
         let ours = conflict_term.and_then(|t| self.state.log.last_index_of_term(t));
-        let Role::Leader(leader) = &mut self.role else {
-            return;
-        };
+        // As for a success: the refusal may reach us after we stepped down within the term.
+        let Some(leader) = self.role.leading_mut() else { return };
         let Some(p) = leader.progress.get_mut(from) else { return };
         p.refused(ours.map_or(conflict_index, |i| i + 1), last);
         self.send_append(from, out);
@@ -211,9 +209,7 @@ impl Node {
     /// Figure 2's last leader rule and Figure 8: commit N only if a majority stores it **and**
     /// log[N].term is the current term; older entries then commit with it.
     pub(super) fn maybe_commit(&mut self, out: &mut Outbox) {
-        let Role::Leader(leader) = &self.role else {
-            return;
-        };
+        let leader = self.role.leader();
         let (me, last) = (self.id, self.state.log.last_index());
         if last <= self.commit_index {
             return; // nothing left to commit (most acknowledgements are of heartbeats)

@@ -220,3 +220,38 @@ fn removed_4_2_2_server_with_an_uncommitted_change_asks_for_pre_votes_first() {
     assert_eq!((n3.role_kind(), n3.term()), (RoleKind::PreCandidate, 1), "a pre-vote round, no new term");
     assert!(out.messages.iter().all(|m| matches!(m.body, Message::PreVote { .. })) && !out.messages.is_empty());
 }
+
+/// Leader-only code reached in another role is a bug of this module: it panics at once.
+#[test]
+#[should_panic(expected = "leader-only code reached as a follower")]
+fn leader_only_code_panics_in_another_role() {
+    let mut n = node(2, Config::default(), follower_of(1, 1));
+    n.maybe_commit(&mut Outbox::default());
+}
+
+#[test]
+#[should_panic(expected = "candidate-only code reached as a pre-candidate")]
+fn a_candidates_count_panics_in_another_role() {
+    let setup = Setup { role: Some(RoleKind::PreCandidate), term: 1, ..Setup::default() };
+    let n = node(2, Config::default(), setup);
+    n.role.tally(RoleKind::Candidate);
+}
+
+/// A reply that legitimately finds us in another role is ignored: a leader that stepped down
+/// within its term still receives its followers' acknowledgements.
+#[test]
+fn a_late_acknowledgement_to_a_deposed_leader_is_ignored() {
+    let mut n = node(1, Config::default(), leader(1));
+    n.become_follower(0, 1, None, &mut Outbox::default());
+    let reply = Message::AppendEntriesReply {
+        success: true,
+        match_index: 1,
+        conflict_index: 0,
+        conflict_term: None,
+        read_round: 0,
+    };
+    let mut out = Outbox::default();
+    n.step(0, Envelope { from: 2, to: 1, term: 1, body: reply }, &mut out).expect("valid");
+    assert_eq!(n.role_kind(), RoleKind::Follower);
+    assert!(out.messages.is_empty() && out.events.is_empty());
+}
