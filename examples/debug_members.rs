@@ -1,9 +1,11 @@
-//! Prints each server's role and configuration at the end of a `raft-sim run` command line
-//! (debugging aid): `cargo run --release --example debug_members -- <raft-sim run args>`.
+//! Prints each server's role, log and configuration, and every client's unanswered request, at
+//! the end of a swarm seed's run (a debugging aid for liveness failures):
+//! `cargo run --release --example debug_members -- SEED`. The run has the options the swarm
+//! draws for that seed; the first line printed is the `raft-sim run` command that repeats it.
 use raft_playground::scenario::recipe::Recipe;
 use raft_playground::scenario::{RunOptions, run};
 fn main() {
-    let seed: u64 = std::env::args().nth(1).expect("seed").parse().expect("a number");
+    let seed: u64 = std::env::args().nth(1).expect("a swarm seed").parse().expect("a seed is a number");
     let r = Recipe::default().for_swarm_seed(seed);
     println!("{}", r.command());
     let sc = r.scenario().expect("valid");

@@ -11,7 +11,10 @@ pub enum Op {
     Put { key: u8, value: u32 },
     /// Append `value` to the list stored at `key`.
     Append { key: u8, value: u32 },
-    /// Read `key`. Reads go through the log, so they are linearizable without leases.
+    /// Read `key`. With `ReadMode::Log` (the default) a read goes through the log like a
+    /// write, which orders it with the writes and makes it linearizable without leases; with
+    /// ReadIndex (dissertation 6.4) it never enters the log, and the leader answers it from
+    /// its state machine once a heartbeat round has confirmed it still leads.
     Get { key: u8 },
 }
 
@@ -33,9 +36,14 @@ impl Op {
     }
 }
 
+/// The letter that names key `key` wherever a person reads it (keys wrap after `z`).
+pub fn key_letter(key: u8) -> char {
+    char::from(b'a' + key % 26)
+}
+
 impl std::fmt::Display for Op {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = |k: u8| char::from(b'a' + (k % 26));
+        let name = key_letter;
         match *self {
             Op::Put { key, value } => write!(f, "put {}={value}", name(key)),
             Op::Append { key, value } => write!(f, "append {}+={value}", name(key)),
@@ -244,7 +252,7 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn log_of(terms: &[Term]) -> Log {
+    pub(super) fn log_of(terms: &[Term]) -> Log {
         let mut log = Log::default();
         for &t in terms {
             log.push(t, None);
@@ -295,15 +303,8 @@ mod tests {
 
 #[cfg(test)]
 mod snapshot_tests {
+    use super::tests::log_of;
     use super::*;
-
-    fn log_of(terms: &[Term]) -> Log {
-        let mut log = Log::default();
-        terms.iter().for_each(|&t| {
-            log.push(t, None);
-        });
-        log
-    }
 
     /// Section 7: a compacted prefix answers only for its last index; installing a matching
     /// snapshot keeps the entries after it, a conflicting one replaces the log.

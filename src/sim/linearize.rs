@@ -92,7 +92,7 @@ pub fn check_keys(history: &SharedVec<HistoryOp>, only: Option<&BTreeSet<u8>>, b
 /// the first impossible answer and when (or the end of the run, without a witness).
 pub fn violation(history: &SharedVec<HistoryOp>, verdict: &Verdict, now_us: Time) -> Option<Violation> {
     let Verdict::Violation { key, ops, witness } = *verdict else { return None };
-    let key_name = char::from(b'a' + key % 26);
+    let key_name = crate::raft::log::key_letter(key);
     let mut detail = format!("no order of the {ops} operations on key {key_name} agrees with what the clients saw");
     let (mut time_us, mut nodes) = (now_us, Vec::new());
     if let Some(h) = witness.and_then(|w| history.get(w))

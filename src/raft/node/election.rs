@@ -175,6 +175,7 @@ impl Node {
     /// 3.10: stop taking proposals, bring `target` up to date, then send it TimeoutNow. Given up
     /// after an election timeout (see `tick_leader`).
     pub fn transfer_leadership(&mut self, now: Time, target: NodeId, out: &mut Outbox) -> Result<(), TransferError> {
+        self.note_time(now);
         if target == self.id {
             return Err(TransferError::ToSelf);
         }

@@ -174,7 +174,8 @@ impl Node {
             self.maybe_commit(out);
         } else if !self.membership.is_voter(self.id) {
             let term = self.term();
-            self.become_follower(self.election_deadline_us, term, None, out);
+            // Its election timer restarts from now (it had none running as leader).
+            self.become_follower(self.now_us, term, None, out);
         }
     }
 

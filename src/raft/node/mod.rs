@@ -196,6 +196,9 @@ pub struct Node {
     last_applied: Index,
     role: Role,
     election_deadline_us: Time,
+    /// The time of the newest input that carried one (`new`, `step`, `tick`, `timeout_now`,
+    /// `transfer_leadership`): calls without a time, such as `propose`, act at it.
+    now_us: Time,
     /// When we last accepted AppendEntries from the leader of our term (stickiness, PreVote).
     leader_contact_us: Option<Time>,
     /// Reads this follower asked the leader about: context → read index once known.
@@ -225,6 +228,7 @@ impl Node {
             last_applied: 0,
             role: Role::Follower { leader: None },
             election_deadline_us: 0,
+            now_us: now,
             leader_contact_us: None,
             follower_reads: BTreeMap::new(),
             rng,
@@ -380,6 +384,7 @@ impl Node {
 
     /// Fires whatever timer is due at `now`.
     pub fn tick(&mut self, now: Time, out: &mut Outbox) {
+        self.note_time(now);
         match self.role {
             Role::Leader(_) => self.tick_leader(now, out),
             Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
@@ -393,6 +398,7 @@ impl Node {
 
     /// The election timer fires now, whatever it says (the UI's "time out").
     pub fn timeout_now(&mut self, now: Time, out: &mut Outbox) {
+        self.note_time(now);
         self.start_election(now, out);
         self.process_reads(out);
     }
@@ -423,6 +429,7 @@ impl Node {
     /// handlers below may assume the message is from the current term.
     pub fn step(&mut self, now: Time, env: Envelope, out: &mut Outbox) -> Result<(), StepError> {
         self.validate(&env)?;
+        self.note_time(now);
         if !self.apply_term_rule(now, &env, out) {
             return Ok(());
         }
@@ -531,7 +538,8 @@ impl Node {
         let body = match env.body {
             Message::RequestVote { .. } => Message::RequestVoteReply { granted: false },
             Message::PreVote { .. } => Message::PreVoteReply { granted: false },
-            Message::AppendEntries { .. } => Message::AppendEntriesReply {
+            // conflict_index 0 says "your term is old", not a hint (see `step`).
+            Message::AppendEntries { .. } | Message::InstallSnapshot { .. } => Message::AppendEntriesReply {
                 success: false,
                 match_index: 0,
                 conflict_index: 0,
@@ -544,13 +552,6 @@ impl Node {
             | Message::AppendEntriesReply { .. }
             | Message::TimeoutNow
             | Message::ReadIndexReply { .. } => return,
-            Message::InstallSnapshot { .. } => Message::AppendEntriesReply {
-                success: false,
-                match_index: 0,
-                conflict_index: 0,
-                conflict_term: None,
-                read_round: 0,
-            },
         };
         self.send(env.from, body, out);
     }
@@ -579,6 +580,12 @@ impl Node {
             }
             Role::Follower { leader: None } | Role::PreCandidate { .. } | Role::Candidate { .. } => false,
         }
+    }
+
+    /// Time never runs backwards for a node: the host's clock only moves forward.
+    fn note_time(&mut self, now: Time) {
+        assert!(now >= self.now_us, "n{}: time went back from {} to {now} µs", self.id, self.now_us);
+        self.now_us = now;
     }
 
     fn send(&self, to: NodeId, body: Message, out: &mut Outbox) {

@@ -255,3 +255,24 @@ fn a_late_acknowledgement_to_a_deposed_leader_is_ignored() {
     assert_eq!(n.role_kind(), RoleKind::Follower);
     assert!(out.messages.is_empty() && out.events.is_empty());
 }
+
+/// 4.2.2: a leader that commits a configuration without itself steps down, and its election
+/// timer restarts from the time of that step (it once restarted from its stale deadline).
+#[test]
+fn a_leader_that_removed_itself_restarts_its_timer_from_now() {
+    let mut n = node(1, Config::default(), leader(1));
+    n.change_membership(ConfigChange::Remove(1), &mut Outbox::default()).expect("a leader may change");
+    let now = 5_000_000;
+    for from in [2, 3] {
+        let body = Message::AppendEntriesReply {
+            success: true,
+            match_index: 2,
+            conflict_index: 0,
+            conflict_term: None,
+            read_round: 0,
+        };
+        n.step(now, Envelope { from, to: 1, term: 1, body }, &mut Outbox::default()).expect("valid");
+    }
+    assert_eq!((n.role_kind(), n.commit_index()), (RoleKind::Follower, 2));
+    assert!(n.election_deadline_us() >= now + MIN_US, "deadline {} µs", n.election_deadline_us());
+}

@@ -9,6 +9,7 @@ use crate::raft::{NodeId, RoleKind};
 use crate::ui::cluster::geometry::{Point, SIZE, half_ring_path, half_turns, term_hue};
 use crate::ui::cluster::{CLIENT_RADIUS, ClientDot, LinkView, MessageView, Motion, ServerView};
 use crate::ui::core::model::Selection;
+use crate::ui::core::num::px;
 use crate::ui::core::state::Action;
 use crate::ui::shell::dispatch::{Dispatch, use_dispatch};
 
@@ -91,7 +92,7 @@ fn link(l: &LinkView, d: &Dispatch) -> Html {
         (false, false, false) => "open".to_string(),
     };
     let class = classes!("link", l.cut().then_some("cut"), (l.cut_ab != l.cut_ba).then_some("one-way"));
-    let (x1, y1, x2, y2) = (fmt(l.from.x), fmt(l.from.y), fmt(l.to.x), fmt(l.to.y));
+    let (x1, y1, x2, y2) = (px(l.from.x), px(l.from.y), px(l.to.x), px(l.to.y));
     html! {
         <g key={format!("l{a}-{b}")} class={class} data-link={format!("{a}-{b}")} data-cut={l.cut().to_string()} onclick={onclick}
             onkeydown={on_key} role="button" tabindex="0" aria-label={format!("Link n{a}–n{b}: {state}. Enter cuts or restores it.")}>
@@ -106,15 +107,11 @@ fn client_dot(c: &ClientDot) -> Html {
     let class = classes!("client", c.waiting.then_some("waiting"));
     html! {
         <g key={format!("c{}", c.id)} class={class} data-client={c.id.to_string()}>
-            <rect x={fmt(c.pos.x - CLIENT_RADIUS)} y={fmt(c.pos.y - CLIENT_RADIUS)} width={fmt(2.0 * CLIENT_RADIUS)}
-                height={fmt(2.0 * CLIENT_RADIUS)} rx="3" />
-            <text x={fmt(c.pos.x)} y={fmt(c.pos.y + 4.0)}>{ format!("c{}", c.id) }</text>
+            <rect x={px(c.pos.x - CLIENT_RADIUS)} y={px(c.pos.y - CLIENT_RADIUS)} width={px(2.0 * CLIENT_RADIUS)}
+                height={px(2.0 * CLIENT_RADIUS)} rx="3" />
+            <text x={px(c.pos.x)} y={px(c.pos.y + 4.0)}>{ format!("c{}", c.id) }</text>
         </g>
     }
-}
-
-fn fmt(v: f64) -> String {
-    crate::ui::core::num::px(v)
 }
 
 #[derive(Properties, PartialEq)]
@@ -174,9 +171,9 @@ fn Server(props: &ServerProps) -> Html {
         Action::Select(Some(Selection::Server(id)))
     });
     let shape = if s.up && s.role == RoleKind::Leader {
-        html! { <rect class="body" x={fmt(x - r)} y={fmt(y - r)} width={fmt(2.0 * r)} height={fmt(2.0 * r)} rx={fmt(r * 0.3)} fill={fill} /> }
+        html! { <rect class="body" x={px(x - r)} y={px(y - r)} width={px(2.0 * r)} height={px(2.0 * r)} rx={px(r * 0.3)} fill={fill} /> }
     } else {
-        html! { <circle class="body" cx={fmt(x)} cy={fmt(y)} r={fmt(r)} fill={fill} /> }
+        html! { <circle class="body" cx={px(x)} cy={px(y)} r={px(r)} fill={fill} /> }
     };
     // The "⋯" badge sits up and to the right, clear of the timer's ring (drawn over it).
     let badge = (r + TIMER_GAP + 1.5 + BADGE_RADIUS) * std::f64::consts::FRAC_1_SQRT_2;
@@ -194,12 +191,12 @@ fn Server(props: &ServerProps) -> Html {
             </g>
             // Drawn beside the button, not in it: its label says all this in words, and clicks
             // on the number fall through to the server.
-            <text class="term" aria-hidden="true" x={fmt(x)} y={fmt(y + r * 0.18)} font-size={fmt(r * 0.62)}>{ s.term }</text>
-            <text class="name" aria-hidden="true" x={fmt(x)} y={fmt(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
+            <text class="term" aria-hidden="true" x={px(x)} y={px(y + r * 0.18)} font-size={px(r * 0.62)}>{ s.term }</text>
+            <text class="name" aria-hidden="true" x={px(x)} y={px(y + r + 14.0)}>{ format!("n{id} · {}", role_name(s)) }</text>
             <g class="more" role="button" tabindex="0" aria-label={format!("Inspect server {id}")} onclick={inspect}
                 data-inspect={id.to_string()}>
-                <circle cx={fmt(bx)} cy={fmt(by)} r={fmt(BADGE_RADIUS)} />
-                <text aria-hidden="true" x={fmt(bx)} y={fmt(by + 3.5)}>{ "⋯" }</text>
+                <circle cx={px(bx)} cy={px(by)} r={px(BADGE_RADIUS)} />
+                <text aria-hidden="true" x={px(bx)} y={px(by + 3.5)}>{ "⋯" }</text>
             </g>
         </g>
     }
@@ -237,10 +234,9 @@ fn TimerArc(p: &TimerArcProps) -> Html {
     let Some(timer) = p.timer else { return html! {} };
     let (c, r) = (p.center, p.radius);
     let (right, left) = half_turns(timer.left(p.motion.anchor_sim_us));
-    let turned =
-        |deg: f64| format!("transform-origin: {}px {}px; transform: rotate({}deg)", fmt(c.x), fmt(c.y), fmt(deg));
+    let turned = |deg: f64| format!("transform-origin: {}px {}px; transform: rotate({}deg)", px(c.x), px(c.y), px(deg));
     let clip =
-        |x: f64| html! { <rect x={fmt(x)} y={fmt(c.y - r - 4.0)} width={fmt(r + 4.0)} height={fmt(2.0 * r + 8.0)} /> };
+        |x: f64| html! { <rect x={px(x)} y={px(c.y - r - 4.0)} width={px(r + 4.0)} height={px(2.0 * r + 8.0)} /> };
     let (right_id, left_id) = (format!("timer-r{}", p.id), format!("timer-l{}", p.id));
     html! {
         <g class="timer" aria-hidden="true">
@@ -266,7 +262,7 @@ fn votes(s: &ServerView) -> Html {
         <g class="votes" aria-label={format!("{n} votes")}>
         { for s.votes.iter().enumerate().map(|(i, v)| {
             let dx = (i as f64 - (n as f64 - 1.0) / 2.0) * 11.0;
-            html! { <circle class="vote" cx={fmt(s.pos.x + dx)} cy={fmt(s.pos.y - s.radius * 0.5)} r="4">
+            html! { <circle class="vote" cx={px(s.pos.x + dx)} cy={px(s.pos.y - s.radius * 0.5)} r="4">
                 <title>{ format!("vote from n{v}") }</title></circle> }
         }) }
         </g>
@@ -308,9 +304,9 @@ fn Flight(p: &FlightProps) -> Html {
     let onclick = use_dispatch().reform(move |_: MouseEvent| Action::Select(Some(Selection::Message(id))));
     let size = if m.kind == "heartbeat" { 5.0 } else { 7.0 };
     let shape = if m.kind.starts_with("client") {
-        html! { <rect x={fmt(-size)} y={fmt(-size)} width={fmt(2.0 * size)} height={fmt(2.0 * size)} rx="2" /> }
+        html! { <rect x={px(-size)} y={px(-size)} width={px(2.0 * size)} height={px(2.0 * size)} rx="2" /> }
     } else {
-        html! { <circle r={fmt(size)} /> }
+        html! { <circle r={px(size)} /> }
     };
     let mark = match m.success {
         Some(true) => "+",
@@ -319,7 +315,7 @@ fn Flight(p: &FlightProps) -> Html {
     };
     let Point { x, y } = m.pos;
     html! {
-        <g ref={node} class={class} style={format!("transform: translate({}px, {}px)", fmt(x), fmt(y))} data-msg={m.kind}
+        <g ref={node} class={class} style={format!("transform: translate({}px, {}px)", px(x), px(y))} data-msg={m.kind}
             data-msg-id={id.to_string()} onclick={onclick} role="button" aria-label={format!("{} message {id}", m.kind)}>
             { shape }
             if m.success.is_some() { <text aria-hidden="true" y="3.5">{ mark }</text> }

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::raft::{Bug, NodeId, ReadMode};
+use crate::raft::{Bug, MAX_NODES, NodeId, ReadMode};
 use crate::scenario::compare::Switch;
 use crate::scenario::presets;
 use crate::sim::Intervention;
@@ -237,7 +237,10 @@ impl State {
         }
     }
 
-    /// The actions that change only the page around the run; returns whether `action` was one.
+    /// The actions the reducer handles around the run rather than in it; returns whether
+    /// `action` was one. Most change only the page; two also touch the model without moving
+    /// the run: `CloseOverlays` clears the selection and closes the first visit's tour, and
+    /// `Share` reads the model's link.
     fn update_chrome(&self, chrome: &mut Chrome, action: &Action) -> bool {
         match *action {
             Action::ToggleHelp => chrome.help_open = !chrome.help_open,
@@ -264,7 +267,7 @@ impl State {
                 };
             }
             Action::ToggleSplitSide(id) => {
-                if (1..=16).contains(&id) {
+                if (1..=MAX_NODES).contains(&id) {
                     chrome.split_side ^= 1 << (id - 1);
                 }
             }
@@ -355,7 +358,7 @@ impl State {
             return self.next(chrome);
         }
         if let Action::Split = action {
-            let side = (1..=16u8).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
+            let side = (1..=MAX_NODES).filter(|id| chrome.split_side & (1 << (id - 1)) != 0).collect();
             if let Err(e) = self.model.borrow_mut().split(&side) {
                 chrome.alert = Some(e.into());
             }

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::raft::{NodeId, RoleKind};
 use crate::sim::network::Endpoint;
 use crate::ui::cluster::geometry::term_hue;
+use crate::ui::core::num::px;
 use crate::ui::core::state::Action;
 use crate::ui::diagram::{DiagramView, MessageRecord, Span, endpoint_attr, time_at, x_of};
 use crate::ui::shell::dispatch::use_dispatch;
@@ -32,10 +33,6 @@ fn lane_y(lanes: &[NodeId], e: Endpoint) -> f64 {
         Endpoint::Client(_) => lanes.len(),
     };
     TOP + row as f64 * LANE + LANE / 2.0
-}
-
-fn fmt(v: f64) -> String {
-    crate::ui::core::num::px(v)
 }
 
 #[component]
@@ -83,7 +80,7 @@ pub fn Diagram(p: &DiagramProps) -> Html {
                 </span>
             </h2>
             <svg class="diagram" data-diagram="" data-from-us={d.from_us.to_string()} data-to-us={d.to_us.to_string()}
-                data-plot-left={crate::ui::core::num::fixed(LEFT / WIDTH, 4)} viewBox={format!("0 0 {} {}", WIDTH as u32, fmt(height))} onclick={on_click}
+                data-plot-left={crate::ui::core::num::fixed(LEFT / WIDTH, 4)} viewBox={format!("0 0 {} {}", WIDTH as u32, px(height))} onclick={on_click}
                 role="group" aria-label="Messages between servers over time; click to travel to a moment"
                 xmlns="http://www.w3.org/2000/svg">
                 <defs>
@@ -96,14 +93,14 @@ pub fn Diagram(p: &DiagramProps) -> Html {
                     </marker>
                 </defs>
                 { for d.lanes.iter().enumerate().map(|(i, n)| html! {
-                    <text class="lane-name" x="4" y={fmt(TOP + i as f64 * LANE + LANE / 2.0 + 4.0)}>{ format!("n{n}") }</text>
+                    <text class="lane-name" x="4" y={px(TOP + i as f64 * LANE + LANE / 2.0 + 4.0)}>{ format!("n{n}") }</text>
                 }) }
-                <text class="lane-name" x="4" y={fmt(TOP + d.lanes.len() as f64 * LANE + LANE / 2.0 + 4.0)}>{ "clients" }</text>
+                <text class="lane-name" x="4" y={px(TOP + d.lanes.len() as f64 * LANE + LANE / 2.0 + 4.0)}>{ "clients" }</text>
                 { for d.spans.iter().map(|s| span(s, &d.lanes, &x)) }
                 { for d.messages.iter().map(|m| arrow(m, &d.lanes, &x, d.to_us)) }
                 { for d.commits.iter().map(|c| {
                     let y = lane_y(&d.lanes, Endpoint::Node(c.node));
-                    html! { <circle class="commit" cx={fmt(x(c.at_us))} cy={fmt(y + LANE / 2.0 - 5.0)} r="2.5"
+                    html! { <circle class="commit" cx={px(x(c.at_us))} cy={px(y + LANE / 2.0 - 5.0)} r="2.5"
                         data-commit={c.index.to_string()} /> }
                 }) }
             </svg>
@@ -128,7 +125,7 @@ fn span(s: &Span, lanes: &[NodeId], x: &impl Fn(u64) -> f64) -> Html {
     };
     let role = s.role.map_or("down", |r| r.name());
     html! {
-        <rect class={class} x={fmt(x0)} y={fmt(y)} width={fmt((x1 - x0).max(0.5))} height={fmt(LANE - 4.0)} style={style}
+        <rect class={class} x={px(x0)} y={px(y)} width={px((x1 - x0).max(0.5))} height={px(LANE - 4.0)} style={style}
             data-span-role={role} data-term={s.term.to_string()}>
             <title>{ format!("n{} {role}, term {}", s.node, s.term) }</title>
         </rect>
@@ -154,10 +151,10 @@ fn arrow(m: &MessageRecord, lanes: &[NodeId], x: &impl Fn(u64) -> f64, now: u64)
         <g key={m.id} class={class} data-diagram-msg="" data-msg-id={m.id.to_string()} data-from={endpoint_attr(m.from)}
             data-to={endpoint_attr(m.to)} data-sent-us={m.sent_at_us.to_string()} data-deliver-us={deliver}
             data-dropped-us={dropped}>
-            <line x1={fmt(x0)} y1={fmt(y0)} x2={fmt(end_x)} y2={fmt(end_y)}
+            <line x1={px(x0)} y1={px(y0)} x2={px(end_x)} y2={px(end_y)}
                 marker-end={m.delivered_at_us.is_some().then_some("url(#arrowhead)")} />
             if m.dropped_at_us.is_some() {
-                <path class="cross" d={format!("M{} {} l6 6 m0 -6 l-6 6", fmt(end_x - 3.0), fmt(end_y - 3.0))} />
+                <path class="cross" d={format!("M{} {} l6 6 m0 -6 l-6 6", px(end_x - 3.0), px(end_y - 3.0))} />
             }
         </g>
     }

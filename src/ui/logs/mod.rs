@@ -54,7 +54,7 @@ fn kv_cells(s: &crate::sim::server::Server) -> Vec<KvCell> {
         [one] => one.to_string(),
         many => format!("[{}]", many.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
     };
-    let name = |k: u8| char::from(b'a' + k % 26);
+    let name = crate::raft::log::key_letter;
     let mut cells: Vec<KvCell> =
         applied.iter().map(|(&k, v)| KvCell { key: name(k), values: show(v), pending: false }).collect();
     let mut after = applied.clone();

@@ -71,7 +71,7 @@ pub fn linearizability(m: &Model) -> String {
         crate::sim::linearize::Verdict::Violation { key, .. } => {
             format!(
                 "NOT linearizable: no order of the operations on key {} fits what clients saw",
-                char::from(b'a' + key % 26)
+                crate::raft::log::key_letter(key)
             )
         }
         crate::sim::linearize::Verdict::Unknown => "undecided (history too tangled for the page's budget)".to_string(),
