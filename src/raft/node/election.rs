@@ -134,6 +134,8 @@ impl Node {
             out.events.push(NodeEvent::Voted { candidate: from, term: self.term() });
         }
         if granted {
+            // Never two candidates in one term: a yes goes only to the one we voted for.
+            assert_eq!(self.state.voted_for, Some(from), "n{} granted a second vote in term {}", self.id, self.term());
             self.reset_election_timer(now);
         }
         self.send(from, Message::RequestVoteReply { granted }, out);
@@ -162,12 +164,18 @@ impl Node {
     /// Section 5.2 and 8: reinitialise nextIndex/matchIndex, append a no-op of the new term so
     /// earlier entries can commit (5.4.2), and assert leadership with AppendEntries at once.
     fn become_leader(&mut self, now: Time, out: &mut Outbox) {
+        let (granted, rejected) = self.role.tally(RoleKind::Candidate);
+        assert_eq!(self.membership.vote_result(granted, rejected), VoteResult::Won, "n{} leads unelected", self.id);
         self.role = Role::Leader(Box::new(self.fresh_leader_state(now)));
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::Leader, term: self.term() });
         if self.state.log.last_index() < self.config.max_log_len {
             let index = self.state.log.push(self.term(), None);
             out.events.push(NodeEvent::Appended { first: index, last: index });
         }
+        // The no-op of our term is what lets older entries commit (5.4.2); only a full log
+        // (the page's bound on memory) goes without it.
+        let noop = self.state.log.last_term() == self.term();
+        assert!(noop || self.state.log.last_index() >= self.config.max_log_len, "n{} leads without a no-op", self.id);
         self.broadcast_append(out);
         self.maybe_commit(out);
     }
@@ -175,6 +183,13 @@ impl Node {
     /// 3.10: stop taking proposals, bring `target` up to date, then send it TimeoutNow. Given up
     /// after an election timeout (see `tick_leader`).
     pub fn transfer_leadership(&mut self, now: Time, target: NodeId, out: &mut Outbox) -> Result<(), TransferError> {
+        let before = self.before();
+        let result = self.start_transfer(now, target, out);
+        self.assert_invariants(&before);
+        result
+    }
+
+    fn start_transfer(&mut self, now: Time, target: NodeId, out: &mut Outbox) -> Result<(), TransferError> {
         self.note_time(now);
         if target == self.id {
             return Err(TransferError::ToSelf);

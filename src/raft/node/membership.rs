@@ -66,6 +66,13 @@ impl fmt::Display for ConfigError {
 impl Node {
     /// Appends the configuration `change` leads to (leader only); returns its index.
     pub fn change_membership(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
+        let before = self.before();
+        let result = self.start_change(change, out);
+        self.assert_invariants(&before);
+        result
+    }
+
+    fn start_change(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
         // The host may ask any server.
         let Role::Leader(leader) = &self.role else {
             return Err(ConfigError::NotLeader);
@@ -83,6 +90,8 @@ impl Node {
         let index = self.state.log.push_config(self.term(), next);
         out.events.push(NodeEvent::Appended { first: index, last: index });
         self.refresh_membership(out);
+        // It is in force at once, before it commits (4.1).
+        assert_eq!(self.membership_index, index, "n{}: the new configuration is not in force", self.id);
         self.broadcast_append(out);
         self.maybe_commit(out);
         Ok(index)

@@ -105,6 +105,16 @@ impl Node {
             self.refresh_membership(out);
         }
         let last_new = req.prev_log_index + req.entries.len() as Index;
+        // Log Matching (5.3): we now hold the leader's entries up to its last new one.
+        if let Some(last) = req.entries.last().filter(|e| e.index > self.state.log.snapshot_index()) {
+            assert_eq!(
+                self.state.log.term_at(last.index),
+                Some(last.term),
+                "n{} did not store entry {}",
+                self.id,
+                last.index
+            );
+        }
         if req.leader_commit > self.commit_index {
             self.advance_commit(req.leader_commit.min(last_new), out);
         }
@@ -133,6 +143,7 @@ impl Node {
             out.install = Some(snapshot);
             self.refresh_membership(out);
         }
+        assert!(self.commit_index >= index, "n{} took snapshot {index} but not its commitment", self.id);
         let reply = Message::AppendEntriesReply {
             success: true,
             match_index: index.min(self.state.log.last_index()),
@@ -227,6 +238,10 @@ impl Node {
         if index <= self.commit_index {
             return;
         }
+        // Only what we store can be committed here, while committed entries are never deleted
+        // (5.4); every bug switch can break that.
+        let stored = index <= self.state.log.last_index() || self.config.bugs.any();
+        assert!(stored, "n{} commits {index} past its log", self.id);
         self.commit_index = index;
         out.events.push(NodeEvent::Committed { index });
         while self.last_applied < self.commit_index {

@@ -276,3 +276,12 @@ fn a_leader_that_removed_itself_restarts_its_timer_from_now() {
     assert_eq!((n.role_kind(), n.commit_index()), (RoleKind::Follower, 2));
     assert!(n.election_deadline_us() >= now + MIN_US, "deadline {} µs", n.election_deadline_us());
 }
+
+/// The host's clock only moves forward; a node handed an earlier time stops at once.
+#[test]
+#[should_panic(expected = "time went back")]
+fn time_going_back_is_a_bug() {
+    let mut n = node(2, Config::default(), follower_of(1, 1));
+    n.tick(1_000, &mut Outbox::default());
+    n.tick(999, &mut Outbox::default());
+}
