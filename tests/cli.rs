@@ -132,19 +132,42 @@ fn swarm_json_reports_runs_and_liveness() {
     assert!(out.contains("reproduce: raft-sim run --seed"), "{out}");
 }
 
-/// Seeds are independent, so a swarm split into ranges adds up to the whole swarm.
+/// Seeds are independent, so a swarm split into ranges merges into exactly the whole swarm's
+/// summary (all but the timings), failures and their commands included; `merge` exits 1 when
+/// a shard failed, and 2 naming the file when shards overlap or a file is not a summary.
 #[test]
-fn swarm_ranges_add_up_to_the_whole_swarm() {
-    let summary = |args: &[&str]| -> serde_json::Value {
-        let (code, out, err) = raft_sim(args);
-        assert_eq!(code, 0, "{args:?}: {err}");
-        serde_json::from_str(&out).expect("one JSON object")
+fn merge_of_two_shards_equals_the_whole_swarm() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("merge-test");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let base = ["--duration", "5s", "--bug", "vote-ignores-log", "--json"];
+    let shard = |name: &str, seed: &str, seeds: &str| -> (std::path::PathBuf, serde_json::Value) {
+        let args = [&["swarm", "--seed", seed, "--seeds", seeds][..], &base[..]].concat();
+        let (code, out, err) = raft_sim(&args);
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        let path = dir.join(name);
+        std::fs::write(&path, &out).expect("written");
+        (path, serde_json::from_str(&out).expect("one JSON object"))
     };
-    let whole = summary(&["swarm", "--seed", "100", "--seeds", "12", "--duration", "5s", "--json"]);
-    let first = summary(&["swarm", "--seed", "100", "--seeds", "5", "--duration", "5s", "--json"]);
-    let rest = summary(&["swarm", "--seed", "105", "--seeds", "7", "--duration", "5s", "--json"]);
-    for field in ["runs", "events", "messages_delivered", "client_ops_ok", "leaders_elected", "liveness_failures"] {
-        let sum = first[field].as_u64().expect("a count") + rest[field].as_u64().expect("a count");
-        assert_eq!(whole[field].as_u64(), Some(sum), "{field}");
+    let (_, mut whole) = shard("whole.json", "100", "24");
+    let (a, _) = shard("a.json", "100", "10");
+    let (b, _) = shard("b.json", "110", "14");
+    let (a, b) = (a.to_str().expect("utf-8"), b.to_str().expect("utf-8"));
+    let (code, out, err) = raft_sim(&["merge", b, a, "--json"]);
+    assert!(whole["failures"].as_array().is_some_and(|f| !f.is_empty()), "the bug should fail some seeds");
+    assert_eq!(code, 1, "a failing shard makes merge exit 1: {err}");
+    let mut merged: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    for timing in ["wall_ms", "events_per_sec"] {
+        whole.as_object_mut().expect("an object").remove(timing);
+        merged.as_object_mut().expect("an object").remove(timing);
     }
+    assert_eq!(merged, whole);
+    let (code, out, _) = raft_sim(&["merge", a, b]);
+    assert_eq!(code, 1);
+    assert!(out.contains("reproduce: raft-sim run --seed"), "{out}");
+    let (code, _, err) = raft_sim(&["merge", a, a]);
+    assert_eq!(code, 2);
+    assert!(err.contains("a.json (seeds 100–109) overlaps"), "{err}");
+    let (code, _, err) = raft_sim(&["merge", "Cargo.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Cargo.toml: not a `raft-sim swarm --json` summary"), "{err}");
 }

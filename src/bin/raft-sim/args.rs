@@ -22,6 +22,8 @@ pub enum Command {
     Run(RunArgs),
     /// Fuzz: run many seeds with random faults and settings; print the command that reproduces any failure.
     Swarm(SwarmArgs),
+    /// Add up the JSON summaries of swarm shards; list every failure's command; exit 1 if any failed.
+    Merge(MergeArgs),
     /// List the bug switches.
     Bugs,
     /// List the preset scenarios.
@@ -54,6 +56,16 @@ pub struct SwarmArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Print one JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Summaries written by `raft-sim swarm --json`, one per shard.
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Print the merged summary as JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

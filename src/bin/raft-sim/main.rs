@@ -7,7 +7,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod args;
 #[cfg(not(target_arch = "wasm32"))]
+mod merge;
+#[cfg(not(target_arch = "wasm32"))]
 mod run;
+#[cfg(not(target_arch = "wasm32"))]
+mod summary;
 #[cfg(not(target_arch = "wasm32"))]
 mod swarm;
 
@@ -24,6 +28,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         args::Command::Run(a) => run::cmd_run(a),
         args::Command::Swarm(a) => swarm::cmd_swarm(a),
+        args::Command::Merge(a) => merge::cmd_merge(a),
         args::Command::Bugs => {
             Bug::ALL.iter().for_each(|b| println!("{}\t{}", b.name(), b.summary()));
             Ok(std::process::ExitCode::SUCCESS)

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use raft_playground::scenario::recipe::Recipe;
 use raft_playground::scenario::{RunReport, run};
-use raft_playground::sim::trace::fmt_time;
 use serde_json::json;
 
 use crate::args::SwarmArgs;
 use crate::run::{failed, run_options, violation_json};
+use crate::summary::{Failure, SwarmSummary, mix_hash};
 
 /// Set by Ctrl-C: workers finish their current run and take no new seed.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -103,12 +103,19 @@ pub fn cmd_swarm(args: SwarmArgs) -> Result<ExitCode, String> {
 }
 
 fn report_swarm(args: &SwarmArgs, base: &Recipe, results: &[Outcome], wall_ms: f64, interrupted: bool) {
+    let summary = summarize(base, results, wall_ms, interrupted);
+    if args.json {
+        println!("{}", serde_json::to_string(&summary).expect("a summary serializes"));
+    } else {
+        summary.print_text(Some(args.jobs));
+    }
+}
+
+fn summarize(base: &Recipe, results: &[Outcome], wall_ms: f64, interrupted: bool) -> SwarmSummary {
     let sum = |f: fn(&RunReport) -> u64| results.iter().map(|o| f(&o.report)).sum::<u64>();
+    let max = |f: fn(&RunReport) -> u64| results.iter().map(|o| f(&o.report)).max().unwrap_or(0);
     let events = sum(|r| r.events);
-    let eps = events as f64 / (wall_ms / 1000.0).max(1e-9);
-    let failures: Vec<&Outcome> = results.iter().filter(|o| failed(&o.report)).collect();
-    let liveness_failures = results.iter().filter(|o| o.report.liveness_ok == Some(false)).count();
-    let violations: Vec<serde_json::Value> = results
+    let violations = results
         .iter()
         .flat_map(|o| o.report.violations.iter().map(move |v| (o.report.seed, v)))
         .map(|(seed, v)| {
@@ -117,43 +124,29 @@ fn report_swarm(args: &SwarmArgs, base: &Recipe, results: &[Outcome], wall_ms: f
             j
         })
         .collect();
-    let combined = results.iter().fold(0u64, |h, o| {
-        (h.rotate_left(5) ^ u64::from_str_radix(&o.report.trace_hash, 16).unwrap_or(0))
-            .wrapping_mul(0x517C_C1B7_2722_0A95)
-    });
-    if args.json {
-        let v = json!({
-            "seed": base.seed, "nodes": base.nodes.unwrap_or(0), "runs": results.len(), "interrupted": interrupted,
-            "sim_time_us": sum(|r| r.sim_time_us), "trace_hash": format!("{combined:016x}"),
-            "leaders_elected": sum(|r| r.leaders_elected),
-            "max_term": results.iter().map(|o| o.report.max_term).max().unwrap_or(0),
-            "commit_index": results.iter().map(|o| o.report.commit_index).max().unwrap_or(0),
-            "client_ops_ok": sum(|r| r.client_ops_ok), "messages_delivered": sum(|r| r.messages_delivered),
-            "events": events, "wall_ms": wall_ms.round() as u64, "events_per_sec": eps.round() as u64,
-            "violations": violations, "liveness_failures": liveness_failures,
-            "failures": failures.iter().map(|o| json!({"seed": o.report.seed, "command": o.recipe.command()})).collect::<Vec<_>>(),
-        });
-        println!("{v}");
-        return;
-    }
-    for o in &failures {
-        let what = match o.report.violations.first() {
-            Some(v) => format!("{} at {}: {}", v.invariant.name(), fmt_time(v.time_us), v.detail),
-            None => "liveness: no leader or unanswered clients after healing".to_string(),
-        };
-        println!("FAIL seed {}: {what}\n  reproduce: {}", o.report.seed, o.recipe.command());
-    }
-    if interrupted {
-        println!("interrupted: the summary covers the runs that finished");
-    }
-    println!(
-        "{} runs · {} with violations · {} liveness failures · {} events in {:.1} s ({:.0} events/s on {} jobs)",
-        results.len(),
-        results.iter().filter(|o| !o.report.violations.is_empty()).count(),
-        liveness_failures,
+    let failures = results
+        .iter()
+        .filter(|o| failed(&o.report))
+        .map(|o| Failure { seed: o.report.seed, command: o.recipe.command() })
+        .collect();
+    let hash = results.iter().fold(0u64, |h, o| h.wrapping_add(mix_hash(&o.report.trace_hash)));
+    SwarmSummary {
+        seed: base.seed,
+        nodes: base.nodes.unwrap_or(0),
+        runs: results.len() as u64,
+        interrupted,
+        sim_time_us: sum(|r| r.sim_time_us),
+        trace_hash: format!("{hash:016x}"),
+        leaders_elected: sum(|r| r.leaders_elected),
+        max_term: max(|r| r.max_term),
+        commit_index: max(|r| r.commit_index),
+        client_ops_ok: sum(|r| r.client_ops_ok),
+        messages_delivered: sum(|r| r.messages_delivered),
         events,
-        wall_ms / 1000.0,
-        eps,
-        args.jobs
-    );
+        wall_ms: wall_ms.round() as u64,
+        events_per_sec: (events as f64 / (wall_ms / 1000.0).max(1e-9)).round() as u64,
+        violations,
+        liveness_failures: results.iter().filter(|o| o.report.liveness_ok == Some(false)).count() as u64,
+        failures,
+    }
 }
