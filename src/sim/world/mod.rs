@@ -1,13 +1,14 @@
 //! The world: event queue, servers, network, clients, checker and trace (see the module essay).
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 mod clients;
 mod interventions;
 mod membership;
+mod queue;
 mod snapshots;
 
+use self::queue::{Event, EventQueue};
 use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
 use super::network::{DropReason, Endpoint, Network, Payload, Sent};
@@ -45,41 +46,6 @@ fn push_mark(marks: &mut SharedVec<Mark>, at_us: Time, what: MarkKind) {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Event {
-    Deliver(u64),
-    Timer(NodeId),
-    ClientWake(u32),
-    /// Boxed: interventions are rare and large, and every event moves through the heap.
-    Intervene(Box<Intervention>),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Scheduled {
-    at: Time,
-    /// The order within an instant: the scheduling sequence number, with the top bit set for
-    /// interventions, which come after every other event of their instant. A person acts
-    /// between instants (the clock stops after all of an instant's events), and a replay from
-    /// a link, which schedules every intervention up front, must put them in the same place.
-    /// One word, so that the queue's many comparisons compare two integers.
-    rank: u64,
-    event: Event,
-}
-
-const INTERVENTION_RANK: u64 = 1 << 63;
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.rank).cmp(&(other.at, other.rank))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// Counters for reports and benchmarks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -101,8 +67,7 @@ pub struct Stats {
 pub struct World {
     config: SimConfig,
     now_us: Time,
-    seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: EventQueue,
     servers: Vec<Server>,
     network: Network,
     net_rng: Prng,
@@ -157,8 +122,7 @@ impl World {
             trace: Trace::new(trace_keep),
             config,
             now_us: 0,
-            seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             servers,
             clients: Vec::new(),
             history: SharedVec::new(),
@@ -233,7 +197,7 @@ impl World {
 
     /// Time of the next pending event, if any.
     pub fn next_event_us(&self) -> Option<Time> {
-        self.queue.peek().map(|Reverse(s)| s.at)
+        self.queue.next_at()
     }
 
     /// Schedules an intervention at `at_us` (now or later). Servers may be added before it
@@ -243,7 +207,7 @@ impl World {
         if at_us < self.now_us || at_us > MAX_SIM_TIME_US {
             return Err(format!("intervention time {at_us} µs is outside {}..={MAX_SIM_TIME_US}", self.now_us));
         }
-        self.push(at_us, Event::Intervene(Box::new(intervention)));
+        self.push(at_us, Event::Intervene(intervention));
         Ok(())
     }
 
@@ -252,7 +216,7 @@ impl World {
         if t_us > MAX_SIM_TIME_US {
             return Err(format!("simulated time is limited to {MAX_SIM_TIME_US} µs (one day)"));
         }
-        while self.queue.peek().is_some_and(|Reverse(s)| s.at <= t_us) {
+        while self.queue.next_at().is_some_and(|at| at <= t_us) {
             self.step_event();
         }
         self.now_us = self.now_us.max(t_us);
@@ -261,14 +225,14 @@ impl World {
 
     /// Processes the next event, whatever its time; returns that time.
     pub fn step_event(&mut self) -> Option<Time> {
-        let Reverse(Scheduled { at, event, .. }) = self.queue.pop()?;
+        let (at, event) = self.queue.pop()?;
         self.now_us = at;
         let acted = match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer(node) => self.fire_timer(node, at),
             Event::ClientWake(client) => self.client_wake(client, at),
             Event::Intervene(i) => {
-                self.apply(*i);
+                self.apply(i);
                 true
             }
         };
@@ -283,16 +247,11 @@ impl World {
 
     /// Forgets scheduled interventions later than `t_us`: acting in the past forks history.
     pub fn cancel_interventions_after(&mut self, t_us: Time) {
-        let events = std::mem::take(&mut self.queue).into_vec();
-        self.queue =
-            events.into_iter().filter(|Reverse(s)| !(matches!(s.event, Event::Intervene(_)) && s.at > t_us)).collect();
+        self.queue.cancel_interventions_after(t_us);
     }
 
     fn push(&mut self, at: Time, event: Event) {
-        self.seq += 1;
-        debug_assert!(self.seq < INTERVENTION_RANK, "2^63 events do not fit in a day of simulated time");
-        let rank = if matches!(event, Event::Intervene(_)) { INTERVENTION_RANK | self.seq } else { self.seq };
-        self.queue.push(Reverse(Scheduled { at, rank, event }));
+        self.queue.push(at, event);
     }
 
     /// Runs `f` on a live node, then records, checks and carries out what it produced.
