@@ -93,27 +93,24 @@ impl Node {
             return self.send(from, reject(first, Some(local_term)), out);
         }
         let truncate_always = self.config.bugs.has(Bug::TruncateOnHeartbeat);
-        let outcome = self.state.log.append_from_leader(req.prev_log_index, &req.entries, truncate_always);
+        let last_new = req.prev_log_index + req.entries.len() as Index;
+        let last_sent = req.entries.last().map(|e| (e.index, e.term));
+        let has_config = req.entries.iter().any(|e| e.config.is_some());
+        // The entries move into our log: no copy (they were copied once, for this message).
+        let outcome = self.state.log.append_from_leader(req.prev_log_index, req.entries, truncate_always);
         if let Some((from_index, term)) = outcome.truncated_from {
             out.events.push(NodeEvent::Truncated { from: from_index, term });
         }
         if let Some((first, last)) = outcome.appended {
             out.events.push(NodeEvent::Appended { first, last });
         }
-        if outcome.truncated_from.is_some() || req.entries.iter().any(|e| e.config.is_some()) {
+        if outcome.truncated_from.is_some() || has_config {
             // A configuration takes effect when stored, and a truncated one stops (4.1).
             self.refresh_membership(out);
         }
-        let last_new = req.prev_log_index + req.entries.len() as Index;
         // Log Matching (5.3): we now hold the leader's entries up to its last new one.
-        if let Some(last) = req.entries.last().filter(|e| e.index > self.state.log.snapshot_index()) {
-            assert_eq!(
-                self.state.log.term_at(last.index),
-                Some(last.term),
-                "n{} did not store entry {}",
-                self.id,
-                last.index
-            );
+        if let Some((index, term)) = last_sent.filter(|&(i, _)| i > self.state.log.snapshot_index()) {
+            assert_eq!(self.state.log.term_at(index), Some(term), "n{} did not store entry {index}", self.id);
         }
         if req.leader_commit > self.commit_index {
             self.advance_commit(req.leader_commit.min(last_new), out);
