@@ -47,9 +47,16 @@ struct Scheduled {
     event: Packed,
 }
 
+impl Scheduled {
+    /// Time, then rank, as one number: compared without branches.
+    fn key(&self) -> u128 {
+        u128::from(self.at) << 64 | u128::from(self.rank)
+    }
+}
+
 impl Ord for Scheduled {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.rank).cmp(&(other.at, other.rank))
+        self.key().cmp(&other.key())
     }
 }
 
