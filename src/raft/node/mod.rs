@@ -1,6 +1,9 @@
-//! One Raft server: roles, the central term rule, and the timers. Elections (with PreVote and
-//! leadership transfer) live in `election`, replication and commitment in `replication`, and
-//! ReadIndex in `read`; each is an `impl Node` block over the state defined here.
+//! One Raft server: its state, its roles (and how code reaches a role's state, see `Role`),
+//! and the timers. The central term rule and the checks on untrusted input live in `terms`,
+//! elections (with PreVote and leadership transfer) in `election`, replication and commitment
+//! in `replication`, membership changes in `membership`, ReadIndex in `read`, and what must
+//! hold after every input in `invariants`; each is an `impl Node` block over the state defined
+//! here. A leader's knowledge of its followers is `crate::raft::progress`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
