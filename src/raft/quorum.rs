@@ -84,6 +84,12 @@ impl Membership {
         self.voters.contains(&id) || self.outgoing.contains(&id)
     }
 
+    /// Whether `id` is a voter (of either half) or a learner: `members().contains(&id)`
+    /// without building the set.
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.is_voter(id) || self.learners.contains(&id)
+    }
+
     /// Everyone the leader replicates to (and itself, if a member).
     pub fn members(&self) -> BTreeSet<NodeId> {
         self.voters.iter().chain(&self.outgoing).chain(&self.learners).copied().collect()

@@ -99,7 +99,7 @@ impl Node {
 
     fn next_membership(&self, change: ConfigChange) -> Result<Membership, ConfigError> {
         let mut next = self.membership.clone();
-        let member = |id: NodeId| self.membership.members().contains(&id);
+        let member = |id: NodeId| self.membership.contains(id);
         let invalid = |why: String| Err(ConfigError::Invalid(why));
         match change {
             ConfigChange::AddLearner(id) if member(id) => return invalid(format!("n{id} is already a member")),

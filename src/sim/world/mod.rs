@@ -443,8 +443,9 @@ impl World {
     pub fn leader(&self) -> Option<NodeId> {
         let live = self.servers.iter().filter_map(|s| s.node.as_ref());
         let leader = live.clone().filter(|n| n.role_kind() == RoleKind::Leader).max_by_key(|n| (n.term(), n.id()))?;
-        let members = leader.membership().0.members();
-        let newer = live.filter(|n| members.contains(&n.id())).any(|n| n.term() > leader.term());
+        // Asked once a millisecond while membership changes wait: no set is built.
+        let members = leader.membership().0;
+        let newer = live.filter(|n| members.contains(n.id())).any(|n| n.term() > leader.term());
         (!newer).then_some(leader.id())
     }
 
