@@ -167,6 +167,7 @@ impl Node {
         let (granted, rejected) = self.role.tally(RoleKind::Candidate);
         assert_eq!(self.membership.vote_result(granted, rejected), VoteResult::Won, "n{} leads unelected", self.id);
         self.role = Role::Leader(Box::new(self.fresh_leader_state(now)));
+        self.assert_peers();
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::Leader, term: self.term() });
         if self.state.log.last_index() < self.config.max_log_len {
             let index = self.state.log.push(self.term(), None);

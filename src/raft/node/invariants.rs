@@ -45,18 +45,26 @@ impl Node {
         assert!(self.membership_index <= log.last_index(), "n{id}: configuration entry past the log");
         assert!(log.last_term() <= self.term(), "n{id}: an entry of term {} in term {}", log.last_term(), self.term());
         assert!(self.follower_reads.len() <= MAX_PENDING_READS, "n{id}: too many reads");
+    }
+
+    /// Checked where peers and the leader's tracker change (`refresh_membership`,
+    /// `become_leader`) rather than after every input: nothing else touches them.
+    pub(super) fn assert_peers(&self) {
+        let id = self.id;
         assert!(!self.peers.contains(&id), "n{id} counts itself among its peers");
+        if let Role::Leader(l) = &self.role {
+            let tracked = l.progress.iter().map(|(peer, _)| peer);
+            assert!(tracked.eq(self.peers.iter().copied()), "n{id} tracks other servers than its peers");
+        }
     }
 
     /// Each role's own rules: a leader and a candidate voted for themselves in their term; a
-    /// leader tracks exactly its peers; a follower's leader is someone else.
+    /// follower's leader is someone else.
     fn assert_role(&self) {
         let id = self.id;
         match &self.role {
             Role::Leader(l) => {
                 assert_eq!(self.state.voted_for, Some(id), "n{id} leads without its own vote");
-                let tracked = l.progress.iter().map(|(peer, _)| peer);
-                assert!(tracked.eq(self.peers.iter().copied()), "n{id} tracks other servers than its peers");
                 assert!(l.reads.len() <= MAX_PENDING_READS, "n{id}: too many reads");
             }
             Role::Candidate { granted, .. } => {

@@ -162,6 +162,7 @@ impl Node {
             assert_eq!(index, self.state.log.last_index(), "a leader's new configuration is its newest entry");
             l.progress.set_peers(&self.peers, index);
         }
+        self.assert_peers();
     }
 
     /// After the leader commits: leave a joint configuration once it is committed (4.3), and
