@@ -113,19 +113,20 @@ impl<'a> Args<'a> {
 
     /// Every positional argument, as server ids.
     fn ids(&mut self) -> Res<Vec<NodeId>> {
-        std::iter::from_fn(|| self.0.next_pos())
-            .map(|p| p.parse().map_err(|e| format!("server '{p}': {e}").into()))
-            .collect()
+        std::iter::from_fn(|| self.0.next_pos()).map(parse_id).collect()
     }
 
     fn one_id(&mut self) -> Res<NodeId> {
-        let p = self.0.next_pos().ok_or("a server id is needed")?;
-        p.parse().map_err(|e| format!("server '{p}': {e}").into())
+        parse_id(self.0.next_pos().ok_or("a server id is needed")?)
     }
 
     fn done(self) -> Res<()> {
         self.0.reject_next()
     }
+}
+
+fn parse_id(text: &str) -> Res<NodeId> {
+    text.parse().map_err(|e| format!("server '{text}': {e}").into())
 }
 
 /// Which queued messages `deliver` and `drop` take: `from=ID`, `to=ID`, `kind=NAME`.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::args::MergeArgs;
-use crate::summary::{MAX_MERGE_FILES, MAX_SUMMARY_BYTES, SwarmSummary};
+use crate::summary::{MAX_MERGE_FILES, MAX_SUMMARY_BYTES, SwarmSummary, parse_hash};
 
 pub fn cmd_merge(args: MergeArgs) -> Result<ExitCode, String> {
     if args.files.len() > MAX_MERGE_FILES {
@@ -39,7 +39,7 @@ fn read_summary(path: &Path) -> Result<SwarmSummary, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let summary: SwarmSummary =
         serde_json::from_str(&text).map_err(|e| format!("not a `raft-sim swarm --json` summary: {e}"))?;
-    if u64::from_str_radix(&summary.trace_hash, 16).is_err() {
+    if parse_hash(&summary.trace_hash).is_none() {
         return Err(format!("trace_hash \"{}\" is not hexadecimal", summary.trace_hash));
     }
     Ok(summary)

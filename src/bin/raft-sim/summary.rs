@@ -49,9 +49,14 @@ pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 /// At most this many shards in one merge.
 pub const MAX_MERGE_FILES: usize = 10_000;
 
+/// A trace hash as written (16 hex digits), if it is one.
+pub fn parse_hash(trace_hash: &str) -> Option<u64> {
+    u64::from_str_radix(trace_hash, 16).ok()
+}
+
 /// One seed's trace hash as it enters the swarm's.
 pub fn mix_hash(trace_hash: &str) -> u64 {
-    let h = u64::from_str_radix(trace_hash, 16).unwrap_or(0);
+    let h = parse_hash(trace_hash).unwrap_or(0);
     (h ^ (h >> 29)).wrapping_mul(0x517C_C1B7_2722_0A95)
 }
 
@@ -68,7 +73,7 @@ impl SwarmSummary {
 
     /// Adds `other` in: the summary of both ranges together.
     pub fn absorb(&mut self, other: SwarmSummary) {
-        let hash = |s: &str| u64::from_str_radix(s, 16).unwrap_or(0);
+        let hash = |s: &str| parse_hash(s).unwrap_or(0);
         self.trace_hash = format!("{:016x}", hash(&self.trace_hash).wrapping_add(hash(&other.trace_hash)));
         self.seed = self.seed.min(other.seed);
         self.runs += other.runs;
