@@ -10,7 +10,7 @@ pub mod recipe;
 mod run;
 pub mod stories;
 
-pub use run::{RunOptions, RunReport, run};
+pub use run::{Observer, RunOptions, RunReport, run, run_exported, run_observed};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +59,17 @@ impl Scenario {
             servers = t.what.servers_after(servers);
         }
         Ok(())
+    }
+
+    /// The most servers the run will have (interventions may add some).
+    pub fn max_servers(&self) -> u8 {
+        let mut servers = self.config.nodes;
+        let mut most = servers;
+        for t in &self.interventions {
+            servers = t.what.servers_after(servers);
+            most = most.max(servers);
+        }
+        most
     }
 
     /// A world with every intervention scheduled, at time 0.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Scenario;
 use crate::raft::Time;
 use crate::sim::linearize::{self, Verdict};
+use crate::sim::tracefile::export::{EXPORT_TRACE_KEEP, Exporter};
 use crate::sim::{Intervention, NetConfig, Violation, World};
 
 #[derive(Clone, Debug)]
@@ -58,10 +59,47 @@ pub struct RunReport {
 
 /// Runs `scenario` for `opts.duration_us`, then the optional liveness phase.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World), String> {
+    run_observed(scenario, opts, None)
+}
+
+/// Runs `scenario` as `run` does and writes its trace in our open format to `out`
+/// (`sim::tracefile::export`): `raft-sim run --trace-out` and the page's "Download trace".
+pub fn run_exported(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(RunReport, World), String> {
+    let opts = RunOptions { trace_keep: opts.trace_keep.max(EXPORT_TRACE_KEEP), ..opts.clone() };
+    let servers = scenario.max_servers();
+    let mut exporter: Option<Exporter> = None;
+    let mut follow = |world: &mut World| -> Result<(), String> {
+        let failed = |e: std::io::Error| format!("cannot write the trace: {e}");
+        match exporter.as_mut() {
+            None => exporter = Some(Exporter::start(world, servers, out).map_err(failed)?),
+            Some(x) => x.catch_up(world, out).map_err(failed)?,
+        }
+        Ok(())
+    };
+    run_observed(scenario, &opts, Some(&mut follow))
+}
+
+/// Called with the fresh world, then after every event: how the trace exporter
+/// (`sim::tracefile::export`) follows a run.
+pub type Observer<'a> = &'a mut dyn FnMut(&mut World) -> Result<(), String>;
+
+/// `run`, showing the world to `observe` after every event.
+pub fn run_observed(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    mut observe: Option<Observer>,
+) -> Result<(RunReport, World), String> {
     let mut world = scenario.build(opts.trace_keep)?;
-    world.run_until(opts.duration_us)?;
+    if let Some(o) = observe.as_mut() {
+        o(&mut world)?;
+    }
+    advance(&mut world, opts.duration_us, &mut observe)?;
     let liveness_ok = match opts.liveness_us {
-        Some(bound) => Some(liveness_phase(&mut world, bound)?),
+        Some(bound) => Some(liveness_phase(&mut world, bound, &mut observe)?),
         None => None,
     };
     let verdict = linearize::check(world.history(), opts.linearizability_budget);
@@ -99,7 +137,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World),
 /// stop new client requests; a leader must emerge and every outstanding request must complete.
 /// Servers whose removal has committed are shut down instead, as an operator would (see
 /// `World::retired`).
-fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
+fn liveness_phase(world: &mut World, bound_us: Time, observe: &mut Option<Observer>) -> Result<bool, String> {
     let start = world.now_us();
     let net = NetConfig { loss_ppm: 0, dup_ppm: 0, ..world.config().net };
     world.schedule(start, Intervention::Heal)?;
@@ -114,10 +152,21 @@ fn liveness_phase(world: &mut World, bound_us: Time) -> Result<bool, String> {
     let mut t = start;
     while t < start + bound_us {
         t += step_us;
-        world.run_until(t)?;
+        advance(world, t, observe)?;
         if world.leader().is_some() && world.clients_idle() {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// `World::run_until`, one event at a time when someone observes.
+fn advance(world: &mut World, t_us: Time, observe: &mut Option<Observer>) -> Result<(), String> {
+    if let Some(o) = observe.as_mut() {
+        while world.next_event_us().is_some_and(|at| at <= t_us) {
+            world.step_event();
+            o(world)?;
+        }
+    }
+    world.run_until(t_us)
 }

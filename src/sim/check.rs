@@ -35,6 +35,12 @@ pub enum Invariant {
     TermMonotonic,
     CommitMonotonic,
     Linearizability,
+    /// Checked on traces from other implementations: the simulator's servers vote through
+    /// `Node`, whose own asserts keep this.
+    OneVotePerTerm,
+    /// A trace whose messages do not pair up (a receive with no send, a reply to a request
+    /// never received) is inconsistent: a fault of the trace, not of Raft.
+    MessageConsistency,
 }
 
 impl Invariant {
@@ -50,6 +56,8 @@ impl Invariant {
             Invariant::TermMonotonic => "Term Monotonic",
             Invariant::CommitMonotonic => "Commit Monotonic",
             Invariant::Linearizability => "Linearizability",
+            Invariant::OneVotePerTerm => "One Vote Per Term",
+            Invariant::MessageConsistency => "Message Consistency",
         }
     }
 }

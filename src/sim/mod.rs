@@ -43,6 +43,7 @@ pub mod network;
 pub mod server;
 pub mod shared;
 pub mod trace;
+pub mod tracefile;
 mod world;
 
 pub use check::{Invariant, Violation};

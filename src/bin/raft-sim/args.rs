@@ -24,6 +24,8 @@ pub enum Command {
     Swarm(SwarmArgs),
     /// Add up the JSON summaries of swarm shards; list every failure's command; exit 1 if any failed.
     Merge(MergeArgs),
+    /// Check a trace (ours, or etcd-io/raft's state trace; `-` reads standard input) against Raft's invariants.
+    Check(CheckArgs),
     /// List the bug switches.
     Bugs,
     /// List the preset scenarios.
@@ -40,6 +42,18 @@ pub struct RunArgs {
     /// Print every event of the run.
     #[arg(long)]
     pub trace: bool,
+    /// Write the run's trace to this file in the open trace format (README, "Traces").
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<std::path::PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The trace file, or `-` for standard input.
+    pub file: String,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

@@ -1,11 +1,13 @@
 //! `raft-sim`: run, fuzz and measure the simulator without a browser.
 //!
 //! Exit status: 0 when nothing was violated, 1 when something was (or a liveness check failed),
-//! 2 on bad arguments, with one line naming the argument and what is allowed; 130 when Ctrl-C
+//! 2 on bad arguments or an unreadable trace, with one line naming the argument and what is allowed; 130 when Ctrl-C
 //! ended a swarm that had found nothing so far.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod args;
+#[cfg(not(target_arch = "wasm32"))]
+mod check;
 #[cfg(not(target_arch = "wasm32"))]
 mod merge;
 #[cfg(not(target_arch = "wasm32"))]
@@ -29,6 +31,7 @@ fn main() -> std::process::ExitCode {
         args::Command::Run(a) => run::cmd_run(a),
         args::Command::Swarm(a) => swarm::cmd_swarm(a),
         args::Command::Merge(a) => merge::cmd_merge(a),
+        args::Command::Check(a) => Ok(check::cmd_check(a)),
         args::Command::Bugs => {
             Bug::ALL.iter().for_each(|b| println!("{}\t{}", b.name(), b.summary()));
             Ok(std::process::ExitCode::SUCCESS)

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
-use raft_playground::scenario::{RunOptions, RunReport, run};
+use std::io::Write as _;
+
+use raft_playground::scenario::{RunOptions, RunReport, run, run_exported};
 use raft_playground::sim::trace::fmt_time;
 use raft_playground::sim::{Violation, World};
 use serde_json::json;
@@ -42,9 +44,19 @@ fn link_run(text: &str, trace_keep: usize) -> Result<(RunReport, World), String>
 pub fn cmd_run(args: RunArgs) -> Result<ExitCode, String> {
     let keep = if args.trace { 1_000_000 } else { 0 };
     let started = Instant::now();
-    let (report, world) = match &args.link {
-        Some(text) => link_run(text, keep)?,
-        None => {
+    let (report, world) = match (&args.link, &args.trace_out) {
+        (Some(_), Some(_)) => return Err("--trace-out: not with --link yet; give the scenario's options".to_string()),
+        (Some(text), None) => link_run(text, keep)?,
+        (None, Some(path)) => {
+            let recipe = args.scenario.recipe();
+            let scenario = recipe.scenario()?;
+            let file = std::fs::File::create(path).map_err(|e| format!("--trace-out: {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let ran = run_exported(&scenario, &run_options(&recipe, keep), &mut out)?;
+            out.flush().map_err(|e| format!("--trace-out: {}: {e}", path.display()))?;
+            ran
+        }
+        (None, None) => {
             let recipe = args.scenario.recipe();
             let scenario = recipe.scenario()?;
             run(&scenario, &run_options(&recipe, keep))?

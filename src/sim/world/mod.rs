@@ -17,7 +17,7 @@ use super::shared::SharedVec;
 use super::trace::{Trace, TraceEvent};
 use super::{Intervention, SimConfig};
 use crate::prng::{Prng, Stream};
-use crate::raft::{ConfigChange, Index, Membership, Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
+use crate::raft::{ConfigChange, Entry, Index, Membership, Node, NodeEvent, NodeId, Outbox, RoleKind, Time};
 
 /// Runs may not go past one simulated day.
 pub const MAX_SIM_TIME_US: Time = 86_400_000_000;
@@ -92,6 +92,9 @@ pub struct World {
     /// Whether anyone asked for a membership change in this run.
     membership_changed: bool,
     next_change_try_us: Time,
+    /// Entries appended since the exporter last looked, when one asked (`tap_entries`): the
+    /// trace names only their indexes, and a snapshot later in the same step may compact them.
+    tapped: Option<Vec<(NodeId, Entry)>>,
 }
 
 fn slot(id: NodeId) -> usize {
@@ -119,6 +122,7 @@ impl World {
             pending_changes: VecDeque::new(),
             membership_changed: false,
             next_change_try_us: 0,
+            tapped: None,
             trace: Trace::new(trace_keep),
             config,
             now_us: 0,
@@ -195,6 +199,17 @@ impl World {
         copy.trace = full.tail(recent);
         self.trace = full;
         copy
+    }
+
+    /// From now on, keeps a copy of every entry a server appends until `take_tapped` (what
+    /// `sim::tracefile::export` writes into a trace).
+    pub fn tap_entries(&mut self) {
+        self.tapped.get_or_insert_with(Vec::new);
+    }
+
+    /// The entries appended since the last call, in trace order.
+    pub fn take_tapped(&mut self) -> Vec<(NodeId, Entry)> {
+        self.tapped.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Time of the next pending event, if any.
@@ -305,7 +320,12 @@ impl World {
                     TraceEvent::Role { node: id, role, term }
                 }
                 NodeEvent::Voted { candidate, term } => TraceEvent::Voted { node: id, candidate, term },
-                NodeEvent::Appended { first, last } => TraceEvent::Appended { node: id, first, last },
+                NodeEvent::Appended { first, last } => {
+                    if let (Some(tap), Some(node)) = (&mut self.tapped, &server.node) {
+                        tap.extend(node.log().slice(first, last).iter().map(|e| (id, e.clone())));
+                    }
+                    TraceEvent::Appended { node: id, first, last }
+                }
                 NodeEvent::Truncated { from, .. } => {
                     server.waiting.split_off(&from);
                     TraceEvent::Truncated { node: id, from }

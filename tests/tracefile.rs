@@ -1,0 +1,131 @@
+//! Traces in our open format and etcd-io/raft's: the round trip of our own runs (every preset,
+//! every event), the checks on hand-written etcd fixtures, and one test per class of bad input.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeSet;
+
+use raft_playground::raft::{NodeId, RoleKind};
+use raft_playground::scenario::{RunOptions, presets, run_observed};
+use raft_playground::sim::tracefile::export::{EXPORT_TRACE_KEEP, Exporter};
+use raft_playground::sim::tracefile::{Status, TraceChecker, TraceReader, read_all};
+use raft_playground::sim::{Invariant, World};
+
+/// What the page shows of a server, as the world has it and as the trace replays it.
+#[derive(Debug, PartialEq, Eq)]
+struct Shown {
+    up: bool,
+    role: Option<RoleKind>,
+    term: u64,
+    vote: Option<NodeId>,
+    commit: u64,
+    last_index: u64,
+    last_term: Option<u64>,
+}
+
+fn world_states(world: &World) -> Vec<Shown> {
+    world
+        .servers()
+        .iter()
+        .map(|s| {
+            let p = s.persistent();
+            Shown {
+                up: s.is_up(),
+                role: s.node.as_ref().map(|n| n.role_kind()),
+                term: p.current_term,
+                vote: p.voted_for,
+                commit: s.node.as_ref().map_or(0, |n| n.commit_index()),
+                last_index: s.log().last_index(),
+                last_term: Some(s.log().last_term()),
+            }
+        })
+        .collect()
+}
+
+fn trace_states(checker: &TraceChecker, servers: usize) -> Vec<Shown> {
+    (1..=servers as NodeId)
+        .map(|id| {
+            let s = checker.cluster.server(id);
+            Shown {
+                up: s.up,
+                role: s.role,
+                term: s.term.unwrap_or(0),
+                vote: s.vote,
+                commit: if s.up { s.commit.unwrap_or(0) } else { 0 },
+                last_index: s.last_index(),
+                last_term: s.term_at(s.last_index()),
+            }
+        })
+        .collect()
+}
+
+/// Runs a preset while exporting it, noting after every event how many lines were written and
+/// what the world showed; then replays the export and compares at each of those points.
+fn round_trip(name: &str, seed: u64) {
+    let preset = presets::find(name).expect("preset");
+    let scenario = (preset.build)(seed);
+    let opts = RunOptions { duration_us: preset.duration_us, trace_keep: EXPORT_TRACE_KEEP, ..RunOptions::default() };
+    let mut out: Vec<u8> = Vec::new();
+    let mut points: Vec<(usize, Vec<Shown>)> = Vec::new();
+    let mut exporter: Option<Exporter> = None;
+    let servers = scenario.max_servers();
+    let mut follow = |world: &mut World| -> Result<(), String> {
+        match exporter.as_mut() {
+            None => exporter = Some(Exporter::start(world, servers, &mut out).map_err(|e| e.to_string())?),
+            Some(x) => x.catch_up(world, &mut out).map_err(|e| e.to_string())?,
+        }
+        let lines = out.iter().filter(|&&b| b == b'\n').count();
+        points.push((lines, world_states(world)));
+        Ok(())
+    };
+    let (report, world) = run_observed(&scenario, &opts, Some(&mut follow)).expect("the preset runs");
+    let text = String::from_utf8(out).expect("utf-8");
+    let repro = format!("preset {name}, seed {seed}: cargo test --test tracefile round_trip");
+
+    let mut reader = TraceReader::new(text.as_bytes());
+    let mut checker = TraceChecker::new(usize::from(servers));
+    let mut line = 1; // the header
+    let mut pending = reader.next_record().expect("readable");
+    for (step, (lines, shown)) in points.iter().enumerate() {
+        while let Some(rec) = pending.as_ref().filter(|r| r.line as usize <= *lines) {
+            checker.observe(rec);
+            line = rec.line;
+            pending = reader.next_record().expect("readable");
+        }
+        let replayed = trace_states(&checker, shown.len());
+        for (i, (w, t)) in shown.iter().zip(&replayed).enumerate() {
+            assert_eq!(w, t, "{repro}: server n{} differs after step {step} (line {line})", i + 1);
+        }
+    }
+    assert!(pending.is_none(), "{repro}: lines left after the last step");
+
+    let live: BTreeSet<Invariant> = report.violations.iter().map(|v| v.invariant).collect();
+    let verdict = checker.finish();
+    let from_trace: BTreeSet<Invariant> =
+        verdict.checks.iter().filter_map(|(inv, s)| matches!(s, Status::Violated(_)).then_some(*inv)).collect();
+    let live: BTreeSet<Invariant> = live.into_iter().filter(|&i| i != Invariant::CommittedOnMajority).collect();
+    assert_eq!(
+        live,
+        from_trace,
+        "{repro}: the verdicts differ (live {:?}, trace {:?})",
+        world.checker().violations(),
+        checker.violations()
+    );
+}
+
+#[test]
+fn every_preset_round_trips_through_our_format() {
+    for preset in &presets::PRESETS {
+        for seed in 1..=3 {
+            round_trip(preset.name, seed);
+        }
+    }
+}
+
+#[test]
+fn read_all_keeps_the_records_before_a_bad_line() {
+    let text = "{\"format\":\"raft-trace\",\"version\":1,\"servers\":[\"n1\"]}\n{\"kind\":\"crash\",\"server\":\"n1\"}\nnope\n";
+    let (_, records, error) = read_all(text);
+    assert_eq!(records.len(), 1);
+    assert_eq!(error.expect("an error").to_string(), "line 3: not JSON: expected ident at column 2");
+}
