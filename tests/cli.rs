@@ -171,3 +171,85 @@ fn merge_of_two_shards_equals_the_whole_swarm() {
     assert_eq!(code, 2);
     assert!(err.contains("Cargo.toml: not a `raft-sim swarm --json` summary"), "{err}");
 }
+
+fn raft_sim_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("raft-sim runs");
+    child.stdin.take().expect("stdin").write_all(input).expect("written");
+    let out = child.wait_with_output().expect("raft-sim ends");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+const TRACES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces/");
+
+#[test]
+fn check_exits_0_clean_1_violated_2_unreadable() {
+    let clean = format!("{TRACES}etcd-clean.ndjson");
+    let (code, out, err) = raft_sim(&["check", &clean]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Election Safety          held"), "{out}");
+    assert!(out.contains("Linearizability          not checkable: the trace has no client operations"), "{out}");
+
+    let two = format!("{TRACES}etcd-two-leaders.ndjson");
+    let (code, out, _) = raft_sim(&["check", &two]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "Election Safety          VIOLATED at line 22 (2, 3): n2 and n3 were both elected leader in term 2"
+        ),
+        "{out}"
+    );
+
+    let (code, out, _) = raft_sim(&["check", &two, "--json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["violated"], true);
+    assert_eq!(v["format"], "etcd-io/raft state trace");
+    let first = &v["checks"][0];
+    assert_eq!(
+        (first["invariant"].as_str(), first["status"].as_str(), first["line"].as_u64()),
+        (Some("election-safety"), Some("violated"), Some(22))
+    );
+
+    let (code, _, err) = raft_sim_stdin(
+        &["check", "-"],
+        b"{\"format\":\"raft-trace\",\"version\":1,\"servers\":[\"a\"]}\n{\"kind\":\"crash\",\"server\":\"b\"}\n",
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "raft-sim: check: -: line 2: field `server`: server `b` was never declared (declared: a)"
+    );
+    let (code, out, _) = raft_sim_stdin(&["check", "-", "--json"], b"not json\n");
+    assert_eq!(code, 2);
+    assert_eq!(out.trim_end(), r#"{"error":{"field":null,"line":1,"message":"not JSON: expected ident at column 2"}}"#);
+    let (code, _, err) = raft_sim(&["check", "/nonexistent/trace"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_run_exported_with_trace_out_checks_with_the_runs_verdicts() {
+    let dir = std::env::temp_dir().join(format!("raft-sim-trace-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("figure8-bug.jsonl");
+    let path = file.to_str().expect("utf-8 path");
+    let (code, out, _) =
+        raft_sim(&["run", "--preset", "figure8", "--bug", "commit-previous-term", "--trace-out", path]);
+    assert_eq!(code, 1, "the bug breaks safety: {out}");
+    assert!(out.contains("VIOLATION State Machine Safety"), "{out}");
+    let (code, out, _) = raft_sim(&["check", path]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("raft-trace v1 · 5 servers"), "{out}");
+    assert!(out.contains("State Machine Safety     VIOLATED at line"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -129,3 +129,104 @@ fn read_all_keeps_the_records_before_a_bad_line() {
     assert_eq!(records.len(), 1);
     assert_eq!(error.expect("an error").to_string(), "line 3: not JSON: expected ident at column 2");
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces/");
+
+fn check_file(name: &str) -> (TraceReader<std::io::BufReader<std::fs::File>>, TraceChecker) {
+    let file = std::fs::File::open(format!("{FIXTURES}{name}")).expect("fixture");
+    let mut reader = TraceReader::new(std::io::BufReader::new(file));
+    let mut checker = TraceChecker::new(0);
+    while let Some(record) = reader.next_record().unwrap_or_else(|e| panic!("{name}: {e}")) {
+        checker.observe(&record);
+    }
+    (reader, checker)
+}
+
+#[test]
+fn a_clean_etcd_trace_checks_clean() {
+    let (reader, checker) = check_file("etcd-clean.ndjson");
+    assert_eq!(reader.servers(), ["1", "2", "3"]);
+    let report = checker.finish();
+    for (invariant, status) in &report.checks {
+        let expected_unknown = matches!(invariant, Invariant::CommittedOnMajority | Invariant::Linearizability);
+        match status {
+            Status::Held => assert!(!expected_unknown, "{invariant:?} cannot be checked from etcd's trace"),
+            Status::NotCheckable { .. } => assert!(expected_unknown, "{invariant:?} should be checkable: {status:?}"),
+            Status::Violated(v) => panic!("etcd-clean.ndjson: {v:?}"),
+        }
+    }
+    // What the inference knows: the leader's no-op and the proposal carry its term on every
+    // server; the bootstrap entries' terms stay unknown.
+    for id in 1..=3 {
+        let s = checker.cluster.server(id);
+        let terms: Vec<Option<u64>> = s.log.iter().map(|slot| slot.term).collect();
+        assert_eq!(terms, [None, None, None, Some(2), Some(2)], "n{id}");
+    }
+}
+
+#[test]
+fn each_etcd_violation_is_reported_at_its_line() {
+    let cases = [
+        ("etcd-two-leaders.ndjson", Invariant::ElectionSafety, 22, vec![2, 3]),
+        ("etcd-vote-changed.ndjson", Invariant::OneVotePerTerm, 19, vec![3]),
+        ("etcd-term-backwards.ndjson", Invariant::TermMonotonic, 42, vec![1]),
+        ("etcd-commit-backwards.ndjson", Invariant::CommitMonotonic, 42, vec![2]),
+        ("etcd-commit-past-log.ndjson", Invariant::CommittedNeverLost, 42, vec![1]),
+    ];
+    for (name, invariant, line, servers) in cases {
+        let (_, checker) = check_file(name);
+        let report = checker.finish();
+        let violated: Vec<_> = report
+            .checks
+            .iter()
+            .filter_map(|(inv, s)| match s {
+                Status::Violated(v) => Some((*inv, v.line, v.servers.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(violated, [(invariant, line, servers)], "{name}");
+    }
+}
+
+/// One trace per class of bad input, each with the message a person gets.
+#[test]
+fn bad_input_names_the_line_the_field_and_what_was_expected() {
+    let header = "{\"format\":\"raft-trace\",\"version\":1,\"servers\":[\"n1\",\"n2\",\"n3\"]}\n";
+    let etcd = std::fs::read_to_string(format!("{FIXTURES}etcd-clean.ndjson")).expect("fixture");
+    let first_etcd = etcd.lines().next().expect("a line");
+    let cases = [
+        (format!("{header}nope\n"), "line 2: not JSON: expected ident at column 2"),
+        (
+            format!("{header}{{\"kind\":\"jump\",\"server\":\"n1\"}}\n"),
+            "line 2: field `kind`: unknown event `jump`; expected one of state, append, truncate, apply, snapshot, config, crash, restart, send, receive, drop, invoke, return, note",
+        ),
+        (
+            format!("{first_etcd}\n{}\n", first_etcd.replace("InitState", "Teleport")),
+            "line 2: field `event.name`: unknown event `Teleport`; expected one of InitState, Bootstrap, BecomeCandidate, BecomeFollower, BecomeLeader, Commit, Replicate, ChangeConf, ApplyConfChange, Ready, SendAppendEntriesRequest, ReceiveAppendEntriesRequest, SendAppendEntriesResponse, ReceiveAppendEntriesResponse, SendRequestVoteRequest, ReceiveRequestVoteRequest, SendRequestVoteResponse, ReceiveRequestVoteResponse, SendSnapshot, ReceiveSnapshot",
+        ),
+        (
+            format!("{header}{{\"kind\":\"state\",\"server\":\"n1\",\"term\":\"two\"}}\n"),
+            "line 2: field `term`: invalid type: string \"two\", expected u64",
+        ),
+        (
+            first_etcd.replace("\"term\":0", "\"term\":-1") + "\n",
+            "line 1: field `event.state.term`: invalid value: integer `-1`, expected u64",
+        ),
+        (
+            format!("{header}{{\"kind\":\"crash\",\"server\":\"n9\"}}\n"),
+            "line 2: field `server`: server `n9` was never declared (declared: n1, n2, n3)",
+        ),
+        (
+            format!("{header}{{\"kind\":\"state\",\"server\":\"n1\",\"te"),
+            "line 2: the trace ends in the middle of this line (was the file cut short?)",
+        ),
+        (
+            "{\"hello\":1}\n".to_string(),
+            "line 1: expected a header ({\"format\":\"raft-trace\",\"version\":1,\"servers\":[…]}) or a line of etcd-io/raft's state trace (with an `event` member)",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (_, _, error) = read_all(&text);
+        assert_eq!(error.map(|e| e.to_string()).as_deref(), Some(expected), "for {text:?}");
+    }
+}
