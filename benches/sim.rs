@@ -3,7 +3,8 @@
 
 use std::time::Instant;
 
-use raft_playground::scenario::Scenario;
+use raft_playground::scenario::{RunOptions, Scenario, run_exported};
+use raft_playground::sim::tracefile::{TraceChecker, TraceReader};
 use raft_playground::sim::{ClientConfig, SimConfig};
 use raft_playground::ui::core::model;
 
@@ -47,7 +48,42 @@ fn page_seek() {
     );
 }
 
+/// `raft-sim check`'s speed on our format: a run exported to memory (about a million lines),
+/// then read and checked from the bytes, as the command line streams a file.
+fn trace_check() {
+    let clients = ClientConfig { count: 3, ..ClientConfig::default() };
+    let scenario = Scenario::new(SimConfig { nodes: 5, seed: 7, clients, ..SimConfig::default() });
+    let opts = RunOptions { duration_us: 1_500_000_000, ..RunOptions::default() };
+    let mut bytes = Vec::new();
+    run_exported(&scenario, &opts, &mut bytes).expect("the run exports");
+    let mut best = f64::MAX;
+    let mut events = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut reader = TraceReader::new(bytes.as_slice());
+        let mut checker = TraceChecker::new(0);
+        while let Some(record) = reader.next_record().expect("our own export reads") {
+            checker.observe(&record);
+        }
+        let report = checker.finish();
+        assert!(!report.violated(), "a correct run checks clean");
+        events = report.events;
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "{:<28} {events:>9} events ({:.0} MB) in {:>7.1} ms: {:>10.0} events/s (best of 3)",
+        "trace check, our format",
+        bytes.len() as f64 / 1e6,
+        best * 1000.0,
+        events as f64 / best
+    );
+}
+
 fn main() {
+    // `cargo bench --bench sim -- check`: only the trace check.
+    if std::env::args().any(|a| a == "check") {
+        return trace_check();
+    }
     // `cargo bench --bench sim -- page`: only the page's seek (for a profiler).
     if std::env::args().any(|a| a == "page") {
         return page_seek();
@@ -60,4 +96,5 @@ fn main() {
     measure("15 servers, 3 clients", 15, 3, 300);
     measure("5 servers, no clients", 5, 0, 600);
     page_seek();
+    trace_check();
 }
