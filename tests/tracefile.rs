@@ -230,3 +230,27 @@ fn bad_input_names_the_line_the_field_and_what_was_expected() {
         assert_eq!(error.map(|e| e.to_string()).as_deref(), Some(expected), "for {text:?}");
     }
 }
+
+#[test]
+fn the_readme_example_is_the_fixture_and_checks_clean() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let fixture = std::fs::read_to_string(format!("{FIXTURES}ours-example.jsonl")).expect("fixture");
+    let start =
+        readme.find("```json\n{\"format\":\"raft-trace\"").expect("the README shows the example") + "```json\n".len();
+    let end = start + readme[start..].find("```").expect("closed");
+    assert_eq!(
+        &readme[start..end],
+        fixture,
+        "the README's example and tests/fixtures/traces/ours-example.jsonl differ"
+    );
+    let (_, checker) = check_file("ours-example.jsonl");
+    let report = checker.finish();
+    for (invariant, status) in &report.checks {
+        let ok = match status {
+            Status::Held => true,
+            Status::NotCheckable { .. } => *invariant == Invariant::CommittedOnMajority,
+            Status::Violated(_) => false,
+        };
+        assert!(ok, "{invariant:?}: {status:?}");
+    }
+}

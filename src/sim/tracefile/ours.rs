@@ -2,9 +2,11 @@
 //! a complete example). Members a line does not use are ignored, so a writer may add its own.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::cluster::MAX_TRACE_IN_FLIGHT;
 use super::event::{Config, Event, Msg, Record, StateChange};
 use super::reader::{Interner, Name, Servers, json_error};
 use super::{FORMAT_NAME, FORMAT_VERSION, MAX_TRACE_CLIENTS, MAX_TRACE_KEYS, MAX_TRACE_LOG, TraceError};
@@ -92,6 +94,9 @@ enum OutputField {
 
 pub struct Decoder {
     pub version: u64,
+    /// Sends not yet received or dropped, by message id: a receive or drop that gives the id
+    /// may leave out from, to and msg.
+    sent: BTreeMap<u64, (NodeId, NodeId, Kind)>,
     clients: Interner,
     keys: Interner,
     last_t: u64,
@@ -143,7 +148,13 @@ impl Decoder {
             None => (1..=servers.names().len() as NodeId).collect(),
         };
         initial.learners = ids(servers, h.learners.as_deref().unwrap_or(&[]), line, "learners")?;
-        Ok(Decoder { version: h.version, clients: Interner::default(), keys: Interner::default(), last_t: 0 })
+        Ok(Decoder {
+            version: h.version,
+            sent: BTreeMap::new(),
+            clients: Interner::default(),
+            keys: Interner::default(),
+            last_t: 0,
+        })
     }
 
     pub fn decode(
@@ -164,7 +175,7 @@ impl Decoder {
         let kind = need(l.kind.as_deref(), line, "kind", &format!("expected one of {}", KINDS.join(", ")))?;
         let event = match kind {
             "send" | "receive" | "drop" => {
-                let msg = message(&l, line, servers)?;
+                let msg = self.message(kind, &l, line, servers)?;
                 match kind {
                     "send" => Event::Send(msg),
                     "receive" => Event::Receive(msg),
@@ -210,25 +221,54 @@ impl Decoder {
     }
 }
 
-fn message(l: &Line, line: u64, servers: &Servers) -> Result<Msg, TraceError> {
-    let from = servers.get(need(l.from.as_ref(), line, "from", "a message has a sender")?, line, "from")?;
-    let to = servers.get(need(l.to.as_ref(), line, "to", "a message has a receiver")?, line, "to")?;
-    let names = || Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
-    let name = need(l.msg.as_deref(), line, "msg", &format!("expected one of {}", names()))?;
-    let kind = Kind::from_name(name).ok_or_else(|| {
-        TraceError::new(line, Some("msg"), format!("unknown message `{name}`; expected one of {}", names()))
-    })?;
-    Ok(Msg {
-        id: l.id,
-        from,
-        to,
-        kind,
-        term: l.term,
-        index: l.index,
-        log_term: l.log_term,
-        entries: l.entries,
-        success: l.success,
-    })
+impl Decoder {
+    /// A message line. A receive or drop that gives the `id` of an earlier send takes from, to
+    /// and msg from it where it leaves them out.
+    fn message(&mut self, kind: &str, l: &Line, line: u64, servers: &Servers) -> Result<Msg, TraceError> {
+        let earlier = match (kind, l.id) {
+            ("send", _) | (_, None) => None,
+            (_, Some(id)) => self.sent.remove(&id),
+        };
+        let why = "a message names it (or a receive or drop gives the id of an earlier send)";
+        let from = match (&l.from, earlier) {
+            (Some(name), _) => servers.get(name, line, "from")?,
+            (None, Some((from, _, _))) => from,
+            (None, None) => return Err(TraceError::new(line, Some("from"), format!("missing; {why}"))),
+        };
+        let to = match (&l.to, earlier) {
+            (Some(name), _) => servers.get(name, line, "to")?,
+            (None, Some((_, to, _))) => to,
+            (None, None) => return Err(TraceError::new(line, Some("to"), format!("missing; {why}"))),
+        };
+        let names = || Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
+        let kind_of = match (l.msg.as_deref(), earlier) {
+            (Some(name), _) => Kind::from_name(name).ok_or_else(|| {
+                TraceError::new(line, Some("msg"), format!("unknown message `{name}`; expected one of {}", names()))
+            })?,
+            (None, Some((_, _, k))) => k,
+            (None, None) => {
+                return Err(TraceError::new(line, Some("msg"), format!("missing; expected one of {}", names())));
+            }
+        };
+        let msg = Msg {
+            id: l.id,
+            from,
+            to,
+            kind: kind_of,
+            term: l.term,
+            index: l.index,
+            log_term: l.log_term,
+            entries: l.entries,
+            success: l.success,
+        };
+        if let ("send", Some(id)) = (kind, l.id) {
+            if self.sent.len() == MAX_TRACE_IN_FLIGHT {
+                self.sent.pop_first();
+            }
+            self.sent.insert(id, (msg.from, msg.to, msg.kind));
+        }
+        Ok(msg)
+    }
 }
 
 fn server_event(kind: &str, server: NodeId, l: &Line, line: u64, servers: &Servers) -> Result<Event, TraceError> {
