@@ -9,7 +9,8 @@
 //! - `timeline`: the term tape and the time slider;
 //! - `inspector`: one server or message in detail;
 //! - `settings`: the forms and switches;
-//! - `story`: guided scenarios.
+//! - `story`: guided scenarios;
+//! - `trace`: a trace from any implementation, opened as a second source of the same views.
 
 pub mod cluster;
 pub mod compare;
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod shell;
 pub mod story;
 pub mod timeline;
+pub mod trace;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;

@@ -31,7 +31,9 @@ pub fn cmd_check(args: CheckArgs) -> ExitCode {
     let mut checker = TraceChecker::new(0);
     loop {
         match reader.next_record() {
-            Ok(Some(record)) => checker.observe(&record),
+            Ok(Some(record)) => {
+                checker.observe(&record);
+            }
             Ok(None) => break,
             Err(e) => return unreadable(&args, &e),
         }

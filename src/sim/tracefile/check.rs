@@ -181,8 +181,8 @@ impl TraceChecker {
         }
     }
 
-    /// Checks one event and carries it out on the cluster.
-    pub fn observe(&mut self, rec: &Record) {
+    /// Checks one event and carries it out on the cluster; says how a message paired up.
+    pub fn observe(&mut self, rec: &Record) -> Delivery {
         self.events += 1;
         self.note_seen(&rec.event);
         let Some(id) = rec
@@ -204,10 +204,12 @@ impl TraceChecker {
             Event::Snapshot { index, .. } => self.after_commit(rec, id, slot, *index),
             _ => {}
         }
+        Delivery::None
     }
 
-    fn observe_other(&mut self, rec: &Record) {
-        match self.cluster.apply(rec.t, &rec.event) {
+    fn observe_other(&mut self, rec: &Record) -> Delivery {
+        let delivery = self.cluster.apply(rec.t, &rec.event);
+        match delivery {
             Delivery::Unsent => {
                 let (Event::Receive(m) | Event::Drop(m)) = &rec.event else { unreachable!("only arrivals go unsent") };
                 let detail = format!(
@@ -218,7 +220,7 @@ impl TraceChecker {
                 );
                 self.report(Invariant::MessageConsistency, rec, vec![m.from, m.to], detail);
             }
-            Delivery::Unasked => {
+            Delivery::Sent { asked: false, .. } => {
                 let Event::Send(m) = &rec.event else { unreachable!("only sends answer") };
                 let detail = format!(
                     "n{} sent a {} to n{} without having received its request: the trace is inconsistent",
@@ -228,7 +230,7 @@ impl TraceChecker {
                 );
                 self.report(Invariant::MessageConsistency, rec, vec![m.from, m.to], detail);
             }
-            Delivery::Matched | Delivery::None => {}
+            Delivery::Sent { .. } | Delivery::Arrived { .. } | Delivery::None => {}
         }
         match &rec.event {
             Event::Invoke { client, id, op } if self.history.len() < MAX_TRACE_OPS => {
@@ -259,6 +261,7 @@ impl TraceChecker {
             },
             _ => {}
         }
+        delivery
     }
 
     fn note_seen(&mut self, event: &Event) {

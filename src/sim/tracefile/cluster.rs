@@ -64,16 +64,17 @@ impl ServerView {
     }
 }
 
-/// What a message event found.
+/// What a message event found. Sends are numbered from 0 in trace order (`seq`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
     /// Not a message event.
     None,
-    Matched,
+    /// A send; `asked` is false for a reply whose sender never received the request it answers.
+    Sent { seq: u64, asked: bool },
+    /// A receive or drop of the send `seq`.
+    Arrived { seq: u64 },
     /// A receive or drop with no send before it.
     Unsent,
-    /// A reply sent by a server that never received the request it answers.
-    Unasked,
 }
 
 /// The request kinds a reply answers.
@@ -186,7 +187,7 @@ impl TraceCluster {
         let asked = asks.is_empty()
             || m.from == m.to
             || asks.iter().any(|&k| self.asked.get(&(m.to, m.from, k)).is_some_and(|&n| n > 0));
-        if asked { Delivery::Matched } else { Delivery::Unasked }
+        Delivery::Sent { seq, asked }
     }
 
     fn forget(&mut self, seq: u64, m: &Msg) {
@@ -223,7 +224,7 @@ impl TraceCluster {
         if received && answers(sent.kind).is_empty() {
             *self.asked.entry((sent.from, sent.to, sent.kind)).or_default() += 1;
         }
-        Delivery::Matched
+        Delivery::Arrived { seq }
     }
 }
 

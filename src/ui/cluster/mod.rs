@@ -96,6 +96,9 @@ pub struct ClientDot {
 pub const CLIENT_RADIUS: f64 = 9.0;
 
 pub fn servers(m: &Model) -> Vec<ServerView> {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::servers(m, trace);
+    }
     let n = m.world.servers().len();
     let now = m.now_us();
     let span_us = m.world.config().raft.election_timeout_max_us.max(1);
@@ -169,6 +172,9 @@ const VANISH_US: Time = 6_000;
 /// with reduced motion a message sits at its sender for the first half of its flight and at
 /// its receiver for the second (it jumps, not glides).
 pub fn messages(m: &Model, clients: &[ClientDot], motion: &Motion) -> Vec<MessageView> {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::messages(m, trace, motion);
+    }
     let now = m.now_us();
     let selected = |id| m.selection == Some(Selection::Message(id));
     let mut out: Vec<MessageView> = m

@@ -9,7 +9,12 @@ use std::collections::BTreeSet;
 
 use crate::raft::Op;
 use crate::sim::linearize;
+use crate::sim::trace::TraceEvent;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, SimConfig, Violation, World};
+use crate::ui::trace::OpenedTrace;
+
+/// Why nothing can change an opened trace: the one line the disabled controls give.
+pub const TRACE_READ_ONLY: &str = "a trace shows a run that already happened: it can be replayed, not changed";
 
 /// Simulated time per wall time: 1/50× lets a newcomer follow each message by eye (a 10–20 ms
 /// message takes half a second to a second to cross the screen).
@@ -70,6 +75,9 @@ pub struct Model {
     /// A guided scenario's pace on the way to its next beat (`story::pace`): each stretch
     /// runs at its speed until its end; empty, the reader's speed.
     pub pace: Vec<(Time, f64)>,
+    /// A trace opened from a file (`ui::trace`): while it is here, the views show it instead
+    /// of the world, the clock runs over its records, and nothing can change the run.
+    pub opened: Option<Box<OpenedTrace>>,
 }
 
 /// What the page has checked of the clients' history so far. Without reads every history is
@@ -132,6 +140,7 @@ impl Model {
             pause_at: None,
             pace: Vec::new(),
             compare: None,
+            opened: None,
         })
     }
 
@@ -222,6 +231,10 @@ impl Model {
         self.jumps += 1;
         self.pause_at = None;
         self.pace.clear();
+        if let Some(trace) = self.opened.as_mut() {
+            trace.seek(t);
+            return Ok(());
+        }
         // The nearest checkpoint at or before `t`, when it is a better start than where the
         // run is (back in time, or forward past the present over recorded history).
         let now = self.now_us();
@@ -250,7 +263,10 @@ impl Model {
     }
 
     pub fn now_us(&self) -> Time {
-        self.world.now_us()
+        match &self.opened {
+            Some(trace) => trace.now(),
+            None => self.world.now_us(),
+        }
     }
 
     /// The speed the clock runs at: fast-forward's, else a story's pace for this stretch, else
@@ -267,6 +283,9 @@ impl Model {
     /// When the clock must next wake: the next event, or the end of the story's stretch
     /// (where the speed changes), whichever comes first.
     pub fn next_due_us(&self) -> Option<Time> {
+        if let Some(trace) = &self.opened {
+            return trace.next_t();
+        }
         let boundary = self.pace_boundary();
         match (self.world.next_event_us(), boundary) {
             (Some(e), Some(b)) => Some(e.min(b)),
@@ -300,6 +319,11 @@ impl Model {
         if target == self.now_us() {
             return Ok(self.paused);
         }
+        if let Some(trace) = self.opened.as_mut() {
+            trace.seek(target);
+            self.paused |= trace.next_t().is_none();
+            return Ok(true);
+        }
         self.run_to(target).inspect_err(|_| self.paused = true)?;
         Ok(true)
     }
@@ -315,6 +339,11 @@ impl Model {
     /// Runs every event of the next instant that has any, and pauses there.
     pub fn step(&mut self) -> Result<(), String> {
         self.paused = true;
+        if let Some(trace) = self.opened.as_mut() {
+            trace.step();
+            self.jumps += 1;
+            return Ok(());
+        }
         match self.world.next_event_us() {
             Some(next) => self.seek(next),
             None => Ok(()),
@@ -323,6 +352,9 @@ impl Model {
 
     /// Applies an intervention now and records it in the scenario.
     pub fn intervene(&mut self, what: Intervention) -> Result<(), String> {
+        if self.opened.is_some() {
+            return Err(TRACE_READ_ONLY.to_string());
+        }
         let now = self.now_us();
         what.validate(self.world.servers().len() as u8)?;
         if let Intervention::DropMessage(id) = what
@@ -446,8 +478,44 @@ impl Model {
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
     }
 
+    /// The newest trace events the views show, oldest first: the world's, or the opened
+    /// trace's up to its position.
+    pub fn events(
+        &self,
+    ) -> std::iter::Chain<std::slice::Iter<'_, (Time, TraceEvent)>, std::slice::Iter<'_, (Time, TraceEvent)>> {
+        match &self.opened {
+            Some(trace) => trace.events().iter().chain([].iter()),
+            None => self.world.trace().recent().into_iter(),
+        }
+    }
+
+    /// How many events there have been in all: the views' refresh key.
+    pub fn event_count(&self) -> u64 {
+        match &self.opened {
+            Some(trace) => trace.event_count(),
+            None => self.world.trace().count(),
+        }
+    }
+
     pub fn role(&self, id: NodeId) -> Option<RoleKind> {
-        self.world.node(id).map(|n| n.role_kind())
+        match &self.opened {
+            Some(trace) => trace.role(id),
+            None => self.world.node(id).map(|n| n.role_kind()),
+        }
+    }
+
+    /// Opens a trace from a file (`ui::trace`) in place of the run: the world becomes a quiet
+    /// cluster of as many servers (nothing happens in it), paused at the trace's start.
+    pub fn open_trace(&mut self, name: &str, text: &str) -> Result<(), String> {
+        let trace = OpenedTrace::open(name, text)?;
+        let clients = ClientConfig { count: 0, ..ClientConfig::default() };
+        let quiet = SimConfig { nodes: trace.servers.len() as NodeId, clients, ..default_config(1) };
+        self.reset(Scenario::new(quiet))?;
+        self.paused = true;
+        self.jumps += 1;
+        self.horizon_us = trace.end();
+        self.opened = Some(Box::new(trace));
+        Ok(())
     }
 
     /// The first violation to show: the checker's, or the clients' history proving that a read
@@ -462,6 +530,9 @@ impl Model {
 
     /// `first_violation` as of the last look at the history.
     pub fn shown_violation(&self) -> Option<&Violation> {
+        if let Some(trace) = &self.opened {
+            return trace.monitor.first();
+        }
         let safety = self.world.checker().violations().first();
         let history = self.lin.violation.as_ref().filter(|_| self.lin.generation == self.generation);
         match (safety, history) {
@@ -473,12 +544,18 @@ impl Model {
 
     /// How many violations there are in all (the history's counts as one).
     pub fn violation_count(&self) -> usize {
+        if let Some(trace) = &self.opened {
+            return trace.monitor.len();
+        }
         let history = self.lin.violation.is_some() && self.lin.generation == self.generation;
         self.world.checker().violations().len() + usize::from(history)
     }
 
     /// Checks the keys of reads answered since the last look (see `LinWatch`).
     fn watch_linearizability(&mut self) {
+        if self.opened.is_some() {
+            return; // the trace was checked whole when it opened
+        }
         if self.lin.generation != self.generation || self.now_us() < self.lin.checked_to_us {
             // A new timeline (reset, link, time travel): watch the reads answered from here
             // on; re-checking an hour of history on every seek would stall the page (the

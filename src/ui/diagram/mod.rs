@@ -72,7 +72,7 @@ pub const MAX_ARROWS: usize = 600;
 /// Every message sent in `[from_us, to_us]` that the kept trace still holds, in send order.
 pub fn messages_between(m: &Model, from_us: Time, to_us: Time) -> Vec<MessageRecord> {
     let mut by_id: BTreeMap<u64, MessageRecord> = BTreeMap::new();
-    for (t, e) in m.world.trace().recent() {
+    for (t, e) in m.events() {
         match e {
             TraceEvent::Sent { id, from, to, kind, deliver_at_us, .. } if (from_us..=to_us).contains(t) => {
                 let record = MessageRecord {
@@ -111,10 +111,7 @@ pub fn diagram(m: &Model, from_us: Time, to_us: Time) -> DiagramView {
     let message_count = messages.len();
     messages.drain(..message_count.saturating_sub(MAX_ARROWS));
     let commits = m
-        .world
-        .trace()
-        .recent()
-        .iter()
+        .events()
         .filter(|(t, _)| (from_us..=to_us).contains(t))
         .filter_map(|(t, e)| match e {
             TraceEvent::Committed { node, index } => Some(Commit { node: *node, at_us: *t, index: *index }),
@@ -136,7 +133,7 @@ fn spans(m: &Model, lanes: &[NodeId], from_us: Time, to_us: Time) -> Vec<Span> {
             out.push(Span { node, from_us: a, to_us: b, role, term });
         }
     };
-    for (t, e) in m.world.trace().recent() {
+    for (t, e) in m.events() {
         let (node, role, term) = match e {
             TraceEvent::Role { node, role, term } => (*node, Some(*role), *term),
             TraceEvent::Crash { node } => (*node, None, state.get(node).map_or(0, |s| s.2)),
@@ -168,6 +165,9 @@ fn first_state(m: &Model, node: NodeId, next: Option<RoleKind>) -> (Option<RoleK
 }
 
 fn present(m: &Model, node: NodeId) -> (Option<RoleKind>, Term) {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::present(trace, node);
+    }
     match m.world.node(node) {
         Some(n) => (Some(n.role_kind()), n.term()),
         None => (None, m.world.servers().get(usize::from(node) - 1).map_or(0, |s| s.persistent().current_term)),

@@ -34,6 +34,9 @@ pub enum Inspected {
 
 /// The inspector's content for the current selection, if anything is selected and exists.
 pub fn inspected(m: &Model) -> Option<Inspected> {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::inspected(m, trace);
+    }
     match m.selection? {
         Selection::Server(id) => {
             let s = m.world.servers().get(usize::from(id).checked_sub(1)?)?;

@@ -89,7 +89,10 @@ pub const LOG_WINDOW: Index = 30;
 /// newest index any server holds (0: the newest), never before index 1.
 pub fn window(m: &Model, width: Index, back: Index) -> (Index, Index) {
     assert!(width > 0, "a log window shows at least one index");
-    let newest_anywhere = m.world.servers().iter().map(|s| s.log().last_index()).max().unwrap_or(0);
+    let newest_anywhere = match m.opened.as_deref() {
+        Some(trace) => trace.newest_index(),
+        None => m.world.servers().iter().map(|s| s.log().last_index()).max().unwrap_or(0),
+    };
     let newest = newest_anywhere.saturating_sub(back).max(width.min(newest_anywhere));
     (newest.saturating_sub(width - 1).max(1), newest)
 }
@@ -119,8 +122,11 @@ pub(crate) fn row_facts(leader: Option<&crate::raft::Node>, s: &crate::sim::serv
 /// The log view's rows, showing `LOG_WINDOW` indexes that end `back` entries before the
 /// newest (0: the newest), aligned by index across servers.
 pub fn log_rows(m: &Model, back: Index) -> (Index, Vec<LogRow>) {
-    let leader = m.world.leader().and_then(|l| m.world.node(l));
     let (first, newest) = window(m, LOG_WINDOW, back);
+    if let Some(trace) = m.opened.as_deref() {
+        return (first, crate::ui::trace::log_rows(trace, first, newest));
+    }
+    let leader = m.world.leader().and_then(|l| m.world.node(l));
     let rows = m
         .world
         .servers()

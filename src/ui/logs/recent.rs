@@ -54,6 +54,9 @@ pub struct RecentLog {
 /// The newest `RECENT_INDEXES` indexes of every server's log, aligned by index.
 pub fn recent_log(m: &Model) -> RecentLog {
     let (first, last) = window(m, RECENT_INDEXES, 0);
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::recent_log(trace, first, last);
+    }
     let leader = m.world.leader().and_then(|l| m.world.node(l));
     let replaced = replacements(m);
     let rows = m
@@ -96,8 +99,7 @@ pub fn recent_log(m: &Model) -> RecentLog {
 /// here; the cell shows that it replaced one, and its own term.)
 fn replacements(m: &Model) -> Vec<(NodeId, Index, Time)> {
     let now = m.now_us();
-    let recent = m.world.trace().recent();
-    let deletions = recent.iter().rev().take_while(|(t, _)| t + REPLACED_SHOW_US >= now);
+    let deletions = m.events().rev().take_while(|(t, _)| t + REPLACED_SHOW_US >= now);
     deletions
         .filter_map(|(t, e)| match e {
             TraceEvent::Truncated { node, from } => Some((*node, *from, *t)),

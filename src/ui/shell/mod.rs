@@ -63,6 +63,9 @@ pub const PAGE_LINEARIZABILITY_BUDGET: u64 = 300_000;
 /// The clients' history checked against the key-value model, in words; only while paused,
 /// since the search is too costly to repeat every frame.
 pub fn linearizability(m: &Model) -> String {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::linearizability(trace);
+    }
     if !m.paused {
         return "checked while paused".to_string();
     }
@@ -81,8 +84,7 @@ pub fn linearizability(m: &Model) -> String {
 /// Recent trace lines, newest first, with their times, each with its number in the trace
 /// (the list's key: a new line then adds one item instead of rewriting every line below it).
 pub fn trace_lines(m: &Model, count: usize) -> Vec<(u64, String)> {
-    let trace = m.world.trace();
-    let numbered = trace.recent().iter().rev().zip((0..trace.count()).rev());
+    let numbered = m.events().rev().zip((0..m.event_count()).rev());
     let interesting =
         numbered.filter(|((_, e), _)| !matches!(e, TraceEvent::Delivered { .. } | TraceEvent::Sent { .. }));
     interesting.take(count).map(|((t, e), n)| (n, format!("{}  {}", fmt_time(*t), e.render()))).collect()

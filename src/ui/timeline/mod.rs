@@ -34,6 +34,9 @@ pub struct TapeView {
 
 /// The tape of the run so far, with client writes gathered into `columns` columns.
 pub fn tape(m: &Model, columns: usize) -> TapeView {
+    if let Some(trace) = m.opened.as_deref() {
+        return crate::ui::trace::tape(trace, columns);
+    }
     let end_us = m.horizon_us.max(m.now_us()).max(1_000_000);
     let mut elections = Vec::new();
     let mut crashes = Vec::new();
