@@ -101,6 +101,13 @@ fn action_for(name: &str, a: &JsValue, b: &JsValue) -> Result<Action, String> {
         "step" => Action::Step,
         "setSpeed" => Action::SetSpeed(number_arg(a, "speed")?),
         "reset" => Action::Reset(number_arg(a, "seed").unwrap_or(1.0) as u64),
+        "openTrace" => {
+            let text = a
+                .as_string()
+                .ok_or("openTrace takes the trace's text (JSON Lines), like openTrace(await file.text())")?;
+            Action::OpenTrace("console".into(), text.into())
+        }
+        "closeTrace" => Action::CloseTrace,
         "preset" => {
             Action::LoadPreset(a.as_string().ok_or("preset takes a name")?, number_arg(b, "seed").unwrap_or(1.0) as u64)
         }

@@ -13,6 +13,11 @@ use crate::sim::trace::TraceEvent;
 use crate::sim::{ClientConfig, Intervention, MAX_SIM_TIME_US, SimConfig, Violation, World};
 use crate::ui::trace::OpenedTrace;
 
+/// The newest trace events, oldest first (`Model::events`): a ring's two halves, or a slice
+/// and nothing.
+pub type Events<'a> =
+    std::iter::Chain<std::slice::Iter<'a, (Time, TraceEvent)>, std::slice::Iter<'a, (Time, TraceEvent)>>;
+
 /// Why nothing can change an opened trace: the one line the disabled controls give.
 pub const TRACE_READ_ONLY: &str = "a trace shows a run that already happened: it can be replayed, not changed";
 
@@ -469,6 +474,9 @@ impl Model {
     /// Starts a fresh run with the current settings, changed by `change` (a new seed, cluster
     /// size or number of clients).
     pub fn reset_with(&mut self, change: impl FnOnce(&mut SimConfig)) -> Result<(), String> {
+        if self.opened.is_some() {
+            return Err(TRACE_READ_ONLY.to_string());
+        }
         let mut config = self.world.config().clone();
         change(&mut config);
         self.reset(Scenario::new(config))
@@ -480,9 +488,7 @@ impl Model {
 
     /// The newest trace events the views show, oldest first: the world's, or the opened
     /// trace's up to its position.
-    pub fn events(
-        &self,
-    ) -> std::iter::Chain<std::slice::Iter<'_, (Time, TraceEvent)>, std::slice::Iter<'_, (Time, TraceEvent)>> {
+    pub fn events(&self) -> Events<'_> {
         match &self.opened {
             Some(trace) => trace.events().iter().chain([].iter()),
             None => self.world.trace().recent().into_iter(),

@@ -89,6 +89,12 @@ pub enum Action {
     OpenLink(String),
     /// Redraw only (the console API changed the model directly).
     Refresh,
+    /// Open a trace from another implementation (or an exported run): its file name and text.
+    OpenTrace(Rc<str>, Rc<str>),
+    /// Back to the simulator, a fresh cluster.
+    CloseTrace,
+    /// Show a problem found outside the reducer (a file that cannot be read).
+    Alert(Rc<str>),
 }
 
 /// The page around the simulation: which panels are open, the colour theme, the alert banner
@@ -282,6 +288,7 @@ impl State {
                 self.model.borrow_mut().selection = None;
             }
             Action::DismissAlert => chrome.alert = None,
+            Action::Alert(ref text) => chrome.alert = Some(text.clone()),
             Action::Share => {
                 chrome.share = Some(self.model.borrow().link().into());
                 chrome.shares += 1;
@@ -365,6 +372,13 @@ impl State {
             chrome.split_side = 0;
             return self.next(chrome);
         }
+        if matches!(action, Action::OpenTrace(..)) {
+            // A trace takes the page over: no story tells it, nothing runs beside it.
+            story::close(&mut self.model.borrow_mut());
+            chrome.tour = None;
+            chrome.settings_open = false;
+            self.model.borrow_mut().compare = None;
+        }
         let opening = matches!(action, Action::OpenLink(_));
         let changed = match apply(&mut self.model.borrow_mut(), action) {
             Ok(changed) => changed,
@@ -405,6 +419,8 @@ fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
             m.reset((p.build)(seed))?
         }
         Action::Act(i) => m.intervene(i)?,
+        // A trace cannot be changed: a click shows what it knows of the server instead.
+        Action::ClickServer(id) if m.opened.is_some() => m.selection = Some(Selection::Server(id)),
         Action::ClickServer(id) => m.toggle_server(id)?,
         Action::Select(s) => m.selection = s,
         Action::Request(via) => m.request(via)?,
@@ -419,6 +435,7 @@ fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
         | Action::ToggleSplitSide(_)
         | Action::LogPage(_)
         | Action::DismissAlert
+        | Action::Alert(_)
         | Action::Share => {}
         Action::ToggleLink(a, b, one_way) => m.toggle_link(a, b, one_way)?,
         Action::Split | Action::TourNext | Action::TourPrev | Action::TourWithBug | Action::TourClose => {}
@@ -448,6 +465,11 @@ fn apply(m: &mut Model, action: Action) -> Result<bool, String> {
         }
         Action::OpenLink(text) => m.open_link(&text)?,
         Action::Refresh => {}
+        Action::OpenTrace(name, text) => m.open_trace(&name, &text)?,
+        Action::CloseTrace => {
+            let seed = m.world.config().seed;
+            m.reset(crate::scenario::Scenario::new(crate::ui::core::model::default_config(seed)))?
+        }
     }
     Ok(true)
 }

@@ -12,6 +12,9 @@ use crate::ui::shell::dispatch::use_dispatch;
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
     pub inspected: Inspected,
+    /// A trace is open: the actions are disabled, with the reason.
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 #[component]
@@ -20,7 +23,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let close = d.reform(|_: MouseEvent| Action::Select(None));
     let body = match &props.inspected {
         Inspected::Server { id, up, isolated, can_lead, rows, progress } => {
-            server(*id, (*up, *isolated, *can_lead), rows, progress, d)
+            server(*id, (*up, *isolated, *can_lead, props.read_only), rows, progress, d)
         }
         Inspected::Message { id, rows } => {
             let id = *id;
@@ -28,10 +31,10 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 <>
                     <h2>{ format!("Message #{id}") }</h2>
                     { table(rows) }
-                    <div class="actions">
+                    <fieldset class="actions" disabled={props.read_only}>
                         <button data-action="drop" onclick={d.reform(move |_: MouseEvent| Action::Act(Intervention::DropMessage(id)))}>
                             { "Drop this message" }</button>
-                    </div>
+                    </fieldset>
                 </>
             }
         }
@@ -54,7 +57,7 @@ fn table(rows: &[(String, String)]) -> Html {
 
 fn server(
     id: NodeId,
-    (up, isolated, can_lead): (bool, bool, bool),
+    (up, isolated, can_lead, read_only): (bool, bool, bool, bool),
     rows: &[(String, String)],
     progress: &[(NodeId, u64, u64)],
     d: &Callback<Action>,
@@ -70,7 +73,10 @@ fn server(
                     { for progress.iter().map(|(f, next, m)| html! { <tr><td>{ format!("n{f}") }</td><td>{ next }</td><td>{ m }</td></tr> }) }
                 </table>
             }
-            <div class="actions">
+            if read_only {
+                <p class="muted small" data-read-only="">{ crate::ui::core::model::TRACE_READ_ONLY }</p>
+            }
+            <fieldset class="actions" disabled={read_only}>
                 if up {
                     <button data-action="crash" onclick={act(Intervention::Crash(id))}>{ "Crash" }</button>
                     <button data-action="timeout" onclick={act(Intervention::Timeout(id))}>{ "Time out now" }</button>
@@ -92,7 +98,7 @@ fn server(
                 } else {
                     <button data-action="isolate" onclick={act(Intervention::Isolate(id))}>{ "Isolate it" }</button>
                 }
-            </div>
+            </fieldset>
         </>
     }
 }

@@ -1,5 +1,6 @@
 //! The App: one reducer, the browser clock, the keyboard, the console API, and the layout.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -27,6 +28,7 @@ use crate::ui::settings::component::Settings;
 use crate::ui::shell::dispatch::Dispatch;
 use crate::ui::story::component::caption;
 use crate::ui::timeline::component::{TermTape, Timeline};
+use crate::ui::trace::component::{TracePanel, use_trace_drop};
 use crate::ui::{cluster, diagram, inspector, logs, shell, story, timeline};
 
 /// Columns the term tape gathers client writes into.
@@ -150,7 +152,7 @@ pub fn App(props: &AppProps) -> Html {
     }
     // The panels follow the world at most twice a second of wall time while the run plays
     // (a 15-server cluster has an event nearly every frame), and at once otherwise.
-    let content = refresh_key(&state.model.borrow(), PANELS_WALL_US, |m| m.world.trace().count());
+    let content = refresh_key(&state.model.borrow(), PANELS_WALL_US, Model::event_count);
     let panels = {
         let model = state.model.clone();
         use_memo((content, state.chrome.log_back, state.chrome.tour), move |&(_, log_back, tour)| {
@@ -223,8 +225,14 @@ pub fn App(props: &AppProps) -> Html {
     let drawings = Drawings { diagram, diagram_ref, tape, links, divergence, motion };
     let other = state.other.as_ref().map(|o| o.borrow());
     let compared = state.model.borrow().compare.zip(other.as_deref());
-    let page = render(&state.model.borrow(), &state.chrome, &panels, live, drawings, compared, &dispatch);
-    html! { <ContextProvider<Dispatch> context={dispatch}>{ page }</ContextProvider<Dispatch>> }
+    let page = render(&state.model, &state.model.borrow(), &state.chrome, &panels, live, drawings, compared, &dispatch);
+    // A trace file dropped anywhere opens (the wrapper takes no room: `display: contents`).
+    let (drag_over, dropped) = use_trace_drop();
+    html! {
+        <ContextProvider<Dispatch> context={dispatch}>
+            <div class="drop-zone" ondragover={drag_over} ondrop={dropped}>{ page }</div>
+        </ContextProvider<Dispatch>>
+    }
 }
 
 /// The drawings memoised apart from the panels.
@@ -267,7 +275,9 @@ fn use_throttled_announcement(panels: &Panels) -> AttrValue {
     shown.0.clone()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
+    model: &Rc<RefCell<Model>>,
     m: &Model,
     chrome: &Chrome,
     panels: &Panels,
@@ -298,7 +308,7 @@ fn render(
     if chrome.embed {
         return html! {
             <div class="app embed" data-embed="">
-                <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={false}
+                <Toolbar model={model.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={false}
                     theme={chrome.theme} />
                 { caption.clone().unwrap_or_default() }
                 <div class="stage">
@@ -313,12 +323,12 @@ fn render(
             <header class="masthead">
                 <h1>{ "Raft Playground" }</h1>
                 { clock(&ClockProps { sim_time_us: m.now_us(), speed_label: shell::speed_label(m.effective_speed()).into(), paused: m.paused }) }
-                { monitor(&MonitorProps { violation, count: panels.violations }) }
+                { monitor(&MonitorProps { violation, count: panels.violations }, dispatch) }
             </header>
             if let Some(alert_text) = &chrome.alert {
                 { alert(alert_text, dispatch) }
             }
-            <Toolbar paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
+            <Toolbar model={model.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
                     theme={chrome.theme} />
             <Settings open={chrome.settings_open} servers={m.world.servers().len() as u8} split_side={chrome.split_side}
                 config={m.world.config().clone()} />
@@ -339,13 +349,16 @@ fn render(
                 </div>
                 if compared.is_none() { <RecentLogs log={panels.recent.clone()} /> }
                 <aside>
+                    if let Some(trace) = m.opened.as_deref() {
+                        <TracePanel view={Rc::new(crate::ui::trace::panel(trace))} />
+                    }
                     if let Some(inspected) = inspector::inspected(m) {
-                        <Inspector inspected={inspected} />
+                        <Inspector inspected={inspected} read_only={m.opened.is_some()} />
                     }
                     if let Some(link) = &chrome.share {
                         { share(&share_url(link)) }
                     }
-                    <Clients requests={panels.requests.clone()} />
+                    <Clients requests={panels.requests.clone()} read_only={m.opened.is_some()} />
                     <Events lines={panels.lines.clone()} />
                     { about(&AboutProps { seed: m.world.config().seed, trace_hash: panels.trace_hash.clone(), events: m.world.stats().events,
                         interventions: m.scenario.interventions.len(), linearizability: panels.linearizability.clone() }) }

@@ -74,7 +74,7 @@ pub fn key_action(key: &str) -> Option<Action> {
 /// The console API's calls that send an action (`window.raftPlayground`; `browser::console`
 /// installs exactly these, besides `snapshot`, `link` and `messages`). The README lists them
 /// all, and a test holds it to that.
-pub const CONSOLE_ACTIONS: [&str; 24] = [
+pub const CONSOLE_ACTIONS: [&str; 26] = [
     "compare",
     "closeCompare",
     "crash",
@@ -99,6 +99,8 @@ pub const CONSOLE_ACTIONS: [&str; 24] = [
     "open",
     "seek",
     "advance",
+    "openTrace",
+    "closeTrace",
 ];
 
 #[cfg(test)]

@@ -34,8 +34,9 @@ pub struct MonitorProps {
     pub count: usize,
 }
 
-/// The invariant monitor (a plain function, like the clock beside it).
-pub fn monitor(props: &MonitorProps) -> Html {
+/// The invariant monitor (a plain function, like the clock beside it); the first violation is
+/// one click from the moment it happened.
+pub fn monitor(props: &MonitorProps, dispatch: &Dispatch) -> Html {
     match &props.violation {
         None => html! {
             <section class="monitor ok" data-invariants="ok" aria-live="polite">
@@ -48,6 +49,8 @@ pub fn monitor(props: &MonitorProps) -> Html {
             html! {
                 <section class="monitor violated" data-invariants="violated" role="alert">
                     <strong>{ format!("✗ {name} violated at {}", fmt_time(*at)) }</strong>
+                    { " " }<button data-action="goto-violation" onclick={on_click(dispatch, { let at = *at; move || Action::Seek(at) })}
+                        title="Travel to the moment it happened">{ "Show me" }</button>
                     <p>{ detail.clone() }</p>
                     <p class="muted">{ format!("servers: {}{}", servers.join(", "),
                         if props.count > 1 { format!(" · {} violations in all", props.count) } else { String::new() }) }</p>
@@ -60,6 +63,9 @@ pub fn monitor(props: &MonitorProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ClientsProps {
     pub requests: Rc<Vec<RequestView>>,
+    /// A trace is open: nothing can be sent.
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 #[component]
@@ -68,7 +74,8 @@ pub fn Clients(props: &ClientsProps) -> Html {
     html! {
         <section class="clients" aria-label="Client requests">
             <h2>{ "Clients" }
-                <button data-action="request" onclick={onclick} title="Send a client request (C)">{ "Send request" }</button>
+                <button data-action="request" onclick={onclick} disabled={props.read_only}
+                    title={if props.read_only { crate::ui::core::model::TRACE_READ_ONLY } else { "Send a client request (C)" }}>{ "Send request" }</button>
             </h2>
             <p class="muted small">{ "A client is only answered once its entry is committed; until then it waits, times out and retries the same request." }</p>
             <ol class="requests">

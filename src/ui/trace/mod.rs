@@ -8,6 +8,8 @@
 //! and the term tape from the records turned into the simulator's own trace events. Nothing
 //! the trace did not say is drawn as known (an unknown term shows as `?`).
 
+#[cfg(target_arch = "wasm32")]
+pub mod component;
 mod views;
 
 pub use self::views::*;
@@ -244,6 +246,20 @@ impl OpenedTrace {
     }
 }
 
+/// The run on the page so far in our open format: what "Download trace" saves. The scenario
+/// replays to the same state (determinism), so the run is simulated again from the start with
+/// the exporter following it.
+pub fn export(m: &crate::ui::core::model::Model) -> Result<String, String> {
+    if m.opened.is_some() {
+        return Err("this page shows a trace already: its file is the trace".to_string());
+    }
+    let opts = crate::scenario::RunOptions { duration_us: m.now_us(), ..crate::scenario::RunOptions::default() };
+    let mut out = Vec::new();
+    let (_, world) = crate::scenario::run_exported(&m.scenario, &opts, &mut out)?;
+    assert_eq!(world.trace().hash(), m.world.trace().hash(), "the export replays the page's run");
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
 /// A trace's violation as the page's monitor shows it: at the trace's time, the sentence led by
 /// the line.
 fn monitored(v: &TraceViolation) -> Violation {
@@ -371,6 +387,23 @@ mod tests {
         m.seek(v.time_us).unwrap();
         let tape = crate::ui::timeline::tape(&m, 100);
         assert!(tape.violations.iter().any(|&(t, _)| t == v.time_us));
+    }
+
+    #[test]
+    fn the_pages_run_downloads_as_a_trace_that_opens_with_the_same_states() {
+        let mut m = Model::new(first_visit(3)).expect("valid");
+        m.seek(2_000_000).unwrap();
+        m.toggle_server(1).unwrap();
+        m.seek(3_000_000).unwrap();
+        let live: Vec<_> =
+            crate::ui::cluster::servers(&m).iter().map(|s| (s.up, s.role, s.term, s.commit, s.last_index)).collect();
+        let text = export(&m).expect("exports");
+        m.open_trace("run.jsonl", &text).expect("opens");
+        m.seek(3_000_000).unwrap();
+        let replayed: Vec<_> =
+            crate::ui::cluster::servers(&m).iter().map(|s| (s.up, s.role, s.term, s.commit, s.last_index)).collect();
+        assert_eq!(live, replayed);
+        assert!(export(&m).is_err(), "a trace is not exported again");
     }
 
     #[test]

@@ -35,8 +35,9 @@ pub fn servers(m: &Model, t: &OpenedTrace) -> Vec<cluster::ServerView> {
                 role: s.role.unwrap_or(RoleKind::Follower),
                 term: s.term.unwrap_or(0),
                 voted_for: s.vote,
-                commit: s.commit.unwrap_or(0),
-                last_applied: s.applied,
+                // Volatile: a crashed server has none (as the simulator's views show it).
+                commit: if s.up { s.commit.unwrap_or(0) } else { 0 },
+                last_applied: if s.up { s.applied } else { 0 },
                 last_index: s.last_index(),
                 timer: None,
                 votes: Vec::new(),
@@ -266,5 +267,50 @@ pub fn linearizability(t: &OpenedTrace) -> String {
         Some(Status::Violated(v)) => format!("NOT linearizable: {}", v.detail),
         Some(Status::NotCheckable { why }) => format!("not checkable: {why}"),
         None => String::new(),
+    }
+}
+
+/// The panel of an opened trace, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelView {
+    pub name: String,
+    pub format: String,
+    pub servers: usize,
+    pub records: usize,
+    /// The line the position has reached.
+    pub line: u64,
+    /// Why reading stopped early, if it did.
+    pub error: Option<String>,
+    /// (invariant's attribute name, its name, `held` / `violated` / `not-checkable`, detail).
+    pub checks: Vec<(String, &'static str, &'static str, String)>,
+}
+
+pub fn panel(t: &OpenedTrace) -> PanelView {
+    let format = match t.format {
+        crate::sim::tracefile::Format::Ours(v) => format!("raft-trace v{v}"),
+        crate::sim::tracefile::Format::Etcd => "etcd-io/raft state trace".to_string(),
+    };
+    let checks = t
+        .report
+        .checks
+        .iter()
+        .map(|(inv, status)| {
+            let attr = serde_json::to_value(inv).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let (word, detail) = match status {
+                Status::Held => ("held", String::new()),
+                Status::Violated(v) => ("violated", format!("line {}: {}", v.line, v.detail)),
+                Status::NotCheckable { why } => ("not-checkable", why.clone()),
+            };
+            (attr, inv.name(), word, detail)
+        })
+        .collect();
+    PanelView {
+        name: t.name.clone(),
+        format,
+        servers: t.servers.len(),
+        records: t.records(),
+        line: t.line(),
+        error: t.error.as_ref().map(ToString::to_string),
+        checks,
     }
 }
