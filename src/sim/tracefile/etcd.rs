@@ -16,7 +16,7 @@
 //! leader, and every entry's command. Messages become `send` and `receive` (paired by from, to,
 //! type, term and index, since the trace has no message ids). A second `InitState` of a server
 //! is a restart. The trace's `ts` is a float of seconds from several processes; the page
-//! orders by line, so a record's time is its line number.
+//! orders by line, so a record's time is its line number (in milliseconds, `LOGICAL_LINE_US`).
 
 use std::borrow::Cow;
 
@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::event::{Config, Event, Msg, Record, StateChange};
 use super::reader::{Name, Servers, json_error};
-use super::{MAX_TRACE_LOG, TraceError};
+use super::{LOGICAL_LINE_US, MAX_TRACE_LOG, TraceError};
 use crate::raft::{Index, Kind, NodeId, RoleKind, Term};
 
 /// The event names `state_trace.go` writes, and `Bootstrap`, which etcd's own example has.
@@ -229,7 +229,7 @@ impl Decoder {
         if let Some(m) = msg {
             self.message_event(&e.name, id, m, &mut events);
         }
-        out.extend(events.into_iter().map(|event| Record { line, t: line, event }));
+        out.extend(events.into_iter().map(|event| Record { line, t: line * LOGICAL_LINE_US, event }));
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use crate::sim::client::Output;
 use crate::sim::trace::render_output;
 
 /// One event and where it was read: `line` counts from 1, `t` is the trace's own clock (the
-/// line number when the trace has none).
+/// line number in milliseconds when the trace has none, `LOGICAL_LINE_US`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub line: u64,

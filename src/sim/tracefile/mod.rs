@@ -44,6 +44,9 @@ pub const MAX_TRACE_SERVERS: usize = crate::raft::MAX_NODES as usize;
 /// Distinct clients and keys a trace may name (each gets a small number).
 pub const MAX_TRACE_CLIENTS: usize = 4096;
 pub const MAX_TRACE_KEYS: usize = 256;
+/// A trace without times plays one line per this much time (a line is a millisecond), so the
+/// page's clock and speed mean the same for it as for a timed trace.
+pub const LOGICAL_LINE_US: u64 = 1_000;
 /// Longest log a trace may describe (entries are modelled one by one).
 pub const MAX_TRACE_LOG: u64 = 10_000_000;
 

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::cluster::MAX_TRACE_IN_FLIGHT;
 use super::event::{Config, Event, Msg, Record, StateChange};
 use super::reader::{Interner, Name, Servers, json_error};
-use super::{FORMAT_NAME, FORMAT_VERSION, MAX_TRACE_CLIENTS, MAX_TRACE_KEYS, MAX_TRACE_LOG, TraceError};
+use super::{
+    FORMAT_NAME, FORMAT_VERSION, LOGICAL_LINE_US, MAX_TRACE_CLIENTS, MAX_TRACE_KEYS, MAX_TRACE_LOG, TraceError,
+};
 use crate::raft::{Kind, NodeId, Op, RoleKind};
 use crate::sim::client::Output;
 
@@ -166,7 +168,7 @@ impl Decoder {
         out: &mut Vec<Record>,
     ) -> Result<(), TraceError> {
         let l: Line = serde_json::from_str(text).map_err(|e| json_error::<Line>(line, text, e, cut))?;
-        let t = l.t.unwrap_or(line);
+        let t = l.t.unwrap_or(line * LOGICAL_LINE_US);
         if t < self.last_t {
             let why = format!("{t} is earlier than the line before ({}); lines are in time order", self.last_t);
             return Err(TraceError::new(line, Some("t"), why));

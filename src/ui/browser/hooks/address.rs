@@ -46,7 +46,8 @@ pub(crate) fn use_address_bar(model: Rc<std::cell::RefCell<Model>>, keep_fragmen
         (m.generation, m.revision, m.paused, paused_at, keep_fragment, m.speed.to_bits())
     };
     use_effect_with(key, move |_| {
-        let link = (!keep_fragment).then(|| model.borrow().link());
+        // An opened trace has no link (it lives in its file): the address keeps the last run's.
+        let link = (!keep_fragment && model.borrow().opened.is_none()).then(|| model.borrow().link());
         if let Some(link) = link {
             write_fragment(&written, &link);
         }
