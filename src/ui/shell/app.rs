@@ -286,6 +286,10 @@ fn render(
     compared: Option<(Switch, &Model)>,
     dispatch: &Dispatch,
 ) -> Html {
+    let export = {
+        let model = model.clone();
+        Callback::from(move |()| crate::ui::trace::export(&model.borrow()))
+    };
     let highlight: &[u8] = chrome.tour.map_or(&[], |t| t.current().servers);
     let servers = Rc::new(
         cluster::servers(m)
@@ -308,7 +312,7 @@ fn render(
     if chrome.embed {
         return html! {
             <div class="app embed" data-embed="">
-                <Toolbar model={model.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={false}
+                <Toolbar export={export.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={false}
                     theme={chrome.theme} />
                 { caption.clone().unwrap_or_default() }
                 <div class="stage">
@@ -328,7 +332,7 @@ fn render(
             if let Some(alert_text) = &chrome.alert {
                 { alert(alert_text, dispatch) }
             }
-            <Toolbar model={model.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
+            <Toolbar export={export.clone()} trace_open={m.opened.is_some()} paused={m.paused} speed={m.speed} fast_forward={m.fast_forward} settings_open={chrome.settings_open}
                     theme={chrome.theme} />
             <Settings open={chrome.settings_open} servers={m.world.servers().len() as u8} split_side={chrome.split_side}
                 config={m.world.config().clone()} />

@@ -49,7 +49,7 @@ pub fn monitor(props: &MonitorProps, dispatch: &Dispatch) -> Html {
             html! {
                 <section class="monitor violated" data-invariants="violated" role="alert">
                     <strong>{ format!("✗ {name} violated at {}", fmt_time(*at)) }</strong>
-                    { " " }<button data-action="goto-violation" onclick={on_click(dispatch, { let at = *at; move || Action::Seek(at) })}
+                    { " " }<button data-action="goto-violation" onclick={dispatch.reform({ let at = *at; move |_: MouseEvent| Action::Seek(at) })}
                         title="Travel to the moment it happened">{ "Show me" }</button>
                     <p>{ detail.clone() }</p>
                     <p class="muted">{ format!("servers: {}{}", servers.join(", "),

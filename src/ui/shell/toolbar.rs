@@ -2,10 +2,6 @@
 //! fast-forward, share, open or download a trace) and the switches for the settings panel, the theme and the help. Each
 //! button sends its action to the reducer; the toolbar holds no state.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use crate::ui::core::model::Model;
 use crate::ui::core::num;
 use crate::ui::trace::component::TraceButtons;
 use web_sys::HtmlInputElement;
@@ -18,8 +14,8 @@ use crate::ui::shell::{Theme, speed_label};
 
 #[derive(Properties, PartialEq)]
 pub struct ToolbarProps {
-    /// The model, for "Download trace" (which replays it).
-    pub model: Rc<RefCell<Model>>,
+    /// The run so far as a trace, for "Download trace".
+    pub export: Callback<(), Result<String, String>>,
     /// A trace is open: there is no run to share or download.
     pub trace_open: bool,
     pub paused: bool,
@@ -53,7 +49,7 @@ pub fn Toolbar(p: &ToolbarProps) -> Html {
             </label>
             <button data-action="share" onclick={on_click(&d, || Action::Share)} disabled={p.trace_open}
                 title={if p.trace_open { "A trace lives in its file: share the file" } else { "Copy a link that replays this run" }}>{ "Share" }</button>
-            <TraceButtons opened={p.trace_open} model={p.model.clone()} />
+            <TraceButtons opened={p.trace_open} export={p.export.clone()} />
             <span class="spacer"></span>
             <button data-action="settings" aria-expanded={p.settings_open.to_string()} aria-controls="settings"
                 onclick={on_click(&d, || Action::ToggleSettings)} title="Cluster, network, timing, protocol and bug settings">{ "Settings" }</button>

@@ -12,7 +12,7 @@ use web_sys::{DragEvent, HtmlAnchorElement, HtmlInputElement};
 use yew::prelude::*;
 
 use super::{MAX_TRACE_BYTES, PanelView};
-use crate::ui::core::model::{Model, TRACE_READ_ONLY};
+use crate::ui::core::model::TRACE_READ_ONLY;
 use crate::ui::core::state::Action;
 use crate::ui::shell::dispatch::{Dispatch, on_click, use_dispatch};
 
@@ -56,7 +56,8 @@ pub fn use_trace_drop() -> (Callback<DragEvent>, Callback<DragEvent>) {
 #[derive(Properties, PartialEq)]
 pub struct TraceButtonsProps {
     pub opened: bool,
-    pub model: Rc<RefCell<Model>>,
+    /// The run so far in our format (`ui::trace::export`).
+    pub export: Callback<(), Result<String, String>>,
 }
 
 #[component]
@@ -84,8 +85,8 @@ pub fn TraceButtons(p: &TraceButtonsProps) -> Html {
         })
     };
     let download = {
-        let model = p.model.clone();
-        Callback::from(move |_: MouseEvent| match super::export(&model.borrow()) {
+        let export = p.export.clone();
+        Callback::from(move |_: MouseEvent| match export.emit(()) {
             Ok(text) => save(&text, &saved),
             Err(e) => d.emit(Action::Alert(e.into())),
         })
