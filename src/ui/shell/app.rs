@@ -227,7 +227,7 @@ pub fn App(props: &AppProps) -> Html {
     let compared = state.model.borrow().compare.zip(other.as_deref());
     let page = render(&state.model, &state.model.borrow(), &state.chrome, &panels, live, drawings, compared, &dispatch);
     // A trace file dropped anywhere opens (the wrapper takes no room: `display: contents`).
-    let (drag_over, dropped) = use_trace_drop();
+    let (drag_over, dropped) = use_trace_drop(dispatch.clone());
     html! {
         <ContextProvider<Dispatch> context={dispatch}>
             <div class="drop-zone" ondragover={drag_over} ondrop={dropped}>{ page }</div>

@@ -37,10 +37,10 @@ fn read(file: web_sys::File, slot: &Reading, d: &Dispatch) {
     }));
 }
 
-/// Dropping a file anywhere on the page opens it: the page's `ondragover` and `ondrop`.
+/// Dropping a file anywhere on the page opens it: the page's `ondragover` and `ondrop`. The
+/// app calls it with its dispatcher (it provides the context the components read).
 #[hook]
-pub fn use_trace_drop() -> (Callback<DragEvent>, Callback<DragEvent>) {
-    let d = use_dispatch();
+pub fn use_trace_drop(d: Dispatch) -> (Callback<DragEvent>, Callback<DragEvent>) {
     let reading: Reading = use_mut_ref(|| None);
     let over = Callback::from(|e: DragEvent| e.prevent_default());
     let drop = Callback::from(move |e: DragEvent| {
