@@ -108,8 +108,9 @@ struct Model {
     started: bool,
     log: Vec<Option<Term>>,
     conf: Option<Config>,
-    /// The last append (or snapshot) it received: (sender, kind, previous index, entries).
-    received: Option<(NodeId, Kind, Index, u64)>,
+    /// The last append (or snapshot) it received and has not yet shown in its log: (sender,
+    /// kind, message term, previous index, entries).
+    received: Option<(NodeId, Kind, Term, Index, u64)>,
 }
 
 #[derive(Default)]
@@ -239,7 +240,8 @@ impl Decoder {
         } else if name.starts_with("Receive") && name != "ReceiveSnapshot" {
             if matches!(m.kind, Kind::AppendEntries | Kind::InstallSnapshot) {
                 let model = self.model(id);
-                model.received = Some((m.from, m.kind, m.index.unwrap_or(0), m.entries.unwrap_or(0)));
+                model.received =
+                    Some((m.from, m.kind, m.term.unwrap_or(0), m.index.unwrap_or(0), m.entries.unwrap_or(0)));
             }
             events.push(Event::Receive(m));
         }
@@ -248,8 +250,11 @@ impl Decoder {
     /// Turns a change of the log's length into truncations and appends (see the module essay).
     fn log_changes(&mut self, id: NodeId, role: RoleKind, term: Term, new_len: Index, events: &mut Vec<Event>) {
         let old_len = self.model(id).log.len() as Index;
+        if new_len == old_len {
+            return; // what it received (if anything) shows in a later line
+        }
         let received = self.model(id).received.take();
-        if let Some((_, Kind::InstallSnapshot, _, index)) = received
+        if let Some((_, Kind::InstallSnapshot, _, _, index)) = received
             && new_len == index
             && index > 0
         {
@@ -259,12 +264,16 @@ impl Decoder {
             return;
         }
         // What the sender held at the new indexes, when this growth came from its append.
+        // What the sender held at the new indexes, when this growth came from its append. An
+        // entry newer than the append's term shows the sender's log changed since it sent
+        // (it lost leadership and was overwritten): unknown then, not guessed.
         let source: Vec<Option<Term>> = match received {
-            Some((from, Kind::AppendEntries, prev, n))
+            Some((from, Kind::AppendEntries, sent_in, prev, n))
                 if role != RoleKind::Leader && prev + n >= new_len && prev <= old_len =>
             {
                 let sender = &self.model(from).log;
-                (prev + 1..=new_len).map(|i| sender.get(i as usize - 1).copied().flatten()).collect()
+                let held = |i: Index| sender.get(i as usize - 1).copied().flatten().filter(|&t| t <= sent_in);
+                (prev + 1..=new_len).map(held).collect()
             }
             _ => Vec::new(),
         };
