@@ -46,17 +46,7 @@ pub fn tape(m: &Model, columns: usize) -> TapeView {
             MarkKind::Crash { node } => crashes.push((mark.at_us, node)),
         }
     }
-    let mut bands = Vec::new();
-    let mut start = (0, 0);
-    for &(t, _, term) in &elections {
-        if term != start.1 {
-            if t > start.0 {
-                bands.push(Band { from_us: start.0, to_us: t, term: start.1 });
-            }
-            start = (t, term);
-        }
-    }
-    bands.push(Band { from_us: start.0, to_us: end_us, term: start.1 });
+    let bands = bands(&elections, end_us);
     let columns = columns.max(1) as Time;
     let column_us = end_us.div_ceil(columns).max(1);
     let mut writes: Vec<Time> = m
@@ -69,6 +59,22 @@ pub fn tape(m: &Model, columns: usize) -> TapeView {
     writes.dedup();
     let violations = m.world.checker().violations().iter().map(|v| (v.time_us, v.invariant.name())).collect();
     TapeView { end_us, now_us: m.now_us(), bands, elections, crashes, writes, violations }
+}
+
+/// A band per term, from the election that started it to the next one (or `end_us`).
+pub fn bands(elections: &[(Time, NodeId, Term)], end_us: Time) -> Vec<Band> {
+    let mut bands = Vec::new();
+    let mut start = (0, 0);
+    for &(t, _, term) in elections {
+        if term != start.1 {
+            if t > start.0 {
+                bands.push(Band { from_us: start.0, to_us: t, term: start.1 });
+            }
+            start = (t, term);
+        }
+    }
+    bands.push(Band { from_us: start.0, to_us: end_us, term: start.1 });
+    bands
 }
 
 /// Where the keyboard takes the tape's cursor: ← and → a hundredth of the tape (at least a

@@ -13,7 +13,7 @@ use crate::ui::cluster::{self, MessageView, Motion, geometry};
 use crate::ui::core::model::{Model, Selection};
 use crate::ui::inspector::Inspected;
 use crate::ui::logs::{EntryView, LogRow, RecentCell, RecentLog, RecentRow};
-use crate::ui::timeline::{Band, TapeView};
+use crate::ui::timeline::TapeView;
 
 fn replayed(t: &OpenedTrace) -> &[Replayed] {
     &t.state().cluster.servers
@@ -195,17 +195,7 @@ pub fn tape(t: &OpenedTrace, columns: usize) -> TapeView {
         }
     }
     writes.dedup();
-    let mut bands = Vec::new();
-    let mut start = (0, 0);
-    for &(at, _, term) in &elections {
-        if term != start.1 {
-            if at > start.0 {
-                bands.push(Band { from_us: start.0, to_us: at, term: start.1 });
-            }
-            start = (at, term);
-        }
-    }
-    bands.push(Band { from_us: start.0, to_us: end_us, term: start.1 });
+    let bands = crate::ui::timeline::bands(&elections, end_us);
     let violations = t.violations.iter().map(|v| (v.t, v.invariant.name())).collect();
     TapeView { end_us, now_us: t.now(), bands, elections, crashes, writes, violations }
 }
