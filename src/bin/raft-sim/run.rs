@@ -6,7 +6,7 @@ use std::time::Instant;
 use raft_playground::scenario::recipe::{LIVENESS_BOUND_US, Recipe};
 use std::io::Write as _;
 
-use raft_playground::scenario::{RunOptions, RunReport, run, run_exported};
+use raft_playground::scenario::{RunOptions, RunReport, Scenario, run, run_exported};
 use raft_playground::sim::trace::fmt_time;
 use raft_playground::sim::{Violation, World};
 use serde_json::json;
@@ -30,38 +30,42 @@ pub fn failed(report: &RunReport) -> bool {
     !report.violations.is_empty() || report.liveness_ok == Some(false)
 }
 
-/// Replays a share link to its simulated time, as the page does when it opens the link.
-fn link_run(text: &str, trace_keep: usize) -> Result<(RunReport, World), String> {
-    let link = raft_playground::scenario::link::decode(text).map_err(|e| format!("--link: {e}"))?;
-    let opts = RunOptions { duration_us: link.time_us, liveness_us: None, trace_keep, ..RunOptions::default() };
-    let (report, world) = run(&link.scenario, &opts)?;
-    match world.rejected().first() {
-        Some(why) => Err(format!("--link: this link describes an impossible scenario: {why}")),
-        None => Ok((report, world)),
+/// What a run is: a share link replayed to its simulated time (as the page opens it), or the
+/// scenario the options describe.
+fn what_to_run(args: &RunArgs, trace_keep: usize) -> Result<(Scenario, RunOptions), String> {
+    match &args.link {
+        Some(text) => {
+            let link = raft_playground::scenario::link::decode(text).map_err(|e| format!("--link: {e}"))?;
+            let opts = RunOptions { duration_us: link.time_us, liveness_us: None, trace_keep, ..RunOptions::default() };
+            Ok((link.scenario, opts))
+        }
+        None => {
+            let recipe = args.scenario.recipe();
+            Ok((recipe.scenario()?, run_options(&recipe, trace_keep)))
+        }
     }
+}
+
+/// Runs it, writing its trace to `--trace-out` when asked.
+fn run_maybe_exported(args: &RunArgs, scenario: &Scenario, opts: &RunOptions) -> Result<(RunReport, World), String> {
+    let Some(path) = &args.trace_out else { return run(scenario, opts) };
+    let failed = |e: std::io::Error| format!("--trace-out: {}: {e}", path.display());
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(failed)?);
+    let ran = run_exported(scenario, opts, &mut out)?;
+    out.flush().map_err(failed)?;
+    Ok(ran)
 }
 
 pub fn cmd_run(args: RunArgs) -> Result<ExitCode, String> {
     let keep = if args.trace { 1_000_000 } else { 0 };
     let started = Instant::now();
-    let (report, world) = match (&args.link, &args.trace_out) {
-        (Some(_), Some(_)) => return Err("--trace-out: not with --link yet; give the scenario's options".to_string()),
-        (Some(text), None) => link_run(text, keep)?,
-        (None, Some(path)) => {
-            let recipe = args.scenario.recipe();
-            let scenario = recipe.scenario()?;
-            let file = std::fs::File::create(path).map_err(|e| format!("--trace-out: {}: {e}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            let ran = run_exported(&scenario, &run_options(&recipe, keep), &mut out)?;
-            out.flush().map_err(|e| format!("--trace-out: {}: {e}", path.display()))?;
-            ran
-        }
-        (None, None) => {
-            let recipe = args.scenario.recipe();
-            let scenario = recipe.scenario()?;
-            run(&scenario, &run_options(&recipe, keep))?
-        }
-    };
+    let (scenario, opts) = what_to_run(&args, keep)?;
+    let (report, world) = run_maybe_exported(&args, &scenario, &opts)?;
+    if args.link.is_some()
+        && let Some(why) = world.rejected().first()
+    {
+        return Err(format!("--link: this link describes an impossible scenario: {why}"));
+    }
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     if args.trace {
         for (t, event) in world.trace().recent() {
