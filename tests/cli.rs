@@ -200,6 +200,11 @@ fn check_exits_0_clean_1_violated_2_unreadable() {
     assert!(out.contains("Election Safety          held"), "{out}");
     assert!(out.contains("Linearizability          not checkable: the trace has no client operations"), "{out}");
 
+    for name in ["two-leaders", "vote-changed", "term-backwards", "commit-backwards", "commit-past-log"] {
+        let (code, out, _) = raft_sim(&["check", &format!("{TRACES}etcd-{name}.ndjson")]);
+        assert_eq!(code, 1, "etcd-{name}.ndjson: {out}");
+        assert_eq!(out.matches("VIOLATED").count(), 1, "etcd-{name}.ndjson: one invariant, {out}");
+    }
     let two = format!("{TRACES}etcd-two-leaders.ndjson");
     let (code, out, _) = raft_sim(&["check", &two]);
     assert_eq!(code, 1, "{out}");

@@ -409,6 +409,11 @@ mod tests {
     #[test]
     fn bad_traces_are_refused_or_kept_up_to_the_bad_line() {
         assert_eq!(OpenedTrace::open("x", "").err().as_deref(), Some("x is empty"));
+        let big = " ".repeat(MAX_TRACE_BYTES + 1);
+        assert_eq!(
+            OpenedTrace::open("big.jsonl", &big).err().as_deref(),
+            Some("big.jsonl is 50 MB; the page opens traces up to 50 MB (raft-sim check reads any size)")
+        );
         let cut = "{\"format\":\"raft-trace\",\"version\":1,\"servers\":[\"a\",\"b\"]}\n{\"kind\":\"crash\",\"server\":\"a\"}\n{\"kind\"";
         let t = OpenedTrace::open("cut", cut).expect("the good lines load");
         assert_eq!(t.records(), 1);
