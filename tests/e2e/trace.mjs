@@ -1,10 +1,13 @@
 // Traces in the page, against the built dist/: open one by the file picker, seek to its middle
 // and see the states the trace says; open a violating etcd trace and click through to its first
 // violation; drop a file on the page; download a run and open it again (the round trip in the
-// browser); the controls that would change the run are disabled with their reason.
+// browser); the controls that would change the run are disabled with their reason; axe-core
+// finds nothing serious with a trace open.
 //   trunk build --release && node tests/e2e/trace.mjs
 import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
+
+const axeSource = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -68,6 +71,10 @@ try {
     await page.click('[data-node="3"]');
     const inspector = await page.$eval('[data-inspector]', (e) => e.textContent);
     if (!inspector.includes('currentTerm') || !inspector.includes('replayed, not changed')) throw new Error(`inspector: ${inspector}`);
+    await page.addScriptTag({ content: axeSource });
+    const axe = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes[0].target.join(' ')}`));
+    if (axe.length) throw new Error(`axe-core, trace open: ${axe.join('; ')}`);
     if (page.errors.length) throw new Error(page.errors.join('; '));
     await page.close();
   });
