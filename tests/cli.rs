@@ -210,7 +210,7 @@ fn check_exits_0_clean_1_violated_2_unreadable() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(
-            "Election Safety          VIOLATED at line 22 (2, 3): n2 and n3 were both elected leader in term 2"
+            "Election Safety          VIOLATED at line 22 (n2, n3): n2 and n3 were both elected leader in term 2"
         ),
         "{out}"
     );

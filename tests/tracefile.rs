@@ -254,3 +254,21 @@ fn the_readme_example_is_the_fixture_and_checks_clean() {
         assert!(ok, "{invariant:?}: {status:?}");
     }
 }
+
+#[test]
+fn sentences_name_servers_as_the_trace_does() {
+    let text = concat!(
+        "{\"format\":\"raft-trace\",\"version\":1,\"servers\":[\"alpha\",\"beta\"]}\n",
+        "{\"kind\":\"state\",\"server\":\"alpha\",\"role\":\"leader\",\"term\":1}\n",
+        "{\"kind\":\"state\",\"server\":\"beta\",\"role\":\"leader\",\"term\":1}\n",
+    );
+    let (reader, records, error) = read_all(text);
+    assert!(error.is_none());
+    let mut checker = TraceChecker::new(0);
+    checker.name_servers(reader.servers());
+    records.iter().for_each(|r| {
+        checker.observe(r);
+    });
+    let v = &checker.violations()[0];
+    assert_eq!((v.line, v.detail.as_str()), (3, "alpha and beta were both elected leader in term 1"));
+}

@@ -7,7 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 
 use raft_playground::sim::Invariant;
-use raft_playground::sim::tracefile::{Format, Status, TraceChecker, TraceError, TraceReader, TraceReport};
+use raft_playground::sim::tracefile::{
+    Format, Status, TraceChecker, TraceError, TraceReader, TraceReport, display_name,
+};
 use serde_json::json;
 
 use crate::args::CheckArgs;
@@ -32,6 +34,7 @@ pub fn cmd_check(args: CheckArgs) -> ExitCode {
     loop {
         match reader.next_record() {
             Ok(Some(record)) => {
+                checker.name_servers(reader.servers());
                 checker.observe(&record);
             }
             Ok(None) => break,
@@ -62,10 +65,8 @@ fn unreadable(args: &CheckArgs, e: &TraceError) -> ExitCode {
 }
 
 fn servers_text(ids: &[u8], names: &[String]) -> String {
-    ids.iter()
-        .map(|&i| names.get(usize::from(i) - 1).cloned().unwrap_or_else(|| format!("n{i}")))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let name = |i: u8| names.get(usize::from(i) - 1).map_or_else(|| format!("n{i}"), |n| display_name(n));
+    ids.iter().map(|&i| name(i)).collect::<Vec<_>>().join(", ")
 }
 
 fn print_report(format: &str, names: &[String], report: &TraceReport) {

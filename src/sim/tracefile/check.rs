@@ -116,6 +116,8 @@ pub struct TraceChecker {
     calls: std::collections::BTreeMap<(u32, u64), usize>,
     too_many_ops: bool,
     violations: Vec<TraceViolation>,
+    /// The trace's own names for the servers, for the sentences.
+    names: Vec<String>,
 }
 
 /// The parts of a server's state the checks compare before and after an event.
@@ -146,6 +148,22 @@ impl TraceChecker {
             calls: Default::default(),
             too_many_ops: false,
             violations: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+
+    /// Names the servers in the sentences as the trace does (server `i` is `names[i - 1]`);
+    /// unnamed ones are `n<i>`.
+    pub fn name_servers(&mut self, names: &[String]) {
+        if names.len() != self.names.len() {
+            self.names = names.to_vec();
+        }
+    }
+
+    fn name(&self, id: NodeId) -> String {
+        match self.names.get(usize::from(id).wrapping_sub(1)) {
+            Some(name) => super::display_name(name),
+            None => format!("n{id}"),
         }
     }
 
@@ -213,20 +231,20 @@ impl TraceChecker {
             Delivery::Unsent => {
                 let (Event::Receive(m) | Event::Drop(m)) = &rec.event else { unreachable!("only arrivals go unsent") };
                 let detail = format!(
-                    "n{} received a {} from n{} that was never sent: the trace is inconsistent",
-                    m.to,
+                    "{} received a {} from {} that was never sent: the trace is inconsistent",
+                    self.name(m.to),
                     m.kind.name(),
-                    m.from
+                    self.name(m.from)
                 );
                 self.report(Invariant::MessageConsistency, rec, vec![m.from, m.to], detail);
             }
             Delivery::Sent { asked: false, .. } => {
                 let Event::Send(m) = &rec.event else { unreachable!("only sends answer") };
                 let detail = format!(
-                    "n{} sent a {} to n{} without having received its request: the trace is inconsistent",
-                    m.from,
+                    "{} sent a {} to {} without having received its request: the trace is inconsistent",
+                    self.name(m.from),
                     m.kind.name(),
-                    m.to
+                    self.name(m.to)
                 );
                 self.report(Invariant::MessageConsistency, rec, vec![m.from, m.to], detail);
             }
@@ -308,12 +326,13 @@ impl TraceChecker {
             }
         }
         if before.up && before.role == Some(RoleKind::Leader) {
-            let detail = format!("leader n{id} deleted its own entries from {from} on");
+            let detail = format!("leader {} deleted its own entries from {from} on", self.name(id));
             self.report(Invariant::LeaderAppendOnly, rec, vec![id], detail);
         }
         let own_commit = self.max_commit[usize::from(id) - 1];
         if from <= own_commit {
-            let detail = format!("n{id} deleted entries from {from} on although its commit index was {own_commit}");
+            let detail =
+                format!("{} deleted entries from {from} on although its commit index was {own_commit}", self.name(id));
             self.report(Invariant::CommittedNeverLost, rec, vec![id], detail);
         }
     }
@@ -323,14 +342,19 @@ impl TraceChecker {
         let (term, role, vote, commit) = (server.term, server.role, server.vote, server.commit);
         if let Some(term) = term {
             if term < self.max_term[slot] {
-                let detail = format!("n{id}'s term went back from {} to {term}", self.max_term[slot]);
+                let detail = format!("{}'s term went back from {} to {term}", self.name(id), self.max_term[slot]);
                 self.report(Invariant::TermMonotonic, rec, vec![id], detail);
             }
             self.max_term[slot] = self.max_term[slot].max(term);
             if let (Some(Some(_)), Some(v)) = (state.vote, vote) {
                 match self.voted[slot] {
                     Some((t, w)) if t == term && w != v => {
-                        let detail = format!("n{id} voted for n{w} and then for n{v} in term {term}");
+                        let detail = format!(
+                            "{} voted for {} and then for {} in term {term}",
+                            self.name(id),
+                            self.name(w),
+                            self.name(v)
+                        );
                         self.report(Invariant::OneVotePerTerm, rec, vec![id], detail);
                     }
                     _ => self.voted[slot] = Some((term, v)),
@@ -350,7 +374,8 @@ impl TraceChecker {
         }
         if let Some(commit) = commit.filter(|_| state.commit.is_some()) {
             if commit < self.max_commit[slot] {
-                let detail = format!("n{id}'s commit index went back from {} to {commit}", self.max_commit[slot]);
+                let detail =
+                    format!("{}'s commit index went back from {} to {commit}", self.name(id), self.max_commit[slot]);
                 self.report(Invariant::CommitMonotonic, rec, vec![id], detail);
             }
             self.after_commit(rec, id, slot, commit);
@@ -361,7 +386,7 @@ impl TraceChecker {
         if let Some(&other) = self.leaders.get(&term)
             && other != id
         {
-            let detail = format!("n{other} and n{id} were both elected leader in term {term}");
+            let detail = format!("{} and {} were both elected leader in term {term}", self.name(other), self.name(id));
             self.report(Invariant::ElectionSafety, rec, vec![other, id], detail);
         }
         self.leaders.insert(term, id);
@@ -375,7 +400,7 @@ impl TraceChecker {
         });
         if let Some((i, (slot, _))) = missing {
             let entry = describe(i as Index + 1, slot);
-            let detail = format!("n{id} became leader of term {term} without committed entry {entry}");
+            let detail = format!("{} became leader of term {term} without committed entry {entry}", self.name(id));
             self.report(Invariant::LeaderCompleteness, rec, vec![id], detail);
         }
     }
@@ -403,8 +428,10 @@ impl TraceChecker {
             }
         };
         if !ok {
-            let detail =
-                format!("n{id} stores entry {index}@t{term} but another server has a different entry or history there");
+            let detail = format!(
+                "{} stores entry {index}@t{term} but another server has a different entry or history there",
+                self.name(id)
+            );
             self.report(Invariant::LogMatching, rec, vec![id], detail);
         }
     }
@@ -414,7 +441,8 @@ impl TraceChecker {
     fn after_commit(&mut self, rec: &Record, id: NodeId, slot: usize, commit: Index) {
         let server = self.cluster.server(id);
         if self.seen.log_lengths && commit > server.last_index() {
-            let detail = format!("n{id} has commit index {commit} but only {} entries", server.last_index());
+            let detail =
+                format!("{} has commit index {commit} but only {} entries", self.name(id), server.last_index());
             self.report(Invariant::CommittedNeverLost, rec, vec![id], detail);
             self.max_commit[slot] = self.max_commit[slot].max(commit);
             return;
@@ -428,7 +456,8 @@ impl TraceChecker {
                 Some((known, _)) => {
                     if differs(known, &entry) {
                         let detail = format!(
-                            "n{id} committed {} where {} had been committed before",
+                            "{} committed {} where {} had been committed before",
+                            self.name(id),
                             describe(index, &entry),
                             describe(index, known)
                         );
@@ -446,7 +475,8 @@ impl TraceChecker {
         match self.applied.get(index as usize - 1) {
             Some(first) if differs(first, &entry) => {
                 let detail = format!(
-                    "n{id} applied {} where another server applied {}",
+                    "{} applied {} where another server applied {}",
+                    self.name(id),
                     describe(index, &entry),
                     describe(index, first)
                 );

@@ -76,6 +76,12 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
+/// How sentences name a server the trace calls `name`: as it is, or `n7` for a bare number
+/// (etcd's node ids), as the page labels servers.
+pub fn display_name(name: &str) -> String {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) { format!("n{name}") } else { name.to_string() }
+}
+
 /// Reads a whole trace from text: every record, or the first error with the records before it
 /// (the page keeps a trace loaded up to a bad line).
 pub fn read_all(text: &str) -> (TraceReader<&[u8]>, Vec<Record>, Option<TraceError>) {

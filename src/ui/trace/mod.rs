@@ -109,6 +109,7 @@ impl OpenedTrace {
         }
         let spacing = (records.len() / MAX_REPLAY_CHECKPOINTS + 1).max(MIN_CHECKPOINT_SPACING);
         let mut state = TraceChecker::new(servers.len());
+        state.name_servers(&servers);
         let mut checkpoints = Vec::new();
         let mut events = Vec::new();
         let mut events_from = Vec::with_capacity(records.len());
