@@ -47,8 +47,10 @@ pub const MAX_TRACE_KEYS: usize = 256;
 /// A trace without times plays one line per this much time (a line is a millisecond), so the
 /// page's clock and speed mean the same for it as for a timed trace.
 pub const LOGICAL_LINE_US: u64 = 1_000;
-/// Longest log a trace may describe (entries are modelled one by one).
-pub const MAX_TRACE_LOG: u64 = 10_000_000;
+/// Longest log a trace may describe: entries are modelled one by one (24 bytes each per
+/// server, and as much again in the checks), so this bounds what a single line can make the
+/// page allocate.
+pub const MAX_TRACE_LOG: u64 = 1_000_000;
 
 /// Why a trace could not be read: where, which field, and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]

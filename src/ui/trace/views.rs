@@ -67,7 +67,7 @@ pub fn messages(m: &Model, t: &OpenedTrace, motion: &Motion) -> Vec<MessageView>
         .iter()
         .map(|(&seq, (sent_at, msg))| {
             let (from, to) = (pos(msg.from), pos(msg.to));
-            let arrives = t.arrival(seq).max(sent_at + 1);
+            let arrives = t.arrival(seq).max(sent_at.saturating_add(1));
             let share = geometry::progress(*sent_at, arrives, now);
             let share = if motion.reduced { geometry::jump(share) } else { share };
             let start = geometry::message_position(from, to, edge, 0.0);
