@@ -193,6 +193,11 @@ impl State {
     fn compare_step(&self, action: &Action) -> Option<Rc<State>> {
         let mut chrome = self.chrome.clone();
         match *action {
+            Action::Compare(_) if self.model.borrow().opened.is_some() => {
+                // A trace is one recorded run: there is no second one to replay beside it.
+                chrome.alert = Some(crate::ui::core::model::TRACE_READ_ONLY.into());
+                Some(self.next(chrome))
+            }
             Action::Compare(switch) => {
                 let mut m = self.model.borrow_mut();
                 let story = chrome.tour.filter(|t| !t.is_first_visit());
@@ -590,5 +595,34 @@ mod tests {
         assert_eq!(&*link, s.model.borrow().link());
         let reopened = Model::from_link(&link).expect("the share link opens");
         assert_eq!(reopened.now_us(), 1_000_000);
+    }
+
+    /// With a trace open, the actions that would change a run explain why they cannot, a click
+    /// on a server inspects it, and Close trace brings a fresh cluster back.
+    #[test]
+    fn a_trace_is_replayed_never_changed() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces/ours-example.jsonl"))
+                .expect("fixture");
+        let s = state().reduce(Action::OpenTrace("example.jsonl".into(), text.into()));
+        assert!(s.model.borrow().opened.is_some() && s.chrome.alert.is_none(), "{:?}", s.chrome.alert);
+        let read_only = crate::ui::core::model::TRACE_READ_ONLY;
+        for action in [
+            Action::Act(Intervention::Crash(1)),
+            Action::Request(None),
+            Action::Compare(Switch::PreVote),
+            Action::Reset(3),
+        ] {
+            let after = s.clone().reduce(action);
+            assert_eq!(after.chrome.alert.as_deref(), Some(read_only));
+            assert!(after.model.borrow().opened.is_some() && after.other.is_none());
+        }
+        let s = s.reduce(Action::ClickServer(2));
+        assert_eq!(s.model.borrow().selection, Some(Selection::Server(2)));
+        let s = s.reduce(Action::Step).reduce(Action::Step);
+        assert!(s.model.borrow().now_us() > 0, "step moves through the records");
+        let s = s.reduce(Action::CloseTrace);
+        assert!(s.model.borrow().opened.is_none());
+        assert_eq!(s.model.borrow().world.servers().len(), 5);
     }
 }
