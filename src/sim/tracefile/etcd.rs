@@ -165,21 +165,7 @@ impl Decoder {
     ) -> Result<(), TraceError> {
         let l: Line = serde_json::from_str(text).map_err(|e| json_error::<Line>(line, text, e, cut))?;
         let e = l.event;
-        if !NAMES.contains(&e.name.as_ref()) {
-            let why = format!("unknown event `{}`; expected one of {}", e.name, NAMES.join(", "));
-            return Err(TraceError::new(line, Some("event.name"), why));
-        }
-        let role = role_of(&e.role).ok_or_else(|| {
-            let why = format!("`{}`; expected StateFollower, StateCandidate, StatePreCandidate or StateLeader", e.role);
-            TraceError::new(line, Some("event.role"), why)
-        })?;
-        if e.log > MAX_TRACE_LOG || e.state.commit > MAX_TRACE_LOG {
-            return Err(TraceError::new(
-                line,
-                Some("event.log"),
-                format!("past the longest log a trace may describe ({MAX_TRACE_LOG})"),
-            ));
-        }
+        let role = validate(&e, line)?;
         let id = if e.name == "InitState" {
             servers.declare(&e.nid, line, "event.nid")?
         } else {
@@ -303,6 +289,22 @@ impl Decoder {
             events.push(Event::Append { server: id, index: i, term: known, command: None });
         }
     }
+}
+
+/// The checks on a line's own values: a known event name and role, a log within bounds.
+fn validate(e: &Payload, line: u64) -> Result<RoleKind, TraceError> {
+    if !NAMES.contains(&e.name.as_ref()) {
+        let why = format!("unknown event `{}`; expected one of {}", e.name, NAMES.join(", "));
+        return Err(TraceError::new(line, Some("event.name"), why));
+    }
+    if e.log > MAX_TRACE_LOG || e.state.commit > MAX_TRACE_LOG {
+        let why = format!("past the longest log a trace may describe ({MAX_TRACE_LOG})");
+        return Err(TraceError::new(line, Some("event.log"), why));
+    }
+    role_of(&e.role).ok_or_else(|| {
+        let why = format!("`{}`; expected StateFollower, StateCandidate, StatePreCandidate or StateLeader", e.role);
+        TraceError::new(line, Some("event.role"), why)
+    })
 }
 
 fn declare_all(servers: &mut Servers, names: &[Name], line: u64) -> Result<Vec<NodeId>, TraceError> {

@@ -173,7 +173,6 @@ impl Exporter {
         tapped: &mut impl Iterator<Item = (NodeId, Entry)>,
     ) -> Vec<Out<'a>> {
         let at = |kind| Out { t: Some(t), kind, ..Out::default() };
-        let on = |kind, id| Out { server: Some(n(id)), ..at(kind) };
         let one = |o| vec![o];
         match event {
             TraceEvent::Sent {
@@ -195,27 +194,6 @@ impl Exporter {
                 None => Vec::new(),
             },
             TraceEvent::Sent { .. } | TraceEvent::ClientSend { .. } => Vec::new(),
-            TraceEvent::Role { node, role, term } => {
-                one(Out { role: Some(role.name()), term: Some(*term), ..on("state", *node) })
-            }
-            TraceEvent::Voted { node, candidate, term } => {
-                one(Out { term: Some(*term), vote: Some(n(*candidate)), ..on("state", *node) })
-            }
-            TraceEvent::Appended { node, first, last } => (*first..=*last)
-                .map(|index| {
-                    let (id, e) = tapped.next().expect("every appended entry was tapped");
-                    assert_eq!((id, e.index), (*node, index), "the tap follows the trace");
-                    Out {
-                        index: Some(index),
-                        term: Some(e.term),
-                        command: Some(command_text(&e)),
-                        ..on("append", *node)
-                    }
-                })
-                .collect(),
-            TraceEvent::Truncated { node, from } => one(Out { index: Some(*from), ..on("truncate", *node) }),
-            TraceEvent::Committed { node, index } => one(Out { commit: Some(*index), ..on("state", *node) }),
-            TraceEvent::Applied { node, index } => one(Out { index: Some(*index), ..on("apply", *node) }),
             TraceEvent::ClientInvoke { client, seq, op } => one(client_call(at("invoke"), *client, *seq, *op)),
             TraceEvent::ClientReturn { client, seq, output } => {
                 let output = match output {
@@ -224,33 +202,65 @@ impl Exporter {
                 };
                 one(Out { client: Some(format!("c{client}")), id: Some(*seq), output: Some(output), ..at("return") })
             }
-            TraceEvent::Crash { node } => one(on("crash", *node)),
-            TraceEvent::Restart { node } => {
-                let commit = world.node(*node).map(|s| s.commit_index());
-                vec![on("restart", *node), Out { commit, ..on("state", *node) }]
-            }
             TraceEvent::Intervention(i) => one(Out { text: Some(format!("user: {i}")), ..at("note") }),
-            TraceEvent::Transfer { node, .. } => one(Out { text: Some(event.render()), ..on("note", *node) }),
-            TraceEvent::Snapshot { node, index, .. } => {
-                let term = world.servers()[usize::from(*node) - 1].log().snapshot_term();
-                one(Out { index: Some(*index), term: Some(term), ..on("snapshot", *node) })
-            }
-            TraceEvent::Membership { node, .. } => {
-                let Some(s) = world.node(*node) else { return Vec::new() };
-                let m = s.membership().0;
-                let list = |set: &std::collections::BTreeSet<NodeId>| Some(names(set.iter().copied()));
-                one(Out {
-                    voters: list(&m.voters),
-                    outgoing: list(&m.outgoing),
-                    learners: list(&m.learners),
-                    ..on("config", *node)
-                })
-            }
+            _ => server_lines(world, t, event, tapped),
         }
     }
 
     fn message<'a>(&self, base: Out<'a>, from: NodeId, to: NodeId, kind: Kind) -> Out<'a> {
         Out { from: Some(n(from)), to: Some(n(to)), msg: Some(kind.name()), ..base }
+    }
+}
+
+/// The lines of what happened on one server, reading what the event only points at from the
+/// world as the step left it (and appended entries from the tap).
+fn server_lines<'a>(
+    world: &World,
+    t: Time,
+    event: &'a TraceEvent,
+    tapped: &mut impl Iterator<Item = (NodeId, Entry)>,
+) -> Vec<Out<'a>> {
+    let on = |kind, id| Out { t: Some(t), kind, server: Some(n(id)), ..Out::default() };
+    let one = |o| vec![o];
+    match event {
+        TraceEvent::Role { node, role, term } => {
+            one(Out { role: Some(role.name()), term: Some(*term), ..on("state", *node) })
+        }
+        TraceEvent::Voted { node, candidate, term } => {
+            one(Out { term: Some(*term), vote: Some(n(*candidate)), ..on("state", *node) })
+        }
+        TraceEvent::Appended { node, first, last } => (*first..=*last)
+            .map(|index| {
+                let (id, e) = tapped.next().expect("every appended entry was tapped");
+                assert_eq!((id, e.index), (*node, index), "the tap follows the trace");
+                Out { index: Some(index), term: Some(e.term), command: Some(command_text(&e)), ..on("append", *node) }
+            })
+            .collect(),
+        TraceEvent::Truncated { node, from } => one(Out { index: Some(*from), ..on("truncate", *node) }),
+        TraceEvent::Committed { node, index } => one(Out { commit: Some(*index), ..on("state", *node) }),
+        TraceEvent::Applied { node, index } => one(Out { index: Some(*index), ..on("apply", *node) }),
+        TraceEvent::Crash { node } => one(on("crash", *node)),
+        TraceEvent::Restart { node } => {
+            let commit = world.node(*node).map(|s| s.commit_index());
+            vec![on("restart", *node), Out { commit, ..on("state", *node) }]
+        }
+        TraceEvent::Transfer { node, .. } => one(Out { text: Some(event.render()), ..on("note", *node) }),
+        TraceEvent::Snapshot { node, index, .. } => {
+            let term = world.servers()[usize::from(*node) - 1].log().snapshot_term();
+            one(Out { index: Some(*index), term: Some(term), ..on("snapshot", *node) })
+        }
+        TraceEvent::Membership { node, .. } => {
+            let Some(s) = world.node(*node) else { return Vec::new() };
+            let m = s.membership().0;
+            let list = |set: &std::collections::BTreeSet<NodeId>| Some(names(set.iter().copied()));
+            one(Out {
+                voters: list(&m.voters),
+                outgoing: list(&m.outgoing),
+                learners: list(&m.learners),
+                ..on("config", *node)
+            })
+        }
+        _ => unreachable!("messages, clients and notes are written by `Exporter::lines`"),
     }
 }
 
