@@ -35,8 +35,7 @@ pub fn servers(m: &Model, t: &OpenedTrace) -> Vec<cluster::ServerView> {
                 role: s.role.unwrap_or(RoleKind::Follower),
                 term: s.term.unwrap_or(0),
                 voted_for: s.vote,
-                // Volatile: a crashed server has none (as the simulator's views show it).
-                commit: if s.up { s.commit.unwrap_or(0) } else { 0 },
+                commit: volatile_commit(s),
                 last_applied: if s.up { s.applied } else { 0 },
                 last_index: s.last_index(),
                 timer: None,
@@ -87,6 +86,11 @@ pub fn messages(m: &Model, t: &OpenedTrace, motion: &Motion) -> Vec<MessageView>
         .collect()
 }
 
+/// commitIndex is volatile: a crashed server has none, as the simulator's views show it.
+fn volatile_commit(s: &Replayed) -> Index {
+    if s.up { s.commit.unwrap_or(0) } else { 0 }
+}
+
 fn leader(t: &OpenedTrace) -> Option<NodeId> {
     let servers = replayed(t);
     let leads = |s: &&Replayed| s.up && s.role == Some(RoleKind::Leader);
@@ -108,7 +112,7 @@ pub fn log_rows(t: &OpenedTrace, first: Index, newest: Index) -> Vec<LogRow> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let commit = s.commit.unwrap_or(0);
+            let commit = volatile_commit(s);
             let entries = (first..=newest.min(s.last_index()))
                 .map(|index| {
                     let (term, known) = cell_term(s, index);
@@ -143,7 +147,7 @@ pub fn recent_log(t: &OpenedTrace, first: Index, last: Index) -> RecentLog {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let commit = s.commit.unwrap_or(0);
+            let commit = volatile_commit(s);
             let cells = (first.max(1)..=last.min(s.last_index()))
                 .map(|index| RecentCell {
                     index,
