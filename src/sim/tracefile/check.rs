@@ -171,10 +171,6 @@ impl TraceChecker {
         &self.violations
     }
 
-    pub fn events(&self) -> u64 {
-        self.events
-    }
-
     fn report(&mut self, invariant: Invariant, rec: &Record, servers: Vec<NodeId>, detail: String) {
         let repeat = self.violations.iter().any(|v| v.invariant == invariant && v.servers == servers);
         if !repeat && self.violations.len() < MAX_VIOLATIONS {

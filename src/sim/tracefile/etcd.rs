@@ -160,7 +160,6 @@ impl Decoder {
         text: &str,
         cut: bool,
         servers: &mut Servers,
-        initial: &mut Config,
         out: &mut Vec<Record>,
     ) -> Result<(), TraceError> {
         let l: Line = serde_json::from_str(text).map_err(|e| json_error::<Line>(line, text, e, cut))?;
@@ -204,14 +203,11 @@ impl Decoder {
                 last_term: None,
             },
         });
-        if let Some(c) = conf.filter(|c| !c.voters.is_empty() || !c.outgoing.is_empty()) {
-            if initial.voters.is_empty() {
-                *initial = c.clone();
-            }
-            if self.model(id).conf.as_ref() != Some(&c) {
-                self.model(id).conf = Some(c.clone());
-                events.push(Event::Config { server: id, config: c });
-            }
+        if let Some(c) = conf.filter(|c| !c.voters.is_empty() || !c.outgoing.is_empty())
+            && self.model(id).conf.as_ref() != Some(&c)
+        {
+            self.model(id).conf = Some(c.clone());
+            events.push(Event::Config { server: id, config: c });
         }
         if let Some(m) = msg {
             self.message_event(&e.name, id, m, &mut events);

@@ -7,7 +7,6 @@
 
 use crate::raft::{Index, Kind, NodeId, Op, RoleKind, Term};
 use crate::sim::client::Output;
-use crate::sim::trace::render_output;
 
 /// One event and where it was read: `line` counts from 1, `t` is the trace's own clock (the
 /// line number in milliseconds when the trace has none, `LOGICAL_LINE_US`).
@@ -128,7 +127,8 @@ pub enum Event {
 }
 
 impl Event {
-    /// The server the event happened on, for lanes and the inspector.
+    /// The server the event happened on (a receive's receiver, a send's or drop's sender): the
+    /// one the replay and the checks act on.
     pub fn server(&self) -> Option<NodeId> {
         match self {
             Event::State { server, .. }
@@ -145,65 +145,9 @@ impl Event {
             Event::Invoke { .. } | Event::Return { .. } => None,
         }
     }
-
-    /// One line a person can read, in the words of the simulator's own trace.
-    pub fn render(&self) -> String {
-        match self {
-            Event::State { server, state } => render_state(*server, state),
-            Event::Append { server, index, term, command } => {
-                let term = term.map_or(String::new(), |t| format!("@t{t}"));
-                let what = command.as_deref().map_or(String::new(), |c| format!(" ({c})"));
-                format!("n{server} appends entry {index}{term}{what}")
-            }
-            Event::Truncate { server, from } => format!("n{server} deletes entries from {from} on"),
-            Event::Apply { server, index } => format!("n{server} applies entry {index}"),
-            Event::Snapshot { server, index, .. } => format!("n{server} snapshots its state up to {index}"),
-            Event::Config { server, config } => {
-                format!("n{server} now uses the configuration {}", render_config(config))
-            }
-            Event::Crash { server } => format!("n{server} crashes"),
-            Event::Restart { server } => format!("n{server} restarts"),
-            Event::Send(m) => format!("n{} → n{} {}{}", m.from, m.to, m.kind.name(), verdict(m.success)),
-            Event::Receive(m) => format!("n{} receives {} from n{}", m.to, m.kind.name(), m.from),
-            Event::Drop(m) => format!("{} from n{} to n{} dropped", m.kind.name(), m.from, m.to),
-            Event::Invoke { client, id, op } => format!("c{client} invokes #{id}: {op}"),
-            Event::Return { client, id, output } => format!("c{client} learns #{id}: {}", render_output(output)),
-            Event::Note { server: Some(s), text } => format!("n{s}: {text}"),
-            Event::Note { server: None, text } => text.to_string(),
-        }
-    }
 }
 
-fn verdict(success: Option<bool>) -> &'static str {
-    match success {
-        Some(true) => " +",
-        Some(false) => " −",
-        None => "",
-    }
-}
-
-fn render_state(server: NodeId, s: &StateChange) -> String {
-    let mut parts = Vec::new();
-    if let Some(role) = s.role {
-        parts.push(format!("is {}", role.name()));
-    }
-    if let Some(term) = s.term {
-        parts.push(format!("term {term}"));
-    }
-    match s.vote {
-        Some(Some(v)) => parts.push(format!("voted for n{v}")),
-        Some(None) => parts.push("has not voted".to_string()),
-        None => {}
-    }
-    if let Some(c) = s.commit {
-        parts.push(format!("commits up to {c}"));
-    }
-    if let Some(i) = s.last_index {
-        parts.push(format!("log ends at {i}"));
-    }
-    format!("n{server} {}", parts.join(", "))
-}
-
+/// A configuration in words, as the simulator writes `Membership`: `{n1,n2} joint with {n3}`.
 pub fn render_config(c: &Config) -> String {
     let list = |ids: &[NodeId]| ids.iter().map(|i| format!("n{i}")).collect::<Vec<_>>().join(",");
     let mut s = format!("{{{}}}", list(&c.voters));

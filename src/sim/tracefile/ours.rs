@@ -122,8 +122,8 @@ pub fn role_named(name: &str) -> Option<RoleKind> {
 }
 
 impl Decoder {
-    /// Reads the header: the servers (in order: the first is server 1) and the initial voters.
-    pub fn header(line: u64, text: &str, servers: &mut Servers, initial: &mut Config) -> Result<Decoder, TraceError> {
+    /// Reads the header: the servers, in order (the first is server 1).
+    pub fn header(line: u64, text: &str, servers: &mut Servers) -> Result<Decoder, TraceError> {
         let h: Header = serde_json::from_str(text).map_err(|e| json_error::<Header>(line, text, e, false))?;
         if h.format != FORMAT_NAME {
             return Err(TraceError::new(line, Some("format"), format!("`{}`; expected `{FORMAT_NAME}`", h.format)));
@@ -145,11 +145,10 @@ impl Decoder {
             }
             servers.declare(name, line, &format!("servers[{i}]"))?;
         }
-        initial.voters = match &h.voters {
-            Some(v) => ids(servers, v, line, "voters")?,
-            None => (1..=servers.names().len() as NodeId).collect(),
-        };
-        initial.learners = ids(servers, h.learners.as_deref().unwrap_or(&[]), line, "learners")?;
+        // The initial configuration must name declared servers; the replay learns each
+        // server's configuration from its `config` lines.
+        ids(servers, h.voters.as_deref().unwrap_or(&[]), line, "voters")?;
+        ids(servers, h.learners.as_deref().unwrap_or(&[]), line, "learners")?;
         Ok(Decoder {
             version: h.version,
             sent: BTreeMap::new(),

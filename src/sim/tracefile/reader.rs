@@ -11,7 +11,7 @@ use std::io::{BufRead, Read};
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-use super::event::{Config, Record};
+use super::event::Record;
 use super::{MAX_LINE_BYTES, MAX_TRACE_SERVERS, TraceError, etcd, ours};
 use crate::raft::NodeId;
 
@@ -170,7 +170,6 @@ pub struct TraceReader<R> {
     buf: String,
     decoder: Option<Decoder>,
     servers: Servers,
-    initial: Config,
     pending: VecDeque<Record>,
     scratch: Vec<Record>,
     failed: bool,
@@ -184,7 +183,6 @@ impl<R: BufRead> TraceReader<R> {
             buf: String::new(),
             decoder: None,
             servers: Servers::default(),
-            initial: Config::default(),
             pending: VecDeque::new(),
             scratch: Vec::new(),
             failed: false,
@@ -202,12 +200,6 @@ impl<R: BufRead> TraceReader<R> {
     /// Server names, server `i` at position `i - 1`.
     pub fn servers(&self) -> &[String] {
         self.servers.names()
-    }
-
-    /// The configuration the header declared (every declared server a voter when it says none;
-    /// etcd's trace: the first configuration it reports).
-    pub fn initial_config(&self) -> &Config {
-        &self.initial
     }
 
     /// Lines read so far.
@@ -259,7 +251,7 @@ impl<R: BufRead> TraceReader<R> {
         let decoder = match &mut self.decoder {
             Some(d) => d,
             None => {
-                let (decoder, first) = detect(line, text, cut, &mut self.servers, &mut self.initial)?;
+                let (decoder, first) = detect(line, text, cut, &mut self.servers)?;
                 self.decoder = Some(decoder);
                 if !first {
                     return Ok(());
@@ -270,7 +262,7 @@ impl<R: BufRead> TraceReader<R> {
         self.scratch.clear();
         match decoder {
             Decoder::Ours(d) => d.decode(line, text, cut, &self.servers, &mut self.scratch)?,
-            Decoder::Etcd(d) => d.decode(line, text, cut, &mut self.servers, &mut self.initial, &mut self.scratch)?,
+            Decoder::Etcd(d) => d.decode(line, text, cut, &mut self.servers, &mut self.scratch)?,
         }
         self.pending.extend(self.scratch.drain(..));
         Ok(())
@@ -279,13 +271,7 @@ impl<R: BufRead> TraceReader<R> {
 
 /// Tells the format by the first line. Returns whether that line is also an event (etcd's
 /// trace has no header).
-fn detect(
-    line: u64,
-    text: &str,
-    cut: bool,
-    servers: &mut Servers,
-    initial: &mut Config,
-) -> Result<(Decoder, bool), TraceError> {
+fn detect(line: u64, text: &str, cut: bool, servers: &mut Servers) -> Result<(Decoder, bool), TraceError> {
     #[derive(serde::Deserialize)]
     struct Probe<'a> {
         #[serde(borrow)]
@@ -294,7 +280,7 @@ fn detect(
     }
     let probe: Probe = serde_json::from_str(text).map_err(|e| json_error::<Probe>(line, text, e, cut))?;
     if probe.format.is_some() {
-        let decoder = ours::Decoder::header(line, text, servers, initial)?;
+        let decoder = ours::Decoder::header(line, text, servers)?;
         return Ok((Decoder::Ours(decoder), false));
     }
     if probe.event.is_some() {

@@ -15,12 +15,12 @@ mod views;
 pub use self::views::*;
 
 use crate::raft::{Index, NodeId, RoleKind, Time};
+use crate::sim::Violation;
 use crate::sim::network::{DropReason, Endpoint, PacketKind};
 use crate::sim::trace::TraceEvent;
 use crate::sim::tracefile::check::TraceViolation;
 use crate::sim::tracefile::cluster::Delivery;
 use crate::sim::tracefile::{Event, Format, Record, TraceChecker, TraceError, TraceReport, read_all};
-use crate::sim::{Invariant, Violation};
 
 /// The largest trace the page opens, in bytes (the command line streams any size).
 pub const MAX_TRACE_BYTES: usize = 50 * 1024 * 1024;
@@ -32,6 +32,7 @@ pub const MIN_CHECKPOINT_SPACING: usize = 2_000;
 /// Trace events the views see behind the position (the simulator's page keeps as many).
 pub const SHOWN_EVENTS: usize = crate::ui::core::model::TRACE_KEEP;
 
+#[derive(Clone)]
 pub struct OpenedTrace {
     pub name: String,
     pub format: Format,
@@ -43,12 +44,13 @@ pub struct OpenedTrace {
     events_from: Vec<usize>,
     /// When each send (by its number) was received or dropped.
     arrivals: Vec<Time>,
+    /// Elections, crashes and writes over the whole trace, for the term tape.
+    pub marks: TapeMarks,
     /// The error that ended reading, if one did: the records before it are loaded.
     pub error: Option<TraceError>,
     /// The checks over every loaded record.
     pub report: TraceReport,
-    pub violations: Vec<TraceViolation>,
-    /// The same as the page's monitor shows them (see `violation`).
+    /// The checks' violations as the page's monitor shows them (see `monitored`).
     pub monitor: Vec<Violation>,
     checkpoints: Vec<(usize, TraceChecker)>,
     spacing: usize,
@@ -60,30 +62,6 @@ pub struct OpenedTrace {
 impl std::fmt::Debug for OpenedTrace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "OpenedTrace({}, {} records, at {})", self.name, self.records.len(), self.at)
-    }
-}
-
-impl Clone for OpenedTrace {
-    fn clone(&self) -> OpenedTrace {
-        // The model is cloned for comparisons; a trace is never compared, so its copy is cheap
-        // only in that it is rare.
-        OpenedTrace {
-            name: self.name.clone(),
-            format: self.format,
-            servers: self.servers.clone(),
-            records: self.records.clone(),
-            events: self.events.clone(),
-            events_from: self.events_from.clone(),
-            arrivals: self.arrivals.clone(),
-            error: self.error.clone(),
-            report: self.report.clone(),
-            violations: self.violations.clone(),
-            monitor: self.monitor.clone(),
-            checkpoints: self.checkpoints.clone(),
-            spacing: self.spacing,
-            at: self.at,
-            state: self.state.clone(),
-        }
     }
 }
 
@@ -122,9 +100,9 @@ impl OpenedTrace {
             display(record, delivery, &mut events);
         }
         let arrivals = fill_arrivals(&mut events);
+        let marks = tape_marks(&events);
         let report = state.finish();
-        let violations = state.violations().to_vec();
-        let monitor = violations.iter().map(monitored).collect();
+        let monitor = state.violations().iter().map(monitored).collect();
         let start = checkpoints.first().map_or_else(|| TraceChecker::new(servers.len()), |(_, c)| c.clone());
         Ok(OpenedTrace {
             name: name.to_string(),
@@ -134,9 +112,9 @@ impl OpenedTrace {
             events,
             events_from,
             arrivals,
+            marks,
             error,
             report,
-            violations,
             monitor,
             checkpoints,
             spacing,
@@ -191,7 +169,7 @@ impl OpenedTrace {
     }
 
     /// Moves to just after `target` records.
-    pub fn go_to(&mut self, target: usize) {
+    fn go_to(&mut self, target: usize) {
         let target = target.min(self.records.len());
         if target < self.at || target >= self.at + self.spacing {
             let k = (target / self.spacing).min(self.checkpoints.len().saturating_sub(1));
@@ -211,11 +189,6 @@ impl OpenedTrace {
         self.arrivals.get(seq as usize).copied().unwrap_or(Time::MAX)
     }
 
-    /// Every event of the trace, whatever the position (the term tape shows the whole run).
-    pub fn all_events(&self) -> &[(Time, TraceEvent)] {
-        &self.events
-    }
-
     /// The simulator's trace events up to the position, the newest `SHOWN_EVENTS` of them.
     pub fn events(&self) -> &[(Time, TraceEvent)] {
         let end = self.events_from.get(self.at).copied().unwrap_or(self.events.len());
@@ -230,15 +203,6 @@ impl OpenedTrace {
     /// The role the position has for `id`, when the trace said.
     pub fn role(&self, id: NodeId) -> Option<RoleKind> {
         self.state.cluster.servers.get(usize::from(id).checked_sub(1)?).and_then(|s| s.role)
-    }
-
-    /// Invariants the trace allowed to check and found holding (the monitor's `ok`).
-    pub fn all_hold(&self) -> bool {
-        !self.report.violated()
-    }
-
-    pub fn is_consistency(&self, invariant: Invariant) -> bool {
-        invariant == Invariant::MessageConsistency
     }
 
     /// The last log index any server reached by the position.

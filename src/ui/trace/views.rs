@@ -184,24 +184,44 @@ pub fn present(t: &OpenedTrace, node: NodeId) -> (Option<RoleKind>, u64) {
 /// as its cursor, the trace's violations in red.
 pub fn tape(t: &OpenedTrace, columns: usize) -> TapeView {
     let end_us = t.end().max(1);
-    let mut elections = Vec::new();
-    let mut crashes = Vec::new();
-    let mut writes = Vec::new();
     let column_us = end_us.div_ceil(columns.max(1) as Time).max(1);
-    for (at, e) in t.all_events() {
+    let marks = &t.marks;
+    let mut writes: Vec<Time> = marks.writes.iter().map(|at| at / column_us * column_us).collect();
+    writes.dedup();
+    let bands = crate::ui::timeline::bands(&marks.elections, end_us);
+    let violations = t.monitor.iter().map(|v| (v.time_us, v.invariant.name())).collect();
+    TapeView {
+        end_us,
+        now_us: t.now(),
+        bands,
+        elections: marks.elections.clone(),
+        crashes: marks.crashes.clone(),
+        writes,
+        violations,
+    }
+}
+
+/// What the term tape marks over the whole trace, gathered once when it opens (the tape is
+/// redrawn while the trace plays).
+#[derive(Clone, Debug, Default)]
+pub struct TapeMarks {
+    pub elections: Vec<(Time, NodeId, u64)>,
+    pub crashes: Vec<(Time, NodeId)>,
+    /// When each client write was invoked.
+    pub writes: Vec<Time>,
+}
+
+pub fn tape_marks(events: &[(Time, TraceEvent)]) -> TapeMarks {
+    let mut marks = TapeMarks::default();
+    for (at, e) in events {
         match e {
-            TraceEvent::Role { node, role: RoleKind::Leader, term } => elections.push((*at, *node, *term)),
-            TraceEvent::Crash { node } => crashes.push((*at, *node)),
-            TraceEvent::ClientInvoke { op, .. } if !matches!(op, Op::Get { .. }) => {
-                writes.push(at / column_us * column_us)
-            }
+            TraceEvent::Role { node, role: RoleKind::Leader, term } => marks.elections.push((*at, *node, *term)),
+            TraceEvent::Crash { node } => marks.crashes.push((*at, *node)),
+            TraceEvent::ClientInvoke { op, .. } if !matches!(op, Op::Get { .. }) => marks.writes.push(*at),
             _ => {}
         }
     }
-    writes.dedup();
-    let bands = crate::ui::timeline::bands(&elections, end_us);
-    let violations = t.violations.iter().map(|v| (v.t, v.invariant.name())).collect();
-    TapeView { end_us, now_us: t.now(), bands, elections, crashes, writes, violations }
+    marks
 }
 
 /// The inspector: what the trace has said of one server, or of one message in flight.
