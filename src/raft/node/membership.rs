@@ -72,19 +72,29 @@ impl Node {
         result
     }
 
-    fn start_change(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
+    /// Why this server would refuse any change now, before looking at the change itself; `None`
+    /// if it would consider one. Asking changes nothing, so a host that offers a waiting change
+    /// again and again (the simulator, every millisecond) can ask first.
+    pub fn change_refusal(&self) -> Option<ConfigError> {
         // The host may ask any server.
         let Role::Leader(leader) = &self.role else {
-            return Err(ConfigError::NotLeader);
+            return Some(ConfigError::NotLeader);
         };
         if leader.transfer.is_some() {
-            return Err(ConfigError::Transferring);
+            return Some(ConfigError::Transferring);
         }
         if !self.term_committed() && !self.config.bugs.has(Bug::ConfigChangeBeforeTermCommit) {
-            return Err(ConfigError::TermNotCommitted);
+            return Some(ConfigError::TermNotCommitted);
         }
         if self.membership_index > self.commit_index || self.membership.is_joint() {
-            return Err(ConfigError::ChangePending);
+            return Some(ConfigError::ChangePending);
+        }
+        None
+    }
+
+    fn start_change(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
+        if let Some(refusal) = self.change_refusal() {
+            return Err(refusal);
         }
         let next = self.next_membership(change)?;
         let index = self.state.log.push_config(self.term(), next);
