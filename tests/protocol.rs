@@ -239,6 +239,6 @@ fn joint_consensus_survives_a_leader_crash_in_the_middle() {
         let leader = world.leader().and_then(|l| world.node(l)).expect("a leader");
         let (membership, _) = leader.membership();
         assert!(!membership.is_joint(), "{}: C_new in force", recipe.command());
-        assert_eq!(membership.voters.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3, 6, 7], "{}", recipe.command());
+        assert_eq!(membership.voters.iter().collect::<Vec<_>>(), vec![1, 2, 3, 6, 7], "{}", recipe.command());
     }
 }

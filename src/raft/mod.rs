@@ -76,6 +76,7 @@ pub mod bugs;
 pub mod log;
 pub mod message;
 pub mod node;
+pub mod nodeset;
 pub mod progress;
 pub mod quorum;
 
@@ -86,6 +87,7 @@ pub use node::{
     ConfigChange, ConfigError, LeaderState, Node, NodeEvent, Outbox, ProposeError, ReadError, ReadReady, Role, Setup,
     StepError, Transfer, TransferError,
 };
+pub use nodeset::NodeSet;
 pub use progress::{Progress, Tracker};
 pub use quorum::Membership;
 

@@ -2,11 +2,9 @@
 //! a [`Membership`] is a set of voters (plus learners, who never count), and during joint
 //! consensus (paper section 6, dissertation 4.3) two such sets, each of which must agree.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
-use super::{Index, NodeId};
+use super::{Index, NodeId, NodeSet};
 
 /// Votes or acknowledgements needed out of `size` voters.
 pub fn majority(size: usize) -> usize {
@@ -15,14 +13,14 @@ pub fn majority(size: usize) -> usize {
 
 /// The highest index stored on a majority of `voters`, given each one's match index. An
 /// empty set of voters agrees to everything (the other half of a joint configuration decides).
-pub fn committed_index(voters: &BTreeSet<NodeId>, match_of: impl Fn(NodeId) -> Index) -> Index {
+pub fn committed_index(voters: &NodeSet, match_of: impl Fn(NodeId) -> Index) -> Index {
     if voters.is_empty() {
         return Index::MAX;
     }
     // At most 15 voters: no allocation on this hot path.
     let mut matches = [0 as Index; super::MAX_NODES as usize];
     let n = voters.len();
-    for (slot, &v) in matches.iter_mut().zip(voters) {
+    for (slot, v) in matches.iter_mut().zip(voters) {
         *slot = match_of(v);
     }
     let matches = &matches[..n];
@@ -43,13 +41,13 @@ pub enum VoteResult {
 }
 
 /// Counts only the votes of `voters`; anyone else's answer does not matter.
-pub fn vote_result(voters: &BTreeSet<NodeId>, granted: &BTreeSet<NodeId>, rejected: &BTreeSet<NodeId>) -> VoteResult {
+pub fn vote_result(voters: &NodeSet, granted: &NodeSet, rejected: &NodeSet) -> VoteResult {
     if voters.is_empty() {
         return VoteResult::Won;
     }
     let needed = majority(voters.len());
-    let yes = voters.intersection(granted).count();
-    let no = voters.intersection(rejected).count();
+    let yes = voters.intersection(granted).len();
+    let no = voters.intersection(rejected).len();
     if yes >= needed {
         VoteResult::Won
     } else if voters.len() - no < needed {
@@ -63,10 +61,10 @@ pub fn vote_result(voters: &BTreeSet<NodeId>, granted: &BTreeSet<NodeId>, reject
 /// outgoing voters too (C_old,new: `outgoing` is C_old, `voters` is C_new).
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Membership {
-    pub voters: BTreeSet<NodeId>,
-    pub learners: BTreeSet<NodeId>,
+    pub voters: NodeSet,
+    pub learners: NodeSet,
     /// Empty except during joint consensus.
-    pub outgoing: BTreeSet<NodeId>,
+    pub outgoing: NodeSet,
 }
 
 impl Membership {
@@ -91,8 +89,8 @@ impl Membership {
     }
 
     /// Everyone the leader replicates to (and itself, if a member).
-    pub fn members(&self) -> BTreeSet<NodeId> {
-        self.voters.iter().chain(&self.outgoing).chain(&self.learners).copied().collect()
+    pub fn members(&self) -> NodeSet {
+        self.voters.union(&self.outgoing).union(&self.learners)
     }
 
     /// Joint: the smaller of what each half has committed.
@@ -105,13 +103,12 @@ impl Membership {
     /// Whether the servers for which `has` holds form a quorum: a majority of the voters, and
     /// during a joint change a majority of the outgoing voters too. Without building a set.
     pub fn is_quorum(&self, has: impl Fn(NodeId) -> bool) -> bool {
-        let half =
-            |set: &BTreeSet<NodeId>| set.is_empty() || set.iter().filter(|&&id| has(id)).count() >= majority(set.len());
+        let half = |set: &NodeSet| set.is_empty() || set.iter().filter(|&id| has(id)).count() >= majority(set.len());
         half(&self.voters) && half(&self.outgoing)
     }
 
     /// Joint: both halves must elect; either losing loses.
-    pub fn vote_result(&self, granted: &BTreeSet<NodeId>, rejected: &BTreeSet<NodeId>) -> VoteResult {
+    pub fn vote_result(&self, granted: &NodeSet, rejected: &NodeSet) -> VoteResult {
         match (vote_result(&self.voters, granted, rejected), vote_result(&self.outgoing, granted, rejected)) {
             (VoteResult::Won, VoteResult::Won) => VoteResult::Won,
             (VoteResult::Lost, _) | (_, VoteResult::Lost) => VoteResult::Lost,
@@ -122,7 +119,7 @@ impl Membership {
 
 impl std::fmt::Display for Membership {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |set: &BTreeSet<NodeId>| set.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(",");
+        let list = |set: &NodeSet| set.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(",");
         write!(f, "{{{}}}", list(&self.voters))?;
         if self.is_joint() {
             write!(f, " joint with {{{}}}", list(&self.outgoing))?;
@@ -138,7 +135,7 @@ impl std::fmt::Display for Membership {
 mod tests {
     use super::*;
 
-    fn set(ids: &[NodeId]) -> BTreeSet<NodeId> {
+    fn set(ids: &[NodeId]) -> NodeSet {
         ids.iter().copied().collect()
     }
 
@@ -152,8 +149,8 @@ mod tests {
         assert!(joint.is_quorum(|id| id == 2 || id == 3 || id == 4));
         // The same verdict as an election in which exactly those servers voted yes.
         for mask in 0u32..64 {
-            let yes: BTreeSet<NodeId> = (1..=5).filter(|id| mask & (1 << id) != 0).collect();
-            let no: BTreeSet<NodeId> = (1..=5).filter(|id| !yes.contains(id)).collect();
+            let yes: NodeSet = (1..=5).filter(|id| mask & (1 << id) != 0).collect();
+            let no: NodeSet = (1..=5).filter(|id| !yes.contains(id)).collect();
             let won = joint.vote_result(&yes, &no) == VoteResult::Won;
             assert_eq!(joint.is_quorum(|id| yes.contains(&id)), won, "yes = {yes:?}");
         }
@@ -187,7 +184,7 @@ mod tests {
                 let v: Vec<Index> = (0..n).map(|i| Index::from(code / 4u32.pow(i) % 4)).collect();
                 let mut sorted = v.clone();
                 sorted.sort_unstable_by(|a, b| b.cmp(a));
-                let voters: BTreeSet<NodeId> = (1..=n as NodeId).collect();
+                let voters: NodeSet = (1..=n as NodeId).collect();
                 let got = committed_index(&voters, |id| v[usize::from(id) - 1]);
                 assert_eq!(got, sorted[majority(v.len()) - 1], "matches {v:?}");
             }

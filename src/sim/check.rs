@@ -299,7 +299,7 @@ impl Checker {
         // it: the servers without it must not form a quorum (for an odd number of voters that
         // is "a majority holds it"; with an even number, half may suffice).
         if m.is_quorum(lacks) {
-            let missing: Vec<NodeId> = m.voters.iter().chain(&m.outgoing).copied().filter(|&id| lacks(id)).collect();
+            let missing: Vec<NodeId> = m.voters.union(&m.outgoing).iter().filter(|&id| lacks(id)).collect();
             let detail = format!("committed entry {} is missing on a quorum of the configuration {m}", describe(e));
             self.report(Invariant::CommittedOnMajority, now, missing, detail);
         }

@@ -11,7 +11,7 @@ use goldenscript::{ArgumentConsumer, Command, Context, Runner};
 use raft_playground::prng::{Prng, Stream};
 use raft_playground::raft::{
     Bug, Bugs, Command as Cmd, Config, ConfigChange, Entry, Envelope, Kind as MessageKind, Membership, Message, Node,
-    NodeEvent, NodeId, Op, Outbox, Persistent, ReadMode, RoleKind, Setup,
+    NodeEvent, NodeId, NodeSet, Op, Outbox, Persistent, ReadMode, RoleKind, Setup,
 };
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -364,7 +364,7 @@ impl Harness {
     /// `change ID add=N | promote=N | remove=N | out=A/B in=C/D`: asks leader ID for a change.
     fn change(&mut self, mut args: Args, out: &mut String) -> Res<()> {
         let id = args.one_id()?;
-        let ids = |text: Option<&str>| -> Res<BTreeSet<NodeId>> {
+        let ids = |text: Option<&str>| -> Res<NodeSet> {
             text.unwrap_or("").split(['/', ',']).filter(|s| !s.is_empty()).map(|s| Ok(s.parse()?)).collect()
         };
         let change = if let Some(n) = args.parse("add")? {

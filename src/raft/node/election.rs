@@ -1,12 +1,10 @@
 //! Elections: PreVote (dissertation 9.6), votes (paper 5.2, 5.4.1), becoming leader, and
 //! leadership transfer (dissertation 3.10).
 
-use std::collections::BTreeSet;
-
 use super::{LeaderState, Node, NodeEvent, Outbox, Role, Transfer, TransferError};
 use crate::raft::message::Message;
 use crate::raft::quorum::VoteResult;
-use crate::raft::{Bug, Index, NodeId, RoleKind, Term, Time};
+use crate::raft::{Bug, Index, NodeId, NodeSet, RoleKind, Term, Time};
 
 impl Node {
     /// The election timer fired: with PreVote, ask first; otherwise campaign.
@@ -34,7 +32,7 @@ impl Node {
 
     /// 9.6: ask "would you vote for me at term T+1?" without changing our term or vote.
     fn pre_campaign(&mut self, now: Time, out: &mut Outbox) {
-        self.role = Role::PreCandidate { granted: BTreeSet::from([self.id]), rejected: BTreeSet::new() };
+        self.role = Role::PreCandidate { granted: NodeSet::from([self.id]), rejected: NodeSet::new() };
         self.reset_election_timer(now);
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::PreCandidate, term: self.term() });
         let body =
@@ -51,7 +49,7 @@ impl Node {
         self.state.current_term += 1;
         self.state.voted_for = Some(self.id);
         self.leader_contact_us = None;
-        self.role = Role::Candidate { granted: BTreeSet::from([self.id]), rejected: BTreeSet::new() };
+        self.role = Role::Candidate { granted: NodeSet::from([self.id]), rejected: NodeSet::new() };
         self.reset_election_timer(now);
         out.events.push(NodeEvent::RoleChanged { role: RoleKind::Candidate, term: self.term() });
         out.events.push(NodeEvent::Voted { candidate: self.id, term: self.term() });

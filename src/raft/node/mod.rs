@@ -5,13 +5,13 @@
 //! hold after every input in `invariants`; each is an `impl Node` block over the state defined
 //! here. A leader's knowledge of its followers is `crate::raft::progress`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::log::{Command, Entry, Log};
 use super::message::{Envelope, Message};
 use super::progress::{Progress, Tracker};
 use super::quorum::Membership;
-use super::{Bug, Config, Index, MAX_NODES, NodeId, Persistent, RoleKind, Snapshot, Term, Time};
+use super::{Bug, Config, Index, MAX_NODES, NodeId, NodeSet, Persistent, RoleKind, Snapshot, Term, Time};
 use crate::prng::Prng;
 
 mod election;
@@ -54,12 +54,12 @@ pub enum Role {
     },
     /// Collecting pre-votes for the next term without having changed its own (9.6).
     PreCandidate {
-        granted: BTreeSet<NodeId>,
-        rejected: BTreeSet<NodeId>,
+        granted: NodeSet,
+        rejected: NodeSet,
     },
     Candidate {
-        granted: BTreeSet<NodeId>,
-        rejected: BTreeSet<NodeId>,
+        granted: NodeSet,
+        rejected: NodeSet,
     },
     Leader(Box<LeaderState>),
 }
@@ -105,7 +105,7 @@ impl Role {
 
     /// The votes granted and refused so far, for code that runs only while campaigning as
     /// `kind` (a pre-candidate or a candidate).
-    fn tally(&self, kind: RoleKind) -> (&BTreeSet<NodeId>, &BTreeSet<NodeId>) {
+    fn tally(&self, kind: RoleKind) -> (&NodeSet, &NodeSet) {
         match self {
             Role::PreCandidate { granted, rejected } if kind == RoleKind::PreCandidate => (granted, rejected),
             Role::Candidate { granted, rejected } if kind == RoleKind::Candidate => (granted, rejected),
@@ -275,13 +275,11 @@ impl Node {
         node.last_applied = setup.commit_index;
         match setup.role.unwrap_or(RoleKind::Follower) {
             RoleKind::Follower => {}
-            RoleKind::PreCandidate => {
-                node.role = Role::PreCandidate { granted: [id].into(), rejected: BTreeSet::new() }
-            }
+            RoleKind::PreCandidate => node.role = Role::PreCandidate { granted: [id].into(), rejected: NodeSet::new() },
             RoleKind::Candidate | RoleKind::Leader if setup.voted_for != Some(id) => {
                 return Err(format!("a candidate or leader has voted for itself; votedFor is {:?}", setup.voted_for));
             }
-            RoleKind::Candidate => node.role = Role::Candidate { granted: [id].into(), rejected: BTreeSet::new() },
+            RoleKind::Candidate => node.role = Role::Candidate { granted: [id].into(), rejected: NodeSet::new() },
             RoleKind::Leader => node.role = Role::Leader(Box::new(node.fresh_leader_state(now))),
         }
         Ok(node)
@@ -355,7 +353,7 @@ impl Node {
     }
 
     /// Votes (or pre-votes) a candidate has collected so far, itself included.
-    pub fn votes(&self) -> Option<&BTreeSet<NodeId>> {
+    pub fn votes(&self) -> Option<&NodeSet> {
         match &self.role {
             Role::Candidate { granted, .. } | Role::PreCandidate { granted, .. } => Some(granted),
             Role::Follower { .. } | Role::Leader(_) => None,
@@ -537,8 +535,8 @@ impl Node {
         }
         if check_quorum && now >= l.quorum_check_due_us {
             let active = l.progress.iter().filter(|(_, p)| p.recent_active).map(|(id, _)| id);
-            let heard: BTreeSet<NodeId> = active.chain([self.id]).collect();
-            if self.membership.vote_result(&heard, &BTreeSet::new()) != super::quorum::VoteResult::Won {
+            let heard: NodeSet = active.chain([self.id]).collect();
+            if self.membership.vote_result(&heard, &NodeSet::new()) != super::quorum::VoteResult::Won {
                 let term = self.term();
                 return self.become_follower(now, term, None, out);
             }

@@ -157,7 +157,7 @@ fn learner_4_2_3_is_not_disrupted_while_it_hears_a_leader() {
     // n4 is a learner whose configuration still lists n3 as a voter (n3 was removed in an
     // entry n4 has not received yet). n3 campaigns: n4 must not take its term, or its next
     // reply would carry that term to the leader and depose it.
-    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: BTreeSet::new() };
+    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: NodeSet::new() };
     let state = Persistent { current_term: 1, voted_for: None, log: Log::default(), snapshot: None };
     let rng = Prng::new(1, Stream::Node { id: 4, incarnation: 0 });
     let mut n4 = Node::new(4, membership, Config::default(), state, 0, rng);
@@ -180,7 +180,7 @@ fn learner_4_2_3_is_not_disrupted_while_it_hears_a_leader() {
 fn stickiness_4_2_3_holds_without_check_quorum_once_the_configuration_changed() {
     // n2's configuration came from a log entry (n4 was added as a learner): a campaign by n3
     // while n2 hears from leader n1 is ignored; before any change the newer term is taken.
-    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: BTreeSet::new() };
+    let membership = Membership { voters: [1, 2, 3].into(), learners: [4].into(), outgoing: NodeSet::new() };
     let mut log = Log::default();
     log.push_config(1, membership);
     let state = Persistent { current_term: 1, voted_for: None, log, snapshot: None };
@@ -211,7 +211,7 @@ fn removed_4_2_2_server_with_an_uncommitted_change_asks_for_pre_votes_first() {
     // cannot raise the others' terms when they have moved on.
     let mut log = Log::default();
     log.push(1, None);
-    log.push_config(1, Membership { voters: [1, 2].into(), learners: BTreeSet::new(), outgoing: BTreeSet::new() });
+    log.push_config(1, Membership { voters: [1, 2].into(), learners: NodeSet::new(), outgoing: NodeSet::new() });
     let state = Persistent { current_term: 1, voted_for: None, log, snapshot: None };
     let rng = Prng::new(1, Stream::Node { id: 3, incarnation: 0 });
     let mut n3 = Node::new(3, Membership::initial(3), Config::default(), state, 0, rng);

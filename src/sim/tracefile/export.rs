@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{FORMAT_NAME, FORMAT_VERSION};
-use crate::raft::{Entry, Kind, NodeId, Op, Time};
+use crate::raft::{Entry, Kind, NodeId, NodeSet, Op, Time};
 use crate::sim::World;
 use crate::sim::client::Output;
 use crate::sim::network::{Endpoint, PacketKind};
@@ -252,7 +252,7 @@ fn server_lines<'a>(
         TraceEvent::Membership { node, .. } => {
             let Some(s) = world.node(*node) else { return Vec::new() };
             let m = s.membership().0;
-            let list = |set: &std::collections::BTreeSet<NodeId>| Some(names(set.iter().copied()));
+            let list = |set: &NodeSet| Some(names(set.iter()));
             one(Out {
                 voters: list(&m.voters),
                 outgoing: list(&m.outgoing),

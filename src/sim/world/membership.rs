@@ -5,7 +5,7 @@
 
 use super::{World, slot};
 use crate::prng::{Prng, Stream};
-use crate::raft::{ConfigChange, ConfigError, MAX_NODES, Membership, Node, NodeId};
+use crate::raft::{ConfigChange, ConfigError, MAX_NODES, Membership, Node, NodeId, NodeSet};
 use crate::sim::server::Server;
 
 /// Changes waiting for a leader; past this, new requests are dropped (a person clicking).
@@ -72,12 +72,12 @@ impl World {
 
     /// Whether every server of `ids` holds what `leader` has committed (a learner is ready to
     /// vote, 4.2.1).
-    fn caught_up(&self, leader: NodeId, ids: &std::collections::BTreeSet<NodeId>) -> bool {
+    fn caught_up(&self, leader: NodeId, ids: &NodeSet) -> bool {
         let Some(node) = self.node(leader) else { return false };
         let progress = node.progress();
         let matched =
-            |id: &NodeId| progress.and_then(|p| p.get(*id)).is_some_and(|p| p.match_index() >= node.commit_index());
-        ids.iter().all(|id| *id == leader || matched(id))
+            |id: NodeId| progress.and_then(|p| p.get(id)).is_some_and(|p| p.match_index() >= node.commit_index());
+        ids.iter().all(|id| id == leader || matched(id))
     }
 
     /// Whether a server is a voter in the configuration its own log holds.
@@ -100,6 +100,6 @@ impl World {
         }
         let mut ever = Membership::initial(self.config.nodes).members();
         ever.extend(self.checker.committed().filter_map(|e| e.config.as_deref()).flat_map(Membership::members));
-        ever.difference(&named).copied().collect()
+        ever.difference(&named).iter().collect()
     }
 }

@@ -124,7 +124,7 @@ pub fn servers(m: &Model) -> Vec<ServerView> {
                 last_applied: node.map_or(0, |n| n.last_applied()),
                 last_index: p.log.last_index(),
                 timer,
-                votes: node.and_then(|n| n.votes()).map(|v| v.iter().copied().collect()).unwrap_or_default(),
+                votes: node.and_then(|n| n.votes()).map(|v| v.iter().collect()).unwrap_or_default(),
                 isolated: m.is_isolated(s.id),
                 implicated: implicated.contains(&s.id),
                 selected: m.selection == Some(Selection::Server(s.id)),

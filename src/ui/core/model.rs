@@ -1,7 +1,7 @@
 //! The playground's state without any browser in it: the scenario being built, the world, the
 //! clock and what the person has selected. The Yew reducer wraps this; tests drive it natively.
 
-use crate::raft::{NodeId, ReadMode, RoleKind, Time};
+use crate::raft::{NodeId, NodeSet, ReadMode, RoleKind, Time};
 use crate::scenario::compare::Switch;
 use crate::scenario::link::{self, Link, LinkError};
 use crate::scenario::{Scenario, Timed};
@@ -454,7 +454,7 @@ impl Model {
     }
 
     /// Splits the cluster: the servers in `side` on one side of a partition, the rest on the other.
-    pub fn split(&mut self, side: &BTreeSet<NodeId>) -> Result<(), String> {
+    pub fn split(&mut self, side: &NodeSet) -> Result<(), String> {
         let n = self.world.servers().len() as NodeId;
         self.intervene(Intervention::Partition((1..=n).map(|id| u8::from(side.contains(&id))).collect()))
     }
@@ -689,7 +689,7 @@ mod tests {
         assert!(!m.world.network().is_cut(1, 2) && !m.world.network().is_cut(2, 1), "a second click restores");
         m.toggle_link(1, 3, true).unwrap();
         assert!(m.world.network().is_cut(1, 3) && !m.world.network().is_cut(3, 1), "one way");
-        let side: BTreeSet<NodeId> = [4, 5].into();
+        let side: NodeSet = [4, 5].into();
         m.split(&side).unwrap();
         assert!(m.world.network().partitioned(1, 4) && !m.world.network().partitioned(4, 5));
         let refused = m.toggle_link(1, 4, false);
