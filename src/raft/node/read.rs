@@ -124,9 +124,12 @@ impl Node {
                 _ => true,
             });
         }
-        let (term_committed, commit_index, me) = (self.term_committed(), self.commit_index, self.id);
         // Runs in every role; only a leader holds reads.
-        let Some(l) = self.role.leading_mut().filter(|l| !l.reads.is_empty()) else { return };
+        if !matches!(&self.role, Role::Leader(l) if !l.reads.is_empty()) {
+            return;
+        }
+        let (term_committed, commit_index, me) = (self.term_committed(), self.commit_index, self.id);
+        let l = self.role.leader_mut();
         let round_of =
             |id: NodeId| if id == me { l.read_round } else { l.progress.get(id).map_or(0, |p| p.read_round) };
         let confirmed = self.membership.committed_index(round_of);
