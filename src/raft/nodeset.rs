@@ -66,10 +66,6 @@ impl NodeSet {
         Iter { words: self.0, word: 0 }
     }
 
-    pub fn first(&self) -> Option<NodeId> {
-        self.iter().next()
-    }
-
     pub fn retain(&mut self, mut keep: impl FnMut(NodeId) -> bool) {
         for id in self.iter() {
             if !keep(id) {
@@ -210,7 +206,7 @@ mod tests {
             let sorted = |t: &BTreeSet<NodeId>| t.iter().copied().collect::<Vec<_>>();
             assert_eq!(listed(&set_a), sorted(&tree_a), "round {round}");
             assert_eq!(
-                (set_a.len(), set_a.is_empty(), set_a.first()),
+                (set_a.len(), set_a.is_empty(), set_a.iter().next()),
                 (tree_a.len(), tree_a.is_empty(), tree_a.first().copied())
             );
             assert_eq!(set_a.cmp(&set_b), tree_a.cmp(&tree_b), "round {round}: order");

@@ -316,6 +316,8 @@ impl Recent {
         Recent { events: Vec::new(), start: 0, keep }
     }
 
+    /// Only for a ring that keeps events (`Trace::record` asks, so that a trace keeping none
+    /// never builds the tuple).
     #[inline(never)]
     fn push(&mut self, event: (Time, TraceEvent)) {
         if self.events.len() < self.keep {
@@ -325,7 +327,7 @@ impl Recent {
                 self.events.reserve_exact(more);
             }
             self.events.push(event);
-        } else if self.keep > 0 {
+        } else {
             self.events[self.start] = event;
             self.start = if self.start + 1 == self.keep { 0 } else { self.start + 1 };
         }

@@ -71,29 +71,19 @@ impl Node {
         result
     }
 
-    /// Why this server would refuse any change now, before looking at the change itself; `None`
-    /// if it would consider one. Asking changes nothing, so a host that offers a waiting change
-    /// again and again (the simulator, every millisecond) can ask first.
-    pub fn change_refusal(&self) -> Option<ConfigError> {
+    fn start_change(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
         // The host may ask any server.
         let Role::Leader(leader) = &self.role else {
-            return Some(ConfigError::NotLeader);
+            return Err(ConfigError::NotLeader);
         };
         if leader.transfer.is_some() {
-            return Some(ConfigError::Transferring);
+            return Err(ConfigError::Transferring);
         }
         if !self.term_committed() && !self.config.bugs.has(Bug::ConfigChangeBeforeTermCommit) {
-            return Some(ConfigError::TermNotCommitted);
+            return Err(ConfigError::TermNotCommitted);
         }
         if self.membership_index > self.commit_index || self.membership.is_joint() {
-            return Some(ConfigError::ChangePending);
-        }
-        None
-    }
-
-    fn start_change(&mut self, change: ConfigChange, out: &mut Outbox) -> Result<Index, ConfigError> {
-        if let Some(refusal) = self.change_refusal() {
-            return Err(refusal);
+            return Err(ConfigError::ChangePending);
         }
         let next = self.next_membership(change)?;
         let index = self.state.log.push_config(self.term(), next);

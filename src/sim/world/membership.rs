@@ -51,11 +51,6 @@ impl World {
     /// apply (the server is gone already), or kept for later.
     pub(super) fn start_pending_change(&mut self) {
         let Some(leader) = self.leader() else { return };
-        // A refusal leaves the leader as it was: asked first, without cloning the change or
-        // stepping the node (most offers are refused, and this runs every millisecond).
-        if self.node(leader).is_none_or(|n| n.change_refusal().is_some()) {
-            return;
-        }
         let Some(change) = self.pending_changes.front().cloned() else { return };
         if let ConfigChange::Replace { add, .. } = &change
             && !self.caught_up(leader, add)

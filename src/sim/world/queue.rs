@@ -119,10 +119,6 @@ pub(super) struct EventQueue {
     heap: Heap,
     /// Interventions by time and rank.
     interventions: BTreeMap<(Time, u64), Intervention>,
-    /// The first key of `interventions`, kept beside it: every pop and every `next_at` asks
-    /// for it, and finding it in the tree walked down to its first leaf each time (2 % of a
-    /// swarm's cycles).
-    first_intervention: Option<(Time, u64)>,
     seq: u64,
 }
 
@@ -138,9 +134,7 @@ impl EventQueue {
             Event::Timer(node) => (self.seq, u64::from(node) << 2 | TIMER),
             Event::ClientWake(client) => (self.seq, u64::from(client) << 2 | CLIENT_WAKE),
             Event::Intervene(i) => {
-                let key = (at, INTERVENTION_RANK | self.seq);
-                self.interventions.insert(key, i);
-                self.first_intervention = Some(self.first_intervention.map_or(key, |first| first.min(key)));
+                self.interventions.insert((at, INTERVENTION_RANK | self.seq), i);
                 return;
             }
         };
@@ -149,9 +143,9 @@ impl EventQueue {
 
     pub fn pop(&mut self) -> Option<(Time, Event)> {
         let next = self.heap.peek().map(|s| (s.at, s.rank));
-        if self.first_intervention.is_some_and(|i| next.is_none_or(|n| i < n)) {
+        let intervention = self.interventions.first_key_value().map(|(&key, _)| key);
+        if intervention.is_some_and(|i| next.is_none_or(|n| i < n)) {
             let ((at, _), i) = self.interventions.pop_first().expect("just seen");
-            self.first_intervention = self.first_key();
             return Some((at, Event::Intervene(i)));
         }
         let Scheduled { at, event: Packed(word), .. } = self.heap.pop()?;
@@ -167,18 +161,13 @@ impl EventQueue {
     /// The time of the next event, if any.
     pub fn next_at(&self) -> Option<Time> {
         let next = self.heap.peek().map(|s| s.at);
-        let intervention = self.first_intervention.map(|(at, _)| at);
+        let intervention = self.interventions.first_key_value().map(|(&(at, _), _)| at);
         next.into_iter().chain(intervention).min()
-    }
-
-    fn first_key(&self) -> Option<(Time, u64)> {
-        self.interventions.first_key_value().map(|(&key, _)| key)
     }
 
     /// Forgets interventions scheduled later than `t_us`: acting in the past forks history.
     pub fn cancel_interventions_after(&mut self, t_us: Time) {
         self.interventions.retain(|&(at, _), _| at <= t_us);
-        self.first_intervention = self.first_key();
     }
 }
 
@@ -203,7 +192,7 @@ mod tests {
                 (5, Event::Intervene(Intervention::Heal)),
             ]
         );
-        assert!(q.interventions.is_empty() && q.first_intervention.is_none());
+        assert!(q.interventions.is_empty());
     }
 
     #[test]
@@ -233,7 +222,6 @@ mod tests {
         q.push(9, Event::Timer(1));
         q.cancel_interventions_after(5);
         assert_eq!((q.heap.0.len(), q.interventions.len()), (1, 1));
-        assert_eq!(q.first_intervention, q.first_key(), "the first key follows a cancel");
         assert_eq!(q.pop(), Some((1, Event::Intervene(Intervention::Crash(1)))));
         assert_eq!(q.pop(), Some((9, Event::Timer(1))));
     }
