@@ -218,13 +218,14 @@ impl Log {
     /// The follower side of AppendEntries after the prev-entry check passed: skip entries we
     /// already have, cut at the first conflict, append the rest (Figure 2, receiver steps 3–4).
     /// With `truncate_always` (a bug switch) it cuts after `prev` even when nothing conflicts.
-    pub fn append_from_leader(&mut self, prev: Index, new: Vec<Entry>, truncate_always: bool) -> AppendOutcome {
+    /// The appended entries move out of `new`; what is left there the log already held.
+    pub fn append_from_leader(&mut self, prev: Index, new: &mut Vec<Entry>, truncate_always: bool) -> AppendOutcome {
         let mut outcome = AppendOutcome::default();
         if truncate_always && self.last_index() > prev.max(self.snapshot_index) {
             outcome.truncated_from = self.truncate(prev.max(self.snapshot_index) + 1);
         }
         let mut skip = 0;
-        for entry in &new {
+        for entry in new.iter() {
             if entry.index <= self.snapshot_index {
                 skip += 1; // committed and compacted here already
                 continue;
@@ -242,7 +243,7 @@ impl Log {
         if let (Some(first), Some(last)) = (rest.first(), rest.last()) {
             assert_eq!(first.index, self.last_index() + 1, "append must continue the log");
             outcome.appended = Some((first.index, last.index));
-            self.entries.extend(new.into_iter().skip(skip));
+            self.entries.extend(new.drain(skip..));
         }
         outcome
     }
@@ -276,16 +277,16 @@ mod tests {
     #[test]
     fn append_skips_matching_and_cuts_conflicts() {
         let mut log = log_of(&[1, 1, 2, 2]);
-        let out = log.append_from_leader(1, entries(&[(2, 1), (3, 3)]), false);
+        let out = log.append_from_leader(1, &mut entries(&[(2, 1), (3, 3)]), false);
         assert_eq!(out.truncated_from, Some((3, 2)));
         assert_eq!(out.appended, Some((3, 3)));
         assert_eq!(log.last_index(), 3);
         assert_eq!(log.term_at(3), Some(3));
         // A stale, shorter message that agrees must not cut anything (the bug switch does).
-        let out = log.append_from_leader(1, entries(&[(2, 1)]), false);
+        let out = log.append_from_leader(1, &mut entries(&[(2, 1)]), false);
         assert_eq!(out, AppendOutcome::default());
         assert_eq!(log.last_index(), 3);
-        let out = log.append_from_leader(1, entries(&[(2, 1)]), true);
+        let out = log.append_from_leader(1, &mut entries(&[(2, 1)]), true);
         assert_eq!(out.truncated_from, Some((2, 1)));
         assert_eq!(log.last_index(), 2);
     }
@@ -324,7 +325,7 @@ mod snapshot_tests {
         assert_eq!((replace.snapshot_index(), replace.last_index(), replace.last_term()), (5, 5, 9));
         // An AppendEntries overlapping the snapshot skips what is compacted.
         let e = |index, term| Entry { index, term, command: None, config: None };
-        let out = log.append_from_leader(2, vec![e(3, 2), e(4, 2), e(5, 3), e(6, 3), e(7, 4)], false);
+        let out = log.append_from_leader(2, &mut vec![e(3, 2), e(4, 2), e(5, 3), e(6, 3), e(7, 4)], false);
         assert_eq!(out.appended, Some((7, 7)));
     }
 }

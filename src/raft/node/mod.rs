@@ -161,7 +161,15 @@ pub struct Outbox {
     /// A leader's snapshot this follower took: the host replaces its state machine with it
     /// before applying `apply`.
     pub install: Option<Snapshot>,
+    /// Emptied entry vectors of AppendEntries this node took in, for the next ones a leader
+    /// sends: a host that reuses its outbox for every step (the simulator does) then stops
+    /// allocating one vector per message and freeing it on arrival, 4 % of a run's instructions
+    /// (callgrind, issue 19). At most `MAX_SPARE_ENTRY_VECS`; `clear` keeps them.
+    spare_entries: Vec<Vec<Entry>>,
 }
+
+/// Emptied entry vectors an outbox keeps for reuse.
+pub const MAX_SPARE_ENTRY_VECS: usize = 64;
 
 impl Outbox {
     pub fn clear(&mut self) {
@@ -170,6 +178,19 @@ impl Outbox {
         self.apply.clear();
         self.reads.clear();
         self.install = None;
+    }
+
+    /// An empty vector for a message's entries, with the room of an earlier one if any is kept.
+    fn entries_vec(&mut self) -> Vec<Entry> {
+        self.spare_entries.pop().unwrap_or_default()
+    }
+
+    /// Keeps a message's entry vector, emptied, for a later `entries_vec`.
+    fn recycle_entries(&mut self, mut entries: Vec<Entry>) {
+        entries.clear();
+        if entries.capacity() > 0 && self.spare_entries.len() < MAX_SPARE_ENTRY_VECS {
+            self.spare_entries.push(entries);
+        }
     }
 }
 

@@ -22,11 +22,9 @@ impl Node {
 
     /// Sends new entries only to followers that are caught up; the others already have a
     /// message on its way, and their reply (or the next heartbeat) carries the rest.
-    pub(super) fn replicate_to_caught_up(&mut self, index: Index, out: &mut Outbox) {
+    pub(super) fn replicate_to_caught_up(&self, index: Index, out: &mut Outbox) {
         let leader = self.role.leader();
-        let caught_up: Vec<NodeId> =
-            leader.progress.iter().filter(|(_, p)| p.waits_for(index)).map(|(n, _)| n).collect();
-        for peer in caught_up {
+        for (peer, _) in leader.progress.iter().filter(|(_, p)| p.waits_for(index)) {
             self.send_append(peer, out);
         }
     }
@@ -44,7 +42,9 @@ impl Node {
         let prev_log_index = next - 1;
         let prev_log_term = self.state.log.term_at(prev_log_index).expect("nextIndex is at most last index + 1");
         let last = prev_log_index + u64::from(self.config.max_entries_per_append);
-        let entries = self.state.log.slice(next, last).to_vec();
+        let slice = self.state.log.slice(next, last);
+        let mut entries = if slice.is_empty() { Vec::new() } else { out.entries_vec() };
+        entries.extend_from_slice(slice);
         let body = Message::AppendEntries {
             prev_log_index,
             prev_log_term,
@@ -62,7 +62,10 @@ impl Node {
         if matches!(self.role, Role::Leader(_)) {
             return false;
         }
-        self.become_follower(now, self.term(), Some(leader), out);
+        // Most calls come from the leader this follower already follows: nothing to change.
+        if !matches!(self.role, Role::Follower { leader: Some(l) } if l == leader) {
+            self.become_follower(now, self.term(), Some(leader), out);
+        }
         self.reset_election_timer(now);
         self.leader_contact_us = Some(now);
         true
@@ -97,7 +100,9 @@ impl Node {
         let last_sent = req.entries.last().map(|e| (e.index, e.term));
         let has_config = req.entries.iter().any(|e| e.config.is_some());
         // The entries move into our log: no copy (they were copied once, for this message).
-        let outcome = self.state.log.append_from_leader(req.prev_log_index, req.entries, truncate_always);
+        let mut entries = req.entries;
+        let outcome = self.state.log.append_from_leader(req.prev_log_index, &mut entries, truncate_always);
+        out.recycle_entries(entries);
         if let Some((from_index, term)) = outcome.truncated_from {
             out.events.push(NodeEvent::Truncated { from: from_index, term });
         }

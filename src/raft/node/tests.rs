@@ -285,3 +285,39 @@ fn time_going_back_is_a_bug() {
     n.tick(1_000, &mut Outbox::default());
     n.tick(999, &mut Outbox::default());
 }
+
+#[test]
+fn an_outbox_reused_for_every_step_recycles_entry_vectors() {
+    let config = Config::default();
+    let (mut n1, mut n2) = (node(1, config, leader(1)), node(2, config, follower_of(1, 1)));
+    let cmd = |seq| Command { client: 1, seq, op: crate::raft::Op::Get { key: 0 } };
+    let mut out = Outbox::default();
+    n1.propose(cmd(1), &mut out).expect("n1 leads");
+    let env = out.messages.swap_remove(out.messages.iter().position(|m| m.to == 2).expect("sent to n2"));
+    assert!(matches!(&env.body, Message::AppendEntries { entries, .. } if entries.len() == 1));
+    out.clear();
+    n2.step(1_000, env, &mut out).expect("valid message");
+    assert_eq!(n2.log().last_index(), 2, "the entry moved into n2's log");
+    assert_eq!(out.spare_entries.len(), 1, "its emptied vector is kept");
+    let reply = out.messages.pop().expect("n2 answers");
+    out.clear();
+    n1.step(2_000, reply, &mut out).expect("valid message");
+    out.clear();
+    n1.propose(cmd(2), &mut out).expect("n1 leads");
+    assert!(out.spare_entries.is_empty(), "and holds the next message's entries");
+    let sent: Vec<usize> = out
+        .messages
+        .iter()
+        .map(|m| match &m.body {
+            Message::AppendEntries { entries, .. } => entries.len(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sent, [1], "n2 is caught up; n3's message is still on its way");
+    for _ in 0..MAX_SPARE_ENTRY_VECS + 1 {
+        out.recycle_entries(Vec::with_capacity(1));
+    }
+    assert_eq!(out.spare_entries.len(), MAX_SPARE_ENTRY_VECS, "the spares are bounded");
+    out.recycle_entries(Vec::new());
+    assert_eq!(out.spare_entries.len(), MAX_SPARE_ENTRY_VECS);
+}
