@@ -219,7 +219,8 @@ impl Network {
         }
     }
 
-    /// Queues a packet (and maybe a duplicate); says what became of each copy, in order.
+    /// Queues a packet (and maybe a duplicate); says what became of each copy: the duplicate's
+    /// (if one was made) was decided first, then the packet's.
     pub fn send(
         &mut self,
         now: Time,
@@ -227,15 +228,11 @@ impl Network {
         to: Endpoint,
         payload: Payload,
         prng: &mut Prng,
-    ) -> [Option<Sent>; 2] {
+    ) -> (Option<Sent>, Sent) {
         // A duplicate goes first, as a clone; the last copy moves the payload itself.
         let duplicate = prng.chance_ppm(self.config.dup_ppm);
         let first = duplicate.then(|| self.send_copy(now, (from, to), payload.clone(), prng));
-        let last = self.send_copy(now, (from, to), payload, prng);
-        match first {
-            Some(first) => [Some(first), Some(last)],
-            None => [Some(last), None],
-        }
+        (first, self.send_copy(now, (from, to), payload, prng))
     }
 
     /// One copy of a packet: queued (its latency and loss drawn), or overflowed.

@@ -228,6 +228,11 @@ impl Node {
             return; // nothing left to commit (most acknowledgements are of heartbeats)
         }
         let matched = |id: NodeId| if id == me { last } else { leader.progress.get(id).map_or(0, |p| p.match_index()) };
+        // Most acknowledgements of new entries do not complete a majority past commitIndex: a
+        // count says so without ranking every match index.
+        if !self.membership.is_quorum(|id| matched(id) > self.commit_index) {
+            return;
+        }
         let n = self.membership.committed_index(matched).min(last);
         let current = self.state.log.term_at(n) == Some(self.term());
         if n > self.commit_index && (current || self.config.bugs.has(Bug::CommitPreviousTerm)) {

@@ -11,7 +11,7 @@ mod snapshots;
 use self::queue::{Event, EventQueue};
 use super::check::Checker;
 use super::client::{Client, ClientReply, HistoryOp, Output, Stage};
-use super::network::{DropReason, Endpoint, Network, Payload, Sent};
+use super::network::{DropReason, Endpoint, Network, PacketKind, Payload, Sent};
 use super::server::Server;
 use super::shared::SharedVec;
 use super::trace::{Trace, TraceEvent};
@@ -393,17 +393,26 @@ impl World {
         let now = self.now_us;
         let (kind, success) = (payload.kind(), payload.success());
         // A copy that overflows comes after any that got through (the queue only fills up).
-        for sent in self.network.send(now, from, to, payload, &mut self.net_rng).into_iter().flatten() {
-            match sent {
-                Sent::Scheduled(id, deliver_at_us) => {
-                    self.trace.record(now, TraceEvent::Sent { id, from, to, kind, success, deliver_at_us });
-                    self.stats.messages_sent += 1;
-                    self.push(deliver_at_us, Event::Deliver(id));
-                }
-                Sent::Overflowed(id) => {
-                    self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
-                    self.stats.messages_dropped += 1;
-                }
+        let (duplicate, last) = self.network.send(now, from, to, payload, &mut self.net_rng);
+        if let Some(sent) = duplicate {
+            self.note_sent(sent, (from, to), kind, success);
+        }
+        self.note_sent(last, (from, to), kind, success);
+    }
+
+    /// Records what became of one copy of a packet, and schedules its delivery.
+    #[inline(always)]
+    fn note_sent(&mut self, sent: Sent, (from, to): (Endpoint, Endpoint), kind: PacketKind, success: Option<bool>) {
+        let now = self.now_us;
+        match sent {
+            Sent::Scheduled(id, deliver_at_us) => {
+                self.trace.record(now, TraceEvent::Sent { id, from, to, kind, success, deliver_at_us });
+                self.stats.messages_sent += 1;
+                self.queue.push_delivery(deliver_at_us, id);
+            }
+            Sent::Overflowed(id) => {
+                self.trace.record(now, TraceEvent::Dropped { id, reason: DropReason::Overflow });
+                self.stats.messages_dropped += 1;
             }
         }
     }

@@ -124,21 +124,33 @@ pub(super) struct EventQueue {
 
 impl EventQueue {
     pub fn push(&mut self, at: Time, event: Event) {
-        self.seq += 1;
-        assert!(self.seq < INTERVENTION_RANK, "2^63 events do not fit in a day of simulated time");
-        let (rank, packed) = match event {
-            Event::Deliver(id) => {
-                assert!(id < 1 << 62, "message id {id} does not fit an entry");
-                (self.seq, id << 2 | DELIVER)
-            }
-            Event::Timer(node) => (self.seq, u64::from(node) << 2 | TIMER),
-            Event::ClientWake(client) => (self.seq, u64::from(client) << 2 | CLIENT_WAKE),
+        let packed = match event {
+            Event::Deliver(id) => return self.push_delivery(at, id),
+            Event::Timer(node) => u64::from(node) << 2 | TIMER,
+            Event::ClientWake(client) => u64::from(client) << 2 | CLIENT_WAKE,
             Event::Intervene(i) => {
-                self.interventions.insert((at, INTERVENTION_RANK | self.seq), i);
+                let rank = INTERVENTION_RANK | self.next_seq();
+                self.interventions.insert((at, rank), i);
                 return;
             }
         };
+        let rank = self.next_seq();
         self.heap.push(Scheduled { at, rank, event: Packed(packed) });
+    }
+
+    /// `push(at, Event::Deliver(id))`, inlined where the network schedules each packet.
+    #[inline(always)]
+    pub fn push_delivery(&mut self, at: Time, id: u64) {
+        assert!(id < 1 << 62, "message id {id} does not fit an entry");
+        let rank = self.next_seq();
+        self.heap.push(Scheduled { at, rank, event: Packed(id << 2 | DELIVER) });
+    }
+
+    #[inline(always)]
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        assert!(self.seq < INTERVENTION_RANK, "2^63 events do not fit in a day of simulated time");
+        self.seq
     }
 
     pub fn pop(&mut self) -> Option<(Time, Event)> {
