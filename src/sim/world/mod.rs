@@ -292,8 +292,15 @@ impl World {
         if let Some(snapshot) = out.install.take() {
             self.load_snapshot(id, &snapshot);
         }
-        let replies = self.apply_entries(id, out);
-        self.maybe_snapshot(id);
+        // Most steps (a heartbeat, its acknowledgement) apply nothing, and only applying more
+        // can bring a snapshot due.
+        let replies = if out.apply.is_empty() {
+            Vec::new()
+        } else {
+            let replies = self.apply_entries(id, out);
+            self.maybe_snapshot(id);
+            replies
+        };
         // The node's persistent state is its disk, now up to date: messages may leave.
         for env in out.messages.drain(..) {
             let (from, to) = (Endpoint::Node(env.from), Endpoint::Node(env.to));
@@ -321,8 +328,13 @@ impl World {
                 }
                 NodeEvent::Voted { candidate, term } => TraceEvent::Voted { node: id, candidate, term },
                 NodeEvent::Appended { first, last } => {
-                    if let (Some(tap), Some(node)) = (&mut self.tapped, &server.node) {
-                        tap.extend(node.log().slice(first, last).iter().map(|e| (id, e.clone())));
+                    if let Some(node) = &server.node {
+                        // Only an append lengthens a log (a snapshot later in the step shortens it).
+                        let entries = node.log().last_index() - node.log().snapshot_index();
+                        self.stats.max_log_entries = self.stats.max_log_entries.max(entries);
+                        if let Some(tap) = &mut self.tapped {
+                            tap.extend(node.log().slice(first, last).iter().map(|e| (id, e.clone())));
+                        }
                     }
                     TraceEvent::Appended { node: id, first, last }
                 }

@@ -11,13 +11,12 @@ use crate::sim::client::KvStore;
 use crate::sim::trace::TraceEvent;
 
 impl World {
-    /// Compacts `id`'s log when enough has been applied since its last snapshot.
+    /// Compacts `id`'s log when enough has been applied since its last snapshot (asked after
+    /// each step that applied something: after any other, the answer is the one before).
     pub(super) fn maybe_snapshot(&mut self, id: NodeId) {
         let every = self.config.raft.snapshot_every;
         let server = &mut self.servers[slot(id)];
         let Some(node) = server.node.as_mut() else { return };
-        let entries = node.log().last_index() - node.log().snapshot_index();
-        self.stats.max_log_entries = self.stats.max_log_entries.max(entries);
         let applied: Index = node.last_applied();
         if every == 0 || applied < node.log().snapshot_index() + every {
             return;
