@@ -1,5 +1,5 @@
-//! The world's event queue: a binary heap of 24-byte, `Copy` entries ordered by time and then
-//! by the order of scheduling, so the same inputs always pop in the same order.
+//! The world's event queue: 24-byte, `Copy` entries ordered by time and then by the order of
+//! scheduling, so the same inputs always pop in the same order (see `Heap` for their shape).
 //!
 //! Every event of a run passes through the heap twice (push and pop), and the heap moves its
 //! entries on every level it sifts through: it was ≈ 22 % of a swarm's cycles. Two things made
@@ -53,25 +53,69 @@ impl Scheduled {
     }
 }
 
-/// A binary min-heap of `Scheduled` by key. Keys are unique (the rank is), so the order of
-/// pops is the order of keys whatever the heap's shape: it replaced the standard library's
-/// `BinaryHeap` without changing any trace. The standard pop swaps the last entry into the
-/// root through memory and reads it straight back (a stalled store-to-load forward, where
-/// perf put the largest share of a 5-server run's samples). Here the entry that moves stays
-/// in registers, and each sift writes every entry it moves once: 1–3 % faster in `cargo bench
-/// --bench sim` side by side (issue 19). A four-ary heap measured slower on swarms.
+/// The pending entries, in one of two shapes. Keys are unique (the rank is), so the order of
+/// pops is the order of keys whatever the shape: neither changes any trace.
+///
+/// - **Sorted**, latest first, while there are few (a 5-server run holds about 20): a pop is
+///   the vector's own, and a push finds its place by binary search and shifts the later-popped
+///   tail, a few hundred bytes. Sifting a heap of that size was 6 % of the run's instructions
+///   and more of its time, a chain of dependent loads; sorted, `cargo bench --bench sim` ran
+///   3 % faster side by side (issue 19).
+/// - **A binary min-heap** once there are more than `SORTED_MAX` (many clients, a flood of
+///   messages, up to `MAX_IN_FLIGHT` of them), where shifting would cost more than sifting.
+///   Its pop keeps the entry that moves in registers and writes each entry it moves once (the
+///   standard library's reads the swapped root straight back through memory, a stalled
+///   store-to-load forward). A four-ary heap measured slower on swarms.
+///
+/// An ascending vector already is a min-heap, so growing past `SORTED_MAX` reverses it; below
+/// `SORTED_MIN` the heap is sorted again. The gap keeps a queue near one size from switching
+/// back and forth.
 #[derive(Clone, Debug, Default)]
-struct Heap(Vec<Scheduled>);
+struct Heap {
+    entries: Vec<Scheduled>,
+    /// Which shape `entries` has: a min-heap, or (false, as a new queue starts) sorted latest
+    /// first. The heap's paths are out of line, off the sorted queue's.
+    heap: bool,
+}
+
+/// Up to this many entries the queue stays (or becomes again, below `SORTED_MIN`) sorted.
+const SORTED_MAX: usize = 64;
+const SORTED_MIN: usize = 16;
 
 impl Heap {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     fn peek(&self) -> Option<&Scheduled> {
-        self.0.first()
+        if self.heap { self.entries.first() } else { self.entries.last() }
     }
 
     #[inline(always)]
     fn push(&mut self, entry: Scheduled) {
-        let hole = self.0.len();
-        self.0.push(entry);
+        if self.heap || self.entries.len() == SORTED_MAX {
+            return self.push_heap(entry);
+        }
+        let key = entry.key();
+        let at = self.entries.partition_point(|e| e.key() > key);
+        self.entries.insert(at, entry);
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Scheduled> {
+        if self.heap { self.pop_heap() } else { self.entries.pop() }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_heap(&mut self, entry: Scheduled) {
+        if !self.heap {
+            self.entries.reverse();
+            self.heap = true;
+        }
+        let hole = self.entries.len();
+        self.entries.push(entry);
         self.sift_up(hole, entry);
     }
 
@@ -81,32 +125,42 @@ impl Heap {
         let key = entry.key();
         while hole > 0 {
             let parent = (hole - 1) / 2;
-            let above = self.0[parent];
+            let above = self.entries[parent];
             if above.key() < key {
                 break;
             }
-            self.0[hole] = above;
+            self.entries[hole] = above;
             hole = parent;
         }
-        self.0[hole] = entry;
+        self.entries[hole] = entry;
     }
 
-    #[inline(always)]
-    fn pop(&mut self) -> Option<Scheduled> {
-        let last = self.0.pop()?;
-        let Some(&top) = self.0.first() else { return Some(last) };
+    #[cold]
+    #[inline(never)]
+    fn pop_heap(&mut self) -> Option<Scheduled> {
+        let top = self.pop_root();
+        if self.entries.len() < SORTED_MIN {
+            self.entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+            self.heap = false;
+        }
+        top
+    }
+
+    fn pop_root(&mut self) -> Option<Scheduled> {
+        let last = self.entries.pop()?;
+        let Some(&top) = self.entries.first() else { return Some(last) };
         // The hole goes down from the root along the earlier child to a leaf, then `last`
         // goes up from there: it came from the bottom, so it rarely climbs far.
-        let len = self.0.len();
+        let len = self.entries.len();
         let (mut hole, mut child) = (0, 1);
         while child + 1 < len {
-            child += usize::from(self.0[child + 1].key() < self.0[child].key());
-            self.0[hole] = self.0[child];
+            child += usize::from(self.entries[child + 1].key() < self.entries[child].key());
+            self.entries[hole] = self.entries[child];
             hole = child;
             child = 2 * hole + 1;
         }
         if child + 1 == len {
-            self.0[hole] = self.0[child];
+            self.entries[hole] = self.entries[child];
             hole = child;
         }
         self.sift_up(hole, last);
@@ -227,13 +281,39 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_pops_in_key_order_across_its_changes_of_shape() {
+        let mut rng = crate::prng::Prng::new(11, crate::prng::Stream::Network);
+        let (mut heap, mut reference) = (Heap::default(), std::collections::BTreeSet::new());
+        let mut shapes = Vec::new();
+        let mut rank = 0;
+        // Up past SORTED_MAX and down below SORTED_MIN, three times, at random times.
+        for (grow_to, shrink_to) in [(70, 10), (200, 15), (65, 0)] {
+            while heap.len() < grow_to {
+                rank += 1;
+                let at = rng.below(1_000);
+                heap.push(Scheduled { at, rank, event: Packed(rank) });
+                reference.insert(u128::from(at) << 64 | u128::from(rank));
+                shapes.push(heap.heap);
+            }
+            while heap.len() > shrink_to {
+                assert_eq!(heap.peek().map(|s| s.key()), reference.first().copied(), "rank {rank}");
+                assert_eq!(heap.pop().map(|s| s.key()), reference.pop_first(), "rank {rank}");
+                shapes.push(heap.heap);
+            }
+        }
+        assert_eq!(heap.pop(), None);
+        let switches = shapes.windows(2).filter(|w| w[0] != w[1]).count();
+        assert_eq!(switches, 6, "sorted → heap → sorted, three times");
+    }
+
+    #[test]
     fn cancelling_drops_only_later_interventions() {
         let mut q = EventQueue::default();
         q.push(1, Event::Intervene(Intervention::Crash(1)));
         q.push(9, Event::Intervene(Intervention::Crash(2)));
         q.push(9, Event::Timer(1));
         q.cancel_interventions_after(5);
-        assert_eq!((q.heap.0.len(), q.interventions.len()), (1, 1));
+        assert_eq!((q.heap.len(), q.interventions.len()), (1, 1));
         assert_eq!(q.pop(), Some((1, Event::Intervene(Intervention::Crash(1)))));
         assert_eq!(q.pop(), Some((9, Event::Timer(1))));
     }
