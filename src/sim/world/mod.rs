@@ -295,6 +295,7 @@ impl World {
         // Most steps (a heartbeat, its acknowledgement) apply nothing, and only applying more
         // can bring a snapshot due.
         let replies = if out.apply.is_empty() {
+            debug_assert!(!self.snapshot_due(id), "n{id}: a snapshot came due without applying");
             Vec::new()
         } else {
             let replies = self.apply_entries(id, out);

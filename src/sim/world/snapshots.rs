@@ -14,16 +14,22 @@ impl World {
     /// Compacts `id`'s log when enough has been applied since its last snapshot (asked after
     /// each step that applied something: after any other, the answer is the one before).
     pub(super) fn maybe_snapshot(&mut self, id: NodeId) {
-        let every = self.config.raft.snapshot_every;
-        let server = &mut self.servers[slot(id)];
-        let Some(node) = server.node.as_mut() else { return };
-        let applied: Index = node.last_applied();
-        if every == 0 || applied < node.log().snapshot_index() + every {
+        if !self.snapshot_due(id) {
             return;
         }
+        let server = &mut self.servers[slot(id)];
+        let node = server.node.as_mut().expect("a snapshot is due only on a live server");
+        let applied: Index = node.last_applied();
         node.compact(applied, Arc::new(server.kv.encode()));
         self.stats.snapshots_taken += 1;
         self.trace.record(self.now_us, TraceEvent::Snapshot { node: id, index: applied, installed: false });
+    }
+
+    /// Whether `id` is live and has applied `snapshot_every` entries past its last snapshot.
+    pub(super) fn snapshot_due(&self, id: NodeId) -> bool {
+        let every = self.config.raft.snapshot_every;
+        let Some(node) = &self.servers[slot(id)].node else { return false };
+        every > 0 && node.last_applied() >= node.log().snapshot_index() + every
     }
 
     /// A follower took the leader's snapshot: its state machine becomes the snapshot's.
