@@ -57,10 +57,12 @@ impl Scheduled {
 /// pops is the order of keys whatever the shape: neither changes any trace.
 ///
 /// - **Sorted**, latest first, while there are few (a 5-server run holds about 20): a pop is
-///   the vector's own, and a push finds its place by binary search and shifts the later-popped
-///   tail, a few hundred bytes. Sifting a heap of that size was 6 % of the run's instructions
-///   and more of its time, a chain of dependent loads; sorted, `cargo bench --bench sim` ran
-///   3 % faster side by side (issue 19).
+///   the vector's own, and a push walks in from the end past the entries due before it (a
+///   delivery passes the ten or so others in flight), moving each up one place. Sifting a heap
+///   of that size was 6 % of the run's instructions and more of its time, a chain of dependent
+///   loads. Sorted, `cargo bench --bench sim` ran 3 % faster side by side, with a binary search
+///   and `Vec::insert` (a `memmove` call per push, 5 % of the run's samples); walking, 4 % more
+///   (issue 19).
 /// - **A binary min-heap** once there are more than `SORTED_MAX` (many clients, a flood of
 ///   messages, up to `MAX_IN_FLIGHT` of them), where shifting would cost more than sifting.
 ///   Its pop keeps the entry that moves in registers and writes each entry it moves once (the
@@ -97,9 +99,15 @@ impl Heap {
         if self.heap || self.entries.len() == SORTED_MAX {
             return self.push_heap(entry);
         }
+        // Walks in from the end past every entry due earlier, moving each up one.
         let key = entry.key();
-        let at = self.entries.partition_point(|e| e.key() > key);
-        self.entries.insert(at, entry);
+        let mut at = self.entries.len();
+        self.entries.push(entry);
+        while at > 0 && self.entries[at - 1].key() < key {
+            self.entries[at] = self.entries[at - 1];
+            at -= 1;
+        }
+        self.entries[at] = entry;
     }
 
     #[inline(always)]
