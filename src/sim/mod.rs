@@ -7,7 +7,7 @@
 //! **Time and events.** Simulated time is an integer count of microseconds. Every future
 //! happening (a packet arriving, a server's timer, a client waking, a scheduled intervention) is
 //! an event in a priority queue ordered by (time, sequence number); the sequence number breaks
-//! ties in the order events were scheduled, so equal times never depend on heap internals.
+//! ties in the order events were scheduled, so equal times never depend on the queue's internals.
 //! `World::run_until(t)` processes events in that order and nothing else moves time: the browser
 //! only chooses how far to advance.
 //!
