@@ -77,7 +77,7 @@ struct Heap {
     entries: Vec<Scheduled>,
     /// Which shape `entries` has: a min-heap, or (false, as a new queue starts) sorted latest
     /// first. The heap's paths are out of line, off the sorted queue's.
-    heap: bool,
+    is_heap: bool,
 }
 
 /// Up to this many entries the queue stays (or becomes again, below `SORTED_MIN`) sorted.
@@ -91,12 +91,12 @@ impl Heap {
     }
 
     fn peek(&self) -> Option<&Scheduled> {
-        if self.heap { self.entries.first() } else { self.entries.last() }
+        if self.is_heap { self.entries.first() } else { self.entries.last() }
     }
 
     #[inline(always)]
     fn push(&mut self, entry: Scheduled) {
-        if self.heap || self.entries.len() == SORTED_MAX {
+        if self.is_heap || self.entries.len() == SORTED_MAX {
             return self.push_heap(entry);
         }
         // Walks in from the end past every entry due earlier, moving each up one.
@@ -112,15 +112,15 @@ impl Heap {
 
     #[inline(always)]
     fn pop(&mut self) -> Option<Scheduled> {
-        if self.heap { self.pop_heap() } else { self.entries.pop() }
+        if self.is_heap { self.pop_heap() } else { self.entries.pop() }
     }
 
     #[cold]
     #[inline(never)]
     fn push_heap(&mut self, entry: Scheduled) {
-        if !self.heap {
+        if !self.is_heap {
             self.entries.reverse();
-            self.heap = true;
+            self.is_heap = true;
         }
         let hole = self.entries.len();
         self.entries.push(entry);
@@ -149,7 +149,7 @@ impl Heap {
         let top = self.pop_root();
         if self.entries.len() < SORTED_MIN {
             self.entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
-            self.heap = false;
+            self.is_heap = false;
         }
         top
     }
@@ -301,12 +301,12 @@ mod tests {
                 let at = rng.below(1_000);
                 heap.push(Scheduled { at, rank, event: Packed(rank) });
                 reference.insert(u128::from(at) << 64 | u128::from(rank));
-                shapes.push(heap.heap);
+                shapes.push(heap.is_heap);
             }
             while heap.len() > shrink_to {
                 assert_eq!(heap.peek().map(|s| s.key()), reference.first().copied(), "rank {rank}");
                 assert_eq!(heap.pop().map(|s| s.key()), reference.pop_first(), "rank {rank}");
-                shapes.push(heap.heap);
+                shapes.push(heap.is_heap);
             }
         }
         assert_eq!(heap.pop(), None);
