@@ -1,14 +1,14 @@
 //! The world's event queue: 24-byte, `Copy` entries ordered by time and then by the order of
 //! scheduling, so the same inputs always pop in the same order (see `Heap` for their shape).
 //!
-//! Every event of a run passes through the heap twice (push and pop), and the heap moves its
-//! entries on every level it sifts through: it was ≈ 22 % of a swarm's cycles. Two things made
-//! it slow. A swarm's fault schedule is scheduled up front, so thousands of interventions sat in
-//! the heap for the whole run (1 237 entries on average, 12 007 at most, where a run without
-//! faults has 18) and every pop sifted through all their levels; and each entry was 32 bytes
-//! with an enum holding a `Box` (drop glue on every pop). Now interventions wait apart, in time
-//! order, and the heap holds only what the run itself schedules, as three words: the time, the
-//! rank, and the event packed into one word. `pop` takes whichever of the two comes first.
+//! Every event of a run passes through the queue twice (push and pop). As the standard
+//! library's heap it was ≈ 22 % of a swarm's cycles, for two reasons. A swarm's fault schedule
+//! is scheduled up front, so thousands of interventions sat in the heap for the whole run
+//! (1 237 entries on average, 12 007 at most, where a run without faults has 18) and every pop
+//! sifted through all their levels; and each entry was 32 bytes with an enum holding a `Box`
+//! (drop glue on every pop). Now interventions wait apart, in time order, and `Heap` holds only
+//! what the run itself schedules, as three words: the time, the rank, and the event packed into
+//! one word. `pop` takes whichever of the two comes first.
 //!
 //! The rank is the scheduling sequence number, with the top bit set for interventions, which
 //! come after every other event of their instant: a person acts between instants (the clock
