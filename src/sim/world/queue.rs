@@ -60,9 +60,9 @@ impl Scheduled {
 ///   the vector's own, and a push walks in from the end past the entries due before it (a
 ///   delivery passes the ten or so others in flight), moving each up one place. Sifting a heap
 ///   of that size was 6 % of the run's instructions and more of its time, a chain of dependent
-///   loads. Sorted, `cargo bench --bench sim` ran 3 % faster side by side, with a binary search
-///   and `Vec::insert` (a `memmove` call per push, 5 % of the run's samples); walking, 4 % more
-///   (issue 19).
+///   loads. Sorted, `cargo bench --bench sim` ran 2–4 % faster side by side, with a binary
+///   search and `Vec::insert` (a `memmove` call per push, 5 % of the run's samples); walking,
+///   4 % more (issue 19).
 /// - **A binary min-heap** once there are more than `SORTED_MAX` (many clients, a flood of
 ///   messages, up to `MAX_IN_FLIGHT` of them), where shifting would cost more than sifting.
 ///   Its pop keeps the entry that moves in registers and writes each entry it moves once (the
