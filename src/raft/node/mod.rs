@@ -526,8 +526,13 @@ impl Node {
     }
 
     fn become_follower(&mut self, now: Time, term: Term, leader: Option<NodeId>, out: &mut Outbox) {
-        let was = self.role_kind();
         let term_changed = term > self.term();
+        // Most calls come from the leader this follower already follows (every AppendEntries):
+        // nothing to change.
+        if !term_changed && matches!(self.role, Role::Follower { leader: l } if l == leader) {
+            return;
+        }
+        let was = self.role_kind();
         if term_changed {
             self.state.current_term = term;
             self.state.voted_for = None;

@@ -62,10 +62,7 @@ impl Node {
         if matches!(self.role, Role::Leader(_)) {
             return false;
         }
-        // Most calls come from the leader this follower already follows: nothing to change.
-        if !matches!(self.role, Role::Follower { leader: Some(l) } if l == leader) {
-            self.become_follower(now, self.term(), Some(leader), out);
-        }
+        self.become_follower(now, self.term(), Some(leader), out);
         self.reset_election_timer(now);
         self.leader_contact_us = Some(now);
         true
